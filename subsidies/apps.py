@@ -1,0 +1,9 @@
+"""补贴: subsidy standards, instalment schedules, disbursement batches and exports."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubsidiesConfig(AppConfig):
+    name = "subsidies"
+    verbose_name = _("补贴发放")

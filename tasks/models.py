@@ -1,0 +1,129 @@
+"""The programme, its towns and villages, and each town's quota."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zichuan_heating.scoping import TownScopedQuerySet
+
+
+class Programme(models.Model):
+    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    plan_due = models.DateField(_("实施方案完成时限"))
+    construction_due = models.DateField(_("工程建设完成时限"))
+    acceptance_due = models.DateField(_("调试验收完成时限"))
+    first_heating_season = models.PositiveSmallIntegerField(
+        _("首个采暖季开始年份"), help_text=_("例如 2021 表示 2021-2022 采暖季。")
+    )
+    operating_seasons = models.PositiveSmallIntegerField(_("运行费用补贴采暖季数"), default=6)
+    is_active = models.BooleanField(_("当前年度"), default=True)
+
+    class Meta:
+        verbose_name = _("年度清洁取暖工作")
+        verbose_name_plural = _("年度清洁取暖工作")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan_due__lte=models.F("construction_due"))
+                & Q(construction_due__lte=models.F("acceptance_due")),
+                name="programme_milestones_in_order",
+            ),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_programme"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        dates = (self.plan_due, self.construction_due, self.acceptance_due)
+        if all(dates) and not (dates[0] <= dates[1] <= dates[2]):
+            raise ValidationError(_("时间节点应依次为：实施方案、工程建设、调试验收。"))
+
+    def milestones(self) -> list[tuple[str, str, datetime.date]]:
+        return [
+            ("plan", _("实施方案"), self.plan_due),
+            ("construction", _("工程建设"), self.construction_due),
+            ("acceptance", _("调试验收"), self.acceptance_due),
+        ]
+
+    def heating_seasons(self) -> list[str]:
+        first = self.first_heating_season
+        return [f"{y}-{y + 1}" for y in range(first, first + self.operating_seasons)]
+
+
+class TownKind(models.TextChoices):
+    TOWN = "town", _("镇")
+    STREET = "street", _("街道")
+    ZONE = "zone", _("开发区")
+
+
+class TownQuerySet(TownScopedQuerySet):
+    town_field = "id"
+
+
+class Town(models.Model):
+    code = models.SlugField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=TownKind.choices)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    objects = TownQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("镇（街道、开发区）")
+        verbose_name_plural = _("镇（街道、开发区）")
+        ordering = ["order", "code"]
+        permissions = [("view_all_towns", _("可查看全区各镇（街道）数据"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Village(models.Model):
+    town = models.ForeignKey(
+        Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="villages"
+    )
+    name = models.CharField(_("村（居）"), max_length=50)
+
+    objects = TownScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("村（居）")
+        verbose_name_plural = _("村（居）")
+        ordering = ["town__order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="village_unique_per_town"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town.name}·{self.name}"
+
+
+class Quota(models.Model):
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="quotas"
+    )
+    town = models.ForeignKey(
+        Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="quotas"
+    )
+    households = models.PositiveIntegerField(_("建设任务（户）"))
+
+    objects = TownScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("建设任务")
+        verbose_name_plural = _("建设任务")
+        ordering = ["programme", "town__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "town"], name="quota_unique_per_town"),
+            models.CheckConstraint(condition=Q(households__gt=0), name="quota_households_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.year} {self.town.name} {self.households} 户"

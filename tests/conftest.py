@@ -1,0 +1,109 @@
+"""The fixed cast: every test reuses the same users per role and two towns.
+
+town_a: 洪山镇 (official_a), town_b: 昆仑镇 (official_b); plus district office, finance bureau
+(two users, for four-eyes approval), administrator and an anonymous client.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from tasks.services import programme_data_load
+from tests.factories import UserFactory
+from zichuan_heating.roles import Role, sync_role_groups
+
+PASSWORD = "pw-for-tests-1"
+
+
+@pytest.fixture
+def programme_data(db):
+    programme_data_load()
+    sync_role_groups()
+    from tasks.models import Programme
+
+    return Programme.objects.get(year=2021)
+
+
+@pytest.fixture
+def programme(programme_data):
+    return programme_data
+
+
+@pytest.fixture
+def town_a(programme_data):
+    from tasks.models import Town
+
+    return Town.objects.get(code="hongshan")
+
+
+@pytest.fixture
+def town_b(programme_data):
+    from tasks.models import Town
+
+    return Town.objects.get(code="kunlun")
+
+
+@pytest.fixture
+def official_a(town_a):
+    return UserFactory(username="official_a", town=town_a, role=Role.TOWN_OFFICIAL)
+
+
+@pytest.fixture
+def official_b(town_b):
+    return UserFactory(username="official_b", town=town_b, role=Role.TOWN_OFFICIAL)
+
+
+@pytest.fixture
+def district(programme_data):
+    return UserFactory(username="district", role=Role.DISTRICT_OFFICE)
+
+
+@pytest.fixture
+def finance(programme_data):
+    return UserFactory(username="finance", role=Role.FINANCE_BUREAU)
+
+
+@pytest.fixture
+def finance2(programme_data):
+    return UserFactory(username="finance2", role=Role.FINANCE_BUREAU)
+
+
+@pytest.fixture
+def administrator(programme_data):
+    return UserFactory(
+        username="administrator", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def cast(official_a, official_b, district, finance, finance2, administrator):
+    return {
+        "official_a": official_a,
+        "official_b": official_b,
+        "district": district,
+        "finance": finance,
+        "finance2": finance2,
+        "administrator": administrator,
+    }
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return login
+
+
+@pytest.fixture
+def anon_client():
+    return Client()
+
+
+def pytest_configure(config):
+    # Browser tests drive Django from Playwright's event loop thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

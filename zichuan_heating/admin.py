@@ -1,0 +1,15 @@
+"""Admin for users: a town official's town is edited beside their groups."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("所属单位"), {"fields": ("town",)}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, (_("所属单位"), {"fields": ("town",)}))
+    list_display = ["username", "last_name", "first_name", "town", "is_active"]
+    list_filter = ["groups", "town", "is_active"]

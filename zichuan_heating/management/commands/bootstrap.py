@@ -1,0 +1,37 @@
+"""Set up a database: migrate, load the programme data, sync role groups, optional demo users."""
+
+import os
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "迁移数据库、加载年度任务表与角色；--demo 另建演示用户（密码只显示一次）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo", action="store_true", help="创建每个角色的演示用户")
+        parser.add_argument("--no-migrate", action="store_true", help="跳过数据库迁移")
+
+    def handle(self, *args, demo: bool, no_migrate: bool, **options):
+        from tasks.services import programme_data_load
+        from zichuan_heating.roles import sync_role_groups
+
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        loaded = programme_data_load()
+        groups = sync_role_groups()
+        self.stdout.write(
+            f"programme data: {len(loaded.created)} created, {loaded.unchanged} unchanged; "
+            f"role groups changed: {len(groups)}"
+        )
+        if demo:
+            from zichuan_heating.demo import demo_users_create
+
+            created = demo_users_create(password=os.environ.get("ZH_DEMO_PASSWORD") or None)
+            if created:
+                self.stdout.write("演示用户（密码只显示这一次，请记下）:")
+                for username, role, pw in created:
+                    self.stdout.write(f"  {username:<22} {role:<12} {pw}")
+            else:
+                self.stdout.write("演示用户已存在，未做改动。")

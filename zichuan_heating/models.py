@@ -1,0 +1,59 @@
+"""The user: a login, its role groups and, for town officials, exactly one town."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    town = models.ForeignKey(
+        "tasks.Town",
+        verbose_name=_("所属镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officials",
+        help_text=_("镇（街道）工作人员必须且只能绑定一个镇（街道）。"),
+    )
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return f"{full}（{self.username}）" if full else self.username
+
+    def clean(self) -> None:
+        super().clean()
+        # Groups are saved after the user in forms, so the role rule is also checked by
+        # roles.assign_role(); here we catch the plain inconsistency.
+        if self.pk and self.has_role(Role.TOWN_OFFICIAL) and self.town_id is None:
+            raise ValidationError({"town": _("镇（街道）工作人员必须绑定所属镇（街道）。")})
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        if not self.is_authenticated or not self.pk:
+            return frozenset()
+        return frozenset(self.groups.values_list("name", flat=True))
+
+    def has_role(self, role: "Role") -> bool:
+        return role.value in self.role_names
+
+    @property
+    def role(self) -> "Role | None":
+        """The user's main role, for navigation; superusers count as administrators."""
+        if self.is_superuser:
+            return Role.ADMINISTRATOR
+        for role in Role:
+            if role.value in self.role_names:
+                return role
+        return None
+
+    @property
+    def sees_all_towns(self) -> bool:
+        return self.has_perm("tasks.view_all_towns")

@@ -1,0 +1,74 @@
+"""Roles as Django groups, the permissions each one holds, and helpers to assign them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    TOWN_OFFICIAL = "town_official", _("镇（街道）工作人员")
+    DISTRICT_OFFICE = "district_office", _("区清洁取暖办")
+    FINANCE_BUREAU = "finance_bureau", _("区财政局")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+
+
+# Permissions per role, as "app_label.codename". Later apps add theirs here: one table
+# to read when asking "who may do what".
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.TOWN_OFFICIAL: [
+        "tasks.view_programme",
+        "tasks.view_town",
+        "tasks.view_quota",
+        "tasks.view_village",
+        "tasks.add_village",
+    ],
+    Role.DISTRICT_OFFICE: [
+        "tasks.view_programme",
+        "tasks.view_town",
+        "tasks.view_quota",
+        "tasks.view_village",
+        "tasks.view_all_towns",
+    ],
+    Role.FINANCE_BUREAU: [
+        "tasks.view_programme",
+        "tasks.view_town",
+        "tasks.view_quota",
+        "tasks.view_village",
+        "tasks.view_all_towns",
+    ],
+    Role.ADMINISTRATOR: [
+        "tasks.view_all_towns",
+        "tasks.add_programme",
+        "tasks.change_programme",
+        "tasks.view_programme",
+        "tasks.add_town",
+        "tasks.change_town",
+        "tasks.view_town",
+        "tasks.add_village",
+        "tasks.change_village",
+        "tasks.view_village",
+        "tasks.add_quota",
+        "tasks.change_quota",
+        "tasks.view_quota",
+        "zichuan_heating.add_user",
+        "zichuan_heating.change_user",
+        "zichuan_heating.view_user",
+    ],
+}
+
+
+def sync_role_groups() -> dict[str, int]:
+    """Create the role groups and set exactly their permissions; returns changes per group."""
+    from django.contrib.auth.models import Group, Permission
+
+    changed: dict[str, int] = {}
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=str(role))
+        wanted = set()
+        for dotted in perms:
+            app_label, codename = dotted.split(".", 1)
+            wanted.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        current = set(group.permissions.all())
+        if wanted != current or created:
+            group.permissions.set(wanted)
+            changed[group.name] = len(wanted ^ current) + int(created)
+    return changed
