@@ -1,0 +1,18 @@
+"""Models of the 建设任务 app, one module per subject."""
+
+from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
+from .programme import Programme, Quota, Town, TownKind, Village
+
+__all__ = [
+    "Contractor",
+    "ContractorKind",
+    "EquipmentModel",
+    "Household",
+    "HouseholdStatus",
+    "Programme",
+    "Quota",
+    "Route",
+    "Town",
+    "TownKind",
+    "Village",
+]
