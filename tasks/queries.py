@@ -83,3 +83,14 @@ def progress_total(rows: list[TownProgress]) -> TownProgress:
 def district_quota_total(programme: Programme) -> int:
     """The whole district's quota, which every role may know (the plan publishes it)."""
     return Quota.objects.filter(programme=programme).aggregate(n=Sum("households"))["n"] or 0
+
+
+def approved_plan_town_ids(programme: Programme) -> set[int]:
+    """Towns whose implementation plan for the programme has an approved revision in force."""
+    from .models import PlanStatus, TownPlan
+
+    return set(
+        TownPlan.objects.filter(programme=programme, status=PlanStatus.APPROVED).values_list(
+            "town_id", flat=True
+        )
+    )

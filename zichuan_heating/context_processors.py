@@ -7,4 +7,6 @@ def role(request: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_role": None}
-    return {"user_role": user.role}
+    # One cheap indexed count per page for the header badge.
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    return {"user_role": user.role, "unread_notifications": unread}

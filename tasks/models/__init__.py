@@ -1,6 +1,7 @@
 """Models of the 建设任务 app, one module per subject."""
 
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
+from .plans import PlanStatus, TownPlan
 from .programme import Programme, Quota, Town, TownKind, Village
 
 __all__ = [
@@ -9,10 +10,12 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "PlanStatus",
     "Programme",
     "Quota",
     "Route",
     "Town",
     "TownKind",
+    "TownPlan",
     "Village",
 ]

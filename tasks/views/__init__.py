@@ -1,4 +1,7 @@
-"""Views of the 建设任务 app: thin, each parses the request, asks a query and renders."""
+"""Views of the 建设任务 app: thin, each parses the request, asks a query and renders.
+
+The dashboard and town pages live here; each subject has its own module beside it.
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -6,9 +9,9 @@ from django.shortcuts import render
 from zichuan_heating.decorators import role_required
 from zichuan_heating.scoping import get_for_user_or_404
 
-from . import queries
-from .models import Town
-from .services import active_programme
+from .. import queries
+from ..models import Town
+from ..services import active_programme
 
 
 @role_required("tasks.view_quota")
