@@ -1,11 +1,25 @@
 """factory_boy factories shared by every test folder."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
 
-from tasks.models import Programme, Quota, Town, TownKind, Village
+from bench.generate import unique_id_numbers
+from tasks.models import (
+    Contractor,
+    ContractorKind,
+    EquipmentModel,
+    Household,
+    HouseholdStatus,
+    Programme,
+    Quota,
+    Route,
+    Town,
+    TownKind,
+    Village,
+)
 from zichuan_heating.models import User
 from zichuan_heating.roles import Role
 
@@ -69,3 +83,45 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get(name=str(Role(extracted))))
+
+
+class ContractorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contractor
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"淄川燃气公司{n}")
+    kind = ContractorKind.GAS
+
+
+class EquipmentModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EquipmentModel
+        django_get_or_create = ("brand", "model")
+
+    brand = "示例品牌"
+    model = factory.Sequence(lambda n: f"L1PB{n}")
+    kind = "燃气壁挂炉"
+    route = Route.GAS
+    price_cap = Decimal("4200.00")
+
+
+_ids = iter(unique_id_numbers(200_000, seed=42))
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    """A gas household in town_a's first village unless told otherwise; IDs are valid."""
+
+    class Meta:
+        model = Household
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    town = factory.SubFactory(TownFactory)
+    village = factory.LazyAttribute(lambda o: VillageFactory(town=o.town, name="东村"))
+    head_name = factory.Sequence(lambda n: f"王{n}")
+    id_number = factory.LazyFunction(lambda: next(_ids))
+    phone = "13905331234"
+    address = "东村1号"
+    size = 3
+    route = Route.GAS
+    status = HouseholdStatus.SURVEYED
