@@ -94,3 +94,13 @@ def approved_plan_town_ids(programme: Programme) -> set[int]:
             "town_id", flat=True
         )
     )
+
+
+def households_for_user(user: Any, programme: Programme | None = None):
+    """The ledger rows a user may see (their town, or all towns), in the active programme."""
+    from .models import Household
+
+    qs = Household.objects.for_user(user)
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return qs

@@ -1,0 +1,65 @@
+"""Filters for the household ledger; shared by the list page and the xlsx export."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Household, HouseholdStatus, Route, Town, Village
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    """Search by name, village or the tail of the ID number; filter by town, village, route,
+    status. Built per user: the town and village choices are scoped to what the user may see.
+    """
+
+    q = django_filters.CharFilter(label=_("搜索"), method="search")
+    town = django_filters.ModelChoiceFilter(label=_("镇（街道）"), queryset=Town.objects.none())
+    village = django_filters.ModelChoiceFilter(label=_("村（居）"), queryset=Village.objects.none())
+    route = django_filters.ChoiceFilter(label=_("改造方式"), choices=Route.choices)
+    status = django_filters.ChoiceFilter(label=_("状态"), choices=HouseholdStatus.choices)
+    ordering = django_filters.OrderingFilter(
+        label=_("排序"),
+        fields=(
+            ("head_name", "head_name"),
+            ("village__name", "village"),
+            ("status", "status"),
+            ("route", "route"),
+            ("updated_at", "updated"),
+            ("id", "id"),
+        ),
+        field_labels={
+            "head_name": _("户主姓名"),
+            "village__name": _("村（居）"),
+            "status": _("状态"),
+            "route": _("改造方式"),
+            "updated_at": _("更新时间"),
+            "id": _("登记顺序"),
+        },
+    )
+
+    class Meta:
+        model = Household
+        fields = ["q", "town", "village", "route", "status"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.filters["town"].queryset = Town.objects.for_user(user)
+            villages = Village.objects.for_user(user).select_related("town")
+            town_id = self.data.get("town") if self.data else None
+            if town_id and str(town_id).isdigit():
+                villages = villages.filter(town_id=int(town_id))
+            self.filters["village"].queryset = villages
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        tail = value.upper()
+        if tail[:-1].isdigit() and (tail[-1].isdigit() or tail[-1] == "X") and len(tail) <= 6:
+            # The last digits of an ID number: an indexed exact match on the stored tail
+            # when six are given, a suffix match on the tail otherwise.
+            if len(tail) == 6:
+                return queryset.filter(id_tail=tail)
+            return queryset.filter(id_tail__endswith=tail)
+        return queryset.filter(Q(head_name__startswith=value) | Q(village__name__startswith=value))
