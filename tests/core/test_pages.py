@@ -84,3 +84,10 @@ def test_check_deploy_is_clean_with_debug_off_and_env_secrets():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_for, district):
+    client = client_for(district)
+    html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in html
+    assert "工作总览" in html
