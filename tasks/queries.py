@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from .models import Programme, Quota
@@ -38,9 +38,37 @@ def percent(count: int | None, total: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(total)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+#: Statuses counted at each stage: the stages are cumulative (a built household was also
+#: contracted), and withdrawn households count nowhere.
+STAGE_STATUSES = {
+    "registered": ("surveyed", "contracted", "under_construction", "built", "accepted"),
+    "contracted": ("contracted", "under_construction", "built", "accepted"),
+    "under_construction": ("under_construction", "built", "accepted"),
+    "built": ("built", "accepted"),
+    "accepted": ("accepted",),
+}
+
+
 def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Counts per town per stage; empty until the household ledger exists."""
-    return {}
+    """Counts per town per stage, in one grouped query; every asked town gets a row of zeros
+    at least, so the dashboard shows 0 rather than "not counted yet".
+    """
+    from .models import Household
+
+    aggregates = {
+        stage: Count("id", filter=Q(status__in=statuses))
+        for stage, statuses in STAGE_STATUSES.items()
+    }
+    counts = {town_id: dict.fromkeys(STAGE_STATUSES, 0) for town_id in town_ids}
+    rows = (
+        Household.objects.filter(programme=programme, town_id__in=town_ids)
+        .values("town_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    for row in rows:
+        counts[row.pop("town_id")] = row
+    return counts
 
 
 def progress_by_town(programme: Programme, user: Any) -> list[TownProgress]:
