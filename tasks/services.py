@@ -300,3 +300,12 @@ def household_restore(*, household: Household, by: Any) -> Household:
     locked.status_before_withdrawal = ""
     locked.withdrawal_reason = ""
     return _save_household(locked, by=by, reason=str(_("恢复")))
+
+
+def id_number_views_record(*, households: list[Household], by: Any, context: str) -> None:
+    """Log that `by` saw these households' full ID numbers: one insert whatever the count."""
+    from .models import IdNumberView
+
+    IdNumberView.objects.bulk_create(
+        [IdNumberView(household=h, viewed_by=by, context=context) for h in households]
+    )
