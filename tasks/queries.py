@@ -151,8 +151,9 @@ def household_list(user: Any, programme: Programme | None, data: Any):
     base = households_for_user(user, programme).select_related("town", "village")
     filterset = HouseholdFilter(data or None, queryset=base, user=user)
     qs = filterset.qs
-    order = [o for o in qs.query.order_by if o not in ("id", "-id")]
-    qs = qs.order_by(*order, "-id") if order else qs.order_by("-id")
+    order = list(qs.query.order_by)
+    if not {"id", "-id", "pk", "-pk"} & set(order):
+        qs = qs.order_by(*order, "-id")
     return filterset, qs
 
 
