@@ -4,6 +4,7 @@ import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,44 @@ def id_number_views_record(*, households: list[Household], by: Any, context: str
     IdNumberView.objects.bulk_create(
         [IdNumberView(household=h, viewed_by=by, context=context) for h in households]
     )
+
+
+CATALOGUE_EXAMPLE = Path(settings.BASE_DIR) / "fixtures" / "catalogue_example.json"
+
+
+@transaction.atomic
+def catalogue_load(*, path: Path = CATALOGUE_EXAMPLE) -> LoadResult:
+    """Load the example equipment catalogue and contractors (示例数据); idempotent.
+
+    Rows are keyed on brand + model and on name; existing rows are left as they are, so an
+    administrator's corrections survive a second bootstrap.
+    """
+    from .models import Contractor, EquipmentModel
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    result = LoadResult()
+    for item in data.get("equipment", []):
+        defaults = {
+            "kind": item["kind"],
+            "route": item["route"],
+            "tender_batch": item.get("tender_batch", ""),
+            "price_cap": Decimal(item["price_cap"]) if item.get("price_cap") else None,
+            "is_example": True,
+        }
+        equipment = EquipmentModel(brand=item["brand"], model=item["model"], **defaults)
+        equipment.full_clean(validate_unique=False, validate_constraints=False)
+        _, created = EquipmentModel.objects.get_or_create(
+            brand=item["brand"], model=item["model"], defaults=defaults
+        )
+        _count(result, created, f"equipment {item['brand']} {item['model']}")
+    for item in data.get("contractors", []):
+        defaults = {
+            "kind": item["kind"],
+            "contact_person": item.get("contact_person", ""),
+            "contact_phone": item.get("contact_phone", ""),
+            "is_example": True,
+        }
+        Contractor(name=item["name"], **defaults).full_clean(validate_unique=False)
+        _, created = Contractor.objects.get_or_create(name=item["name"], defaults=defaults)
+        _count(result, created, f"contractor {item['name']}")
+    return result
