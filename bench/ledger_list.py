@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         ("town + status", {"town": town.pk, "status": "built"}),
         ("ID tail (6)", {"q": tail}),
         ("ID tail (4)", {"q": tail[-4:]}),
+        ("name prefix", {"q": "王伟"}),
     ]:
         p50, p95, n_queries, slowest = timed(client, path, params, args.runs)
         print(f"  {label:<14} p50 {p50:7.1f}  p95 {p95:7.1f}  queries {n_queries}")

@@ -472,3 +472,58 @@ def test_withdraw_and_restore_through_the_pages(client_for, official_a, district
 def test_nav_has_the_ledger_entry(client_for, official_a):
     html = client_for(official_a).get(reverse("dashboard")).content.decode()
     assert f'<a href="{url("household_list")}"' in html and "改造户台账" in html
+
+
+# --- search helpers and the estimating paginator ----------------------------------------------
+
+
+def test_short_id_tails_expand_to_indexed_lookups():
+    from tasks.filters import id_tails_ending
+
+    assert id_tails_ending("12345X") == ["12345X"]
+    assert id_tails_ending("2345X") == ["02345X", "12345X", "22345X", "32345X"]
+    four = id_tails_ending("345X")
+    assert len(four) == 31 and four[0] == "01345X" and four[-1] == "31345X"
+    assert id_tails_ending("45X") == []
+
+
+def test_search_by_a_four_digit_tail_of_an_x_id(
+    client_for, official_a, programme, town_a, village_a
+):
+    serial = next(s for s in range(1000) if id_number(s, D(1970, 1, 17)).endswith("X"))
+    target = HouseholdFactory(
+        programme=programme,
+        town=town_a,
+        village=village_a,
+        id_number=id_number(serial, D(1970, 1, 17)),
+    )
+    HouseholdFactory(programme=programme, town=town_a, village=village_a)
+    response = client_for(official_a).get(
+        url("household_list"), {"q": target.id_number[-4:].lower()}
+    )
+    assert [h.pk for h in response.context["page"].object_list] == [target.pk]
+
+
+def test_village_filter_appears_for_district_once_a_town_is_chosen(
+    client_for, district, town_a, village_a
+):
+    client = client_for(district)
+    assert 'name="village"' not in client.get(url("household_list")).content.decode()
+    html = client.get(url("household_list"), {"town": town_a.pk}).content.decode()
+    assert 'name="village"' in html and f'<option value="{village_a.pk}">' in html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates: PostgreSQL")
+def test_paginator_estimates_huge_sets_and_counts_small_ones_exactly(programme, town_a, village_a):
+    from tasks.pagination import EstimatingPaginator
+
+    HouseholdFactory.create_batch(30, programme=programme, town=town_a, village=village_a)
+    qs = Household.objects.order_by("-id")
+    exact = EstimatingPaginator(qs, 10)
+    assert (exact.count, exact.estimated) == (30, False)
+
+    class Tiny(EstimatingPaginator):
+        exact_limit = 0
+
+    estimated = Tiny(qs, 10)
+    assert estimated.count > 0 and estimated.estimated is True
