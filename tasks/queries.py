@@ -235,7 +235,7 @@ def household_history(household: Any, *, show_full_id: bool) -> list[HistoryEntr
                 when=record.history_date,
                 who=record.history_user,
                 kind=str(kinds.get(record.history_type, record.history_type)),
-                reason=record.history_change_reason or "",
+                reason=_(record.history_change_reason) if record.history_change_reason else "",
                 changes=[
                     FieldChange(
                         field=c.field,

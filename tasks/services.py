@@ -136,6 +136,8 @@ def _check_id_number_unique(household: Household) -> None:
 
 
 def _save_household(household: Household, *, by: Any, reason: str) -> Household:
+    """Validate and save once; `reason` is stored in Chinese whatever the user's language
+    (the history page translates the fixed ones on display)."""
     household.full_clean(validate_unique=False, validate_constraints=False)
     _check_id_number_unique(household)
     household.validate_constraints()  # the check constraints; the unique one is checked above
@@ -173,7 +175,7 @@ def household_register(*, programme: Programme, town: Town, by: Any, **fields: A
         status=HouseholdStatus.SURVEYED,
         **_normalise_household_fields(fields),
     )
-    return _save_household(household, by=by, reason=str(_("登记")))
+    return _save_household(household, by=by, reason="登记")
 
 
 @transaction.atomic
@@ -194,7 +196,7 @@ def household_update(*, household: Household, by: Any, **changes: Any) -> Househ
             setattr(locked, name, value)
             changed = True
     if changed:
-        _save_household(locked, by=by, reason=str(_("修改台账信息")))
+        _save_household(locked, by=by, reason="修改台账信息")
     return locked
 
 
@@ -211,7 +213,7 @@ def household_contract(
         raise ValidationError({"contract_signed_on": _("签约日期不能晚于今天。")})
     locked.status = HouseholdStatus.CONTRACTED
     locked.contract_signed_on = signed_on
-    return _save_household(locked, by=by, reason=str(_("签约")))
+    return _save_household(locked, by=by, reason="签约")
 
 
 def household_start_construction_refusal(household: Household) -> str | None:
@@ -247,7 +249,7 @@ def household_start_construction(
         raise ValidationError({"construction_started_on": _("开工日期不能早于签约日期。")})
     locked.status = HouseholdStatus.UNDER_CONSTRUCTION
     locked.construction_started_on = started_on
-    return _save_household(locked, by=by, reason=str(_("开工")))
+    return _save_household(locked, by=by, reason="开工")
 
 
 @transaction.atomic
@@ -265,7 +267,7 @@ def household_complete_construction(
         raise ValidationError({"construction_completed_on": _("完工日期不能早于开工日期。")})
     locked.status = HouseholdStatus.BUILT
     locked.construction_completed_on = completed_on
-    return _save_household(locked, by=by, reason=str(_("完工")))
+    return _save_household(locked, by=by, reason="完工")
 
 
 @transaction.atomic
@@ -284,7 +286,7 @@ def household_withdraw(*, household: Household, by: Any, reason: str) -> Househo
     locked.status_before_withdrawal = locked.status
     locked.status = HouseholdStatus.WITHDRAWN
     locked.withdrawal_reason = reason[:200]
-    _save_household(locked, by=by, reason=str(_("退出：%(reason)s") % {"reason": reason})[:100])
+    _save_household(locked, by=by, reason=f"退出：{reason}"[:100])
     household_withdrawn.send(sender=Household, household=locked, by=by, reason=reason)
     return locked
 
@@ -300,7 +302,7 @@ def household_restore(*, household: Household, by: Any) -> Household:
     locked.status = locked.status_before_withdrawal or HouseholdStatus.SURVEYED
     locked.status_before_withdrawal = ""
     locked.withdrawal_reason = ""
-    return _save_household(locked, by=by, reason=str(_("恢复")))
+    return _save_household(locked, by=by, reason="恢复")
 
 
 def id_number_views_record(*, households: list[Household], by: Any, context: str) -> None:
