@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +56,12 @@ class HouseholdForm(forms.ModelForm):
         self.fields["village"].queryset = villages
         if town_id is not None or user.town_id:
             self.fields["village"].label_from_instance = lambda v: v.name
-        self.fields["equipment"].queryset = EquipmentModel.objects.filter(is_active=True)
+        # Only catalogue models still in the tender list, plus the one already chosen (an
+        # entry made before a model left the catalogue must stay editable).
+        current = self.instance.equipment_id if self.instance.pk else None
+        self.fields["equipment"].queryset = EquipmentModel.objects.filter(
+            Q(is_active=True) | Q(pk=current)
+        )
         self.fields["contractor"].queryset = Contractor.objects.all()
 
     def clean_id_number(self) -> str:
