@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from zichuan_heating.decorators import role_required
@@ -158,6 +159,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tasks/households/detail.html", _detail_context(request, household))
 
 
+@never_cache  # the full number must not sit in a browser or proxy cache
 @require_POST
 @role_required(FULL_ID_PERM)
 def household_id_number(request: HttpRequest, pk: int) -> HttpResponse:
