@@ -1,8 +1,11 @@
-"""Admin for programmes, towns, villages and quotas."""
+"""Admin for programmes, towns, villages, quotas, the equipment catalogue and contractors."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
 
-from .models import Programme, Quota, Town, Village
+from .models import Contractor, EquipmentModel, IdNumberView, Programme, Quota, Town, Village
+from .resources import ContractorResource, EquipmentModelResource
 
 
 class QuotaInline(admin.TabularInline):
@@ -34,3 +37,55 @@ class VillageAdmin(admin.ModelAdmin):
 class QuotaAdmin(admin.ModelAdmin):
     list_display = ["programme", "town", "households"]
     list_filter = ["programme"]
+
+
+# --- Catalogue: equipment and contractors, loadable from a spreadsheet ----------------------
+
+
+@admin.display(description=_("示例数据"), boolean=True)
+def example_flag(obj) -> bool:
+    return obj.is_example
+
+
+@admin.register(EquipmentModel)
+class EquipmentModelAdmin(ImportExportModelAdmin):
+    resource_classes = [EquipmentModelResource]
+    list_display = [
+        "brand",
+        "model",
+        "kind",
+        "route",
+        "tender_batch",
+        "price_cap",
+        "is_active",
+        example_flag,
+    ]
+    list_filter = ["route", "is_active", "is_example", "tender_batch"]
+    search_fields = ["brand", "model", "kind"]
+
+
+@admin.register(Contractor)
+class ContractorAdmin(ImportExportModelAdmin):
+    resource_classes = [ContractorResource]
+    list_display = ["name", "kind", "contact_person", "contact_phone", example_flag]
+    list_filter = ["kind", "is_example"]
+    search_fields = ["name", "contact_person"]
+
+
+@admin.register(IdNumberView)
+class IdNumberViewAdmin(admin.ModelAdmin):
+    """Read-only audit trail of full ID views."""
+
+    list_display = ["viewed_at", "viewed_by", "household", "context"]
+    list_filter = ["context"]
+    list_select_related = ["viewed_by", "household__village"]
+    raw_id_fields = ["household", "viewed_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

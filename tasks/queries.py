@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from .models import Programme, Quota
@@ -38,9 +38,37 @@ def percent(count: int | None, total: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(total)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+#: Statuses counted at each stage: the stages are cumulative (a built household was also
+#: contracted), and withdrawn households count nowhere.
+STAGE_STATUSES = {
+    "registered": ("surveyed", "contracted", "under_construction", "built", "accepted"),
+    "contracted": ("contracted", "under_construction", "built", "accepted"),
+    "under_construction": ("under_construction", "built", "accepted"),
+    "built": ("built", "accepted"),
+    "accepted": ("accepted",),
+}
+
+
 def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Counts per town per stage; empty until the household ledger exists."""
-    return {}
+    """Counts per town per stage, in one grouped query; every asked town gets a row of zeros
+    at least, so the dashboard shows 0 rather than "not counted yet".
+    """
+    from .models import Household
+
+    aggregates = {
+        stage: Count("id", filter=Q(status__in=statuses))
+        for stage, statuses in STAGE_STATUSES.items()
+    }
+    counts = {town_id: dict.fromkeys(STAGE_STATUSES, 0) for town_id in town_ids}
+    rows = (
+        Household.objects.filter(programme=programme, town_id__in=town_ids)
+        .values("town_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    for row in rows:
+        counts[row.pop("town_id")] = row
+    return counts
 
 
 def progress_by_town(programme: Programme, user: Any) -> list[TownProgress]:
@@ -104,3 +132,119 @@ def households_for_user(user: Any, programme: Programme | None = None):
     if programme is not None:
         qs = qs.filter(programme=programme)
     return qs
+
+
+# --- Household ledger pages --------------------------------------------------------------------
+
+LIST_PAGE_SIZES = (10, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+
+
+def household_list(user: Any, programme: Programme | None, data: Any):
+    """The filtered, sorted ledger rows a user may see, and the filter set for the form.
+
+    Sorting always ends on the primary key so pages are stable; without a chosen order the
+    newest registrations come first, which walks the primary key index (fast at a million rows).
+    """
+    from .filters import HouseholdFilter
+
+    base = households_for_user(user, programme).select_related("town", "village")
+    filterset = HouseholdFilter(data or None, queryset=base, user=user)
+    qs = filterset.qs
+    order = list(qs.query.order_by)
+    if not {"id", "-id", "pk", "-pk"} & set(order):
+        qs = qs.order_by(*order, "-id")
+    return filterset, qs
+
+
+def page_size(value: Any) -> int:
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PAGE_SIZE
+    return size if size in LIST_PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: Any
+    who: Any
+    kind: str
+    reason: str
+    changes: list[FieldChange]
+
+
+def household_history(household: Any, *, show_full_id: bool) -> list[HistoryEntry]:
+    """Every history row of a household, newest first, with the fields it changed.
+
+    Two queries plus one per kind of related object that changed (village, equipment,
+    contractor), whatever the number of rows. ID numbers stay masked unless allowed.
+    """
+    from .models import Contractor, EquipmentModel, Household, Village
+    from .validators import mask_id_number
+
+    records = list(household.history.select_related("history_user").order_by("history_id"))
+    deltas = []
+    for previous, record in zip([None, *records[:-1]], records, strict=True):
+        changes = record.diff_against(previous).changes if previous is not None else []
+        deltas.append((record, changes))
+
+    related = {"village": Village, "equipment": EquipmentModel, "contractor": Contractor}
+    wanted: dict[str, set] = {name: set() for name in related}
+    for _record, changes in deltas:
+        for c in changes:
+            if c.field in related:
+                wanted[c.field].update(v for v in (c.old, c.new) if v is not None)
+    names = {
+        field: {
+            o.pk: (o.name if field == "village" else str(o))
+            for o in model.objects.filter(pk__in=ids)
+        }
+        for field, model in related.items()
+        if (ids := wanted[field])
+    }
+
+    def show(field_name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "—"
+        if field_name in related:
+            return names.get(field_name, {}).get(value, f"#{value}")
+        if field_name == "id_number" and not show_full_id:
+            return mask_id_number(value)
+        field = Household._meta.get_field(field_name)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return str(value)
+
+    order = {f.name: i for i, f in enumerate(Household._meta.fields)}
+    kinds = {"+": _("登记"), "~": _("修改"), "-": _("删除")}
+    entries = []
+    for record, changes in reversed(deltas):
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=record.history_user,
+                kind=str(kinds.get(record.history_type, record.history_type)),
+                reason=_(record.history_change_reason) if record.history_change_reason else "",
+                changes=[
+                    FieldChange(
+                        field=c.field,
+                        label=str(Household._meta.get_field(c.field).verbose_name),
+                        old=show(c.field, c.old),
+                        new=show(c.field, c.new),
+                    )
+                    for c in sorted(changes, key=lambda c: order.get(c.field, 99))
+                ],
+            )
+        )
+    return entries

@@ -1,5 +1,6 @@
 """Models of the 建设任务 app, one module per subject."""
 
+from .audit import IdNumberView
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
 from .plans import PlanStatus, TownPlan
 from .programme import Programme, Quota, Town, TownKind, Village
@@ -10,6 +11,7 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "IdNumberView",
     "PlanStatus",
     "Programme",
     "Quota",

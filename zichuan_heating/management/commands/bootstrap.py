@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="跳过数据库迁移")
 
     def handle(self, *args, demo: bool, no_migrate: bool, **options):
-        from tasks.services import programme_data_load
+        from tasks.services import catalogue_load, programme_data_load
         from zichuan_heating.roles import sync_role_groups
 
         if not no_migrate:
@@ -24,6 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"programme data: {len(loaded.created)} created, {loaded.unchanged} unchanged; "
             f"role groups changed: {len(groups)}"
+        )
+        catalogue = catalogue_load()
+        self.stdout.write(
+            f"example catalogue (示例数据): {len(catalogue.created)} created, "
+            f"{catalogue.unchanged} unchanged"
         )
         if demo:
             from zichuan_heating.demo import demo_users_create

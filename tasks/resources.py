@@ -1,0 +1,99 @@
+"""django-import-export resources for the catalogue: the municipal tender list of heating
+equipment (keyed on brand + model) and the contractors (keyed on name).
+
+Columns carry Chinese headers; route and kind accept either the code or the Chinese label, so
+a spreadsheet typed by hand (气代煤, 燃气企业) loads as well as an exported one.
+"""
+
+import unicodedata
+from typing import Any
+
+from import_export import fields, resources, widgets
+
+from .models import Contractor, ContractorKind, EquipmentModel, Route
+from .validators import normalise_text
+
+
+class ChoiceWidget(widgets.CharWidget):
+    def __init__(self, choices: type, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.by_label = {str(label): value for value, label in choices.choices}
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = normalise_text(value)
+        if text in self.choices.values:
+            return text
+        if text in self.by_label:
+            return self.by_label[text]
+        allowed = "、".join(self.by_label)
+        raise ValueError(f"“{text}”不是有效选项，应为：{allowed}")
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return str(dict(self.choices.choices).get(value, value or ""))
+
+
+class TextWidget(widgets.CharWidget):
+    """Trimmed, control characters dropped; full-width punctuation kept (names are keys, and
+    NFKC would turn （示例数据） into (示例数据), a different key)."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        if value is None:
+            return ""
+        text = str(value)
+        return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+
+
+class EquipmentModelResource(resources.ModelResource):
+    brand = fields.Field("brand", "品牌", widget=TextWidget())
+    model = fields.Field("model", "型号", widget=TextWidget())
+    kind = fields.Field("kind", "设备类型", widget=TextWidget())
+    route = fields.Field("route", "技术路线", widget=ChoiceWidget(Route))
+    tender_batch = fields.Field("tender_batch", "招标批次", widget=TextWidget())
+    price_cap = fields.Field("price_cap", "限价（元）", widget=widgets.DecimalWidget())
+    is_active = fields.Field("is_active", "在目录内", widget=widgets.BooleanWidget())
+    is_example = fields.Field("is_example", "示例数据", widget=widgets.BooleanWidget())
+
+    class Meta:
+        model = EquipmentModel
+        import_id_fields = ("brand", "model")
+        fields = (
+            "brand",
+            "model",
+            "kind",
+            "route",
+            "tender_batch",
+            "price_cap",
+            "is_active",
+            "is_example",
+        )
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        # A blank flag column means the default, not "false" for is_active.
+        if "在目录内" in row and row["在目录内"] in (None, ""):
+            row["在目录内"] = "1"
+        if "示例数据" in row and row["示例数据"] in (None, ""):
+            row["示例数据"] = "0"
+
+
+class ContractorResource(resources.ModelResource):
+    name = fields.Field("name", "名称", widget=TextWidget())
+    kind = fields.Field("kind", "类型", widget=ChoiceWidget(ContractorKind))
+    contact_person = fields.Field("contact_person", "联系人", widget=TextWidget())
+    contact_phone = fields.Field("contact_phone", "联系电话", widget=TextWidget())
+    is_example = fields.Field("is_example", "示例数据", widget=widgets.BooleanWidget())
+
+    class Meta:
+        model = Contractor
+        import_id_fields = ("name",)
+        fields = ("name", "kind", "contact_person", "contact_phone", "is_example")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        if "示例数据" in row and row["示例数据"] in (None, ""):
+            row["示例数据"] = "0"

@@ -1,0 +1,65 @@
+"""Ledger fixtures: a village per town, catalogue rows, a household in town_a."""
+
+import pytest
+from django.utils import timezone
+
+from tasks.models import ContractorKind, PlanStatus, Route, TownPlan
+from tests.factories import (
+    ContractorFactory,
+    EquipmentModelFactory,
+    HouseholdFactory,
+    VillageFactory,
+)
+
+
+@pytest.fixture
+def village_a(town_a):
+    return VillageFactory(town=town_a, name="东村")
+
+
+@pytest.fixture
+def village_b(town_b):
+    return VillageFactory(town=town_b, name="西村")
+
+
+@pytest.fixture
+def gas_boiler(db):
+    return EquipmentModelFactory(brand="示例品牌", model="L1PB20", route=Route.GAS)
+
+
+@pytest.fixture
+def heat_pump(db):
+    return EquipmentModelFactory(
+        brand="示例品牌", model="KFXRS-12", kind="空气源热泵", route=Route.ELECTRIC
+    )
+
+
+@pytest.fixture
+def gas_company(db):
+    return ContractorFactory(name="淄川燃气公司", kind=ContractorKind.GAS)
+
+
+@pytest.fixture
+def heating_company(db):
+    return ContractorFactory(name="淄川热力公司", kind=ContractorKind.HEATING)
+
+
+@pytest.fixture
+def household_a(programme, town_a, village_a):
+    return HouseholdFactory(programme=programme, town=town_a, village=village_a, head_name="王建国")
+
+
+@pytest.fixture
+def household_b(programme, town_b, village_b):
+    return HouseholdFactory(programme=programme, town=town_b, village=village_b, head_name="李秀英")
+
+
+@pytest.fixture
+def approved_plan_a(programme, town_a, district):
+    return TownPlan.objects.create(
+        programme=programme,
+        town=town_a,
+        status=PlanStatus.APPROVED,
+        approved_at=timezone.now(),
+        approved_by=district,
+    )
