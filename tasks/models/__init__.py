@@ -1,7 +1,17 @@
 """Models of the 建设任务 app, one module per subject."""
 
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
-from .plans import PlanStatus, TownPlan
+from .plans import (
+    NoticeState,
+    PlanReview,
+    PlanStatus,
+    ReviewDecision,
+    ScheduleSetting,
+    SupervisionNotice,
+    TownPlan,
+    TownPlanLine,
+    TownPlanSubmission,
+)
 from .programme import Programme, Quota, Town, TownKind, Village
 
 __all__ = [
@@ -10,12 +20,19 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "NoticeState",
+    "PlanReview",
     "PlanStatus",
     "Programme",
     "Quota",
+    "ReviewDecision",
     "Route",
+    "ScheduleSetting",
+    "SupervisionNotice",
     "Town",
     "TownKind",
     "TownPlan",
+    "TownPlanLine",
+    "TownPlanSubmission",
     "Village",
 ]
