@@ -34,3 +34,7 @@ class VillageAdmin(admin.ModelAdmin):
 class QuotaAdmin(admin.ModelAdmin):
     list_display = ["programme", "town", "households"]
     list_filter = ["programme"]
+
+
+# Plans and supervision register their own admin classes.
+from . import plan_admin  # noqa: E402, F401

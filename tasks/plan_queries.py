@@ -317,13 +317,19 @@ def schedule_for(
     )
 
 
-def town_overview(programme: Programme, user: Any, today: datetime.date) -> list[TownSchedule]:
+def town_overview(
+    programme: Programme,
+    user: Any,
+    today: datetime.date,
+    threshold: Decimal | None = None,
+) -> list[TownSchedule]:
     """Every town the user sees with progress, milestones and whether it is behind.
 
     `built` counts households that reached 已完工 (progress_by_town's cumulative stage count);
     a stage the ledger does not count yet is taken as 0.
     """
-    threshold = behind_threshold(programme)
+    if threshold is None:
+        threshold = behind_threshold(programme)
     progress = {row.town_id: row for row in progress_by_town(programme, user)}
     rows = []
     for state in plan_states(programme, user, today):
@@ -341,6 +347,27 @@ def town_overview(programme: Programme, user: Any, today: datetime.date) -> list
             )
         )
     return rows
+
+
+def construction_blocked_reason(programme: Programme, town_id: int) -> str | None:
+    """Why a town's households cannot start construction yet (核准后实施), or None.
+
+    For the ledger's "start construction" action to show where the button would be; the rule
+    itself is `queries.approved_plan_town_ids`.
+    """
+    from .queries import approved_plan_town_ids
+
+    if town_id in approved_plan_town_ids(programme):
+        return None
+    latest = (
+        TownPlan.objects.filter(programme=programme, town_id=town_id).order_by("-revision").first()
+    )
+    if latest is None:
+        return _("本镇（街道）尚未编制实施方案，方案经区清洁取暖办核准后方可开工。")
+    return _("本镇（街道）实施方案（第%(rev)d版）%(status)s，经区清洁取暖办核准后方可开工。") % {
+        "rev": latest.revision,
+        "status": latest.get_status_display(),
+    }
 
 
 # --- notices ------------------------------------------------------------------------------

@@ -298,8 +298,9 @@ def plan_review_queue(request: HttpRequest) -> HttpResponse:
 def plan_overview(request: HttpRequest) -> HttpResponse:
     programme = _programme_or_404()
     today = timezone.localdate()
-    rows = pq.town_overview(programme, request.user, today)
     setting = ScheduleSetting.objects.filter(programme=programme).first()
+    threshold = setting.behind_threshold_percent if setting else pq.DEFAULT_BEHIND_THRESHOLD
+    rows = pq.town_overview(programme, request.user, today, threshold)
     return render(
         request,
         "tasks/plans/overview.html",
@@ -307,7 +308,7 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
             "programme": programme,
             "rows": rows,
             "today": today,
-            "threshold": pq.behind_threshold(programme),
+            "threshold": threshold,
             "threshold_form": ThresholdForm(
                 instance=setting,
                 initial={"behind_threshold_percent": pq.DEFAULT_BEHIND_THRESHOLD},

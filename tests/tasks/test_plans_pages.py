@@ -359,3 +359,52 @@ def test_navigation_shows_plan_entries_by_permission(client_for, official_a, dis
     assert 'href="/plans/overview/"' in office
     fin = client_for(finance).get(reverse("dashboard")).content.decode()
     assert 'href="/plans/"' not in fin and 'href="/supervision/"' not in fin
+
+
+def test_construction_blocked_reason_follows_the_plan(programme, town_a, official_a, district):
+    from tasks.plan_queries import construction_blocked_reason
+
+    assert construction_blocked_reason(programme, town_a.pk) == (
+        "本镇（街道）尚未编制实施方案，方案经区清洁取暖办核准后方可开工。"
+    )
+    plan = draft_plan(programme, town_a, official_a)
+    ps.plan_submit(plan=plan, user=official_a)
+    assert construction_blocked_reason(programme, town_a.pk) == (
+        "本镇（街道）实施方案（第1版）已报送，经区清洁取暖办核准后方可开工。"
+    )
+    ps.plan_approve(plan=plan, user=district)
+    assert construction_blocked_reason(programme, town_a.pk) is None
+    # A pending revision does not block again: the approved one stays in force.
+    ps.plan_update(plan=plan, user=official_a, summary="修订")
+    assert construction_blocked_reason(programme, town_a.pk) is None
+
+
+def test_admin_lists_plans_and_notices(client_for, administrator, programme, town_a, official_a):
+    draft_plan(programme, town_a, official_a)
+    client = client_for(administrator)
+    for name in ("townplan", "townplansubmission", "planreview", "supervisionnotice"):
+        assert client.get(f"/admin/tasks/{name}/").status_code == 200
+    plan = TownPlan.objects.get()
+    assert client.get(f"/admin/tasks/townplan/{plan.pk}/change/").status_code == 200
+
+
+def test_overview_and_detail_queries_do_not_grow_with_towns(
+    client_for, programme, district, cast, django_assert_max_num_queries
+):
+    from tasks.models import Town
+    from zichuan_heating.roles import Role
+
+    plans = []
+    for code in ("hongshan", "kunlun", "shuangyang", "luocun"):
+        town = Town.objects.get(code=code)
+        official = UserFactory(username=f"o-{code}", town=town, role=Role.TOWN_OFFICIAL)
+        plans.append(approved_plan(programme, town, official, district))
+    client = client_for(district)
+    client.get(reverse("plan_overview"))
+    with django_assert_max_num_queries(13):
+        client.get(reverse("plan_overview"))
+    # The foundation's own queries plus 3 for the plans panel, 3 for notices, 1 for the badge.
+    with django_assert_max_num_queries(18):
+        client.get(reverse("dashboard"))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("plan_detail", args=[plans[0].pk]))
