@@ -136,7 +136,7 @@ def _clean_line_data(plan: TownPlan, data: Mapping[str, Any], index: int) -> Tow
     return line
 
 
-def _write_lines(plan: TownPlan, lines: Iterable[Mapping[str, Any]]) -> None:
+def _write_lines(plan: TownPlan, lines: Iterable[Mapping[str, Any]], user: Any = None) -> None:
     """Make the plan's lines exactly `lines`, keeping rows (and their history) that match
     by village and route."""
     wanted = [_clean_line_data(plan, data, i) for i, data in enumerate(lines, start=1)]
@@ -153,14 +153,17 @@ def _write_lines(plan: TownPlan, lines: Iterable[Mapping[str, Any]]) -> None:
     for line in wanted:
         old = existing.pop((line.village_id, line.route), None)
         if old is None:
+            line._history_user = user
             line.save()
             continue
         changed = [f for f in LINE_FIELDS if _field_value(old, f) != _field_value(line, f)]
         if changed:
             for f in changed:
                 setattr(old, f, getattr(line, f))
+            old._history_user = user
             old.save()
     for old in existing.values():
+        old._history_user = user
         old.delete()
 
 
@@ -170,15 +173,18 @@ def _field_value(line: TownPlanLine, name: str) -> Any:
     return getattr(line, name)
 
 
-def _apply(plan: TownPlan, fields: Mapping[str, Any], lines: Iterable[Mapping] | None) -> None:
+def _apply(
+    plan: TownPlan, fields: Mapping[str, Any], lines: Iterable[Mapping] | None, user: Any
+) -> None:
     unknown = set(fields) - set(PLAN_TEXT_FIELDS)
     if unknown:
         raise TypeError(f"unknown plan fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(plan, name, (value or "").strip())
+    plan._history_user = user
     plan.save()
     if lines is not None:
-        _write_lines(plan, lines)
+        _write_lines(plan, lines, user)
 
 
 @transaction.atomic
@@ -198,7 +204,8 @@ def plan_create(
         raise ValidationError(_("本镇（街道）已有实施方案，请在现有方案上修改。"))
     plan = TownPlan(programme=programme, town=town, revision=1, status=PlanStatus.DRAFT)
     plan._change_reason = "create"
-    _apply(plan, fields, lines)
+    plan._history_user = user
+    _apply(plan, fields, lines, user)
     return plan
 
 
@@ -218,18 +225,19 @@ def plan_update(
     _require_town_official(user, plan.town_id, "tasks.change_townplan")
     plan = _lock_plan(plan)
     if plan.status == PlanStatus.APPROVED:
-        plan = _open_new_revision(plan)
+        plan = _open_new_revision(plan, user)
     elif plan.status not in EDITABLE_PLAN_STATUSES:
         raise ValidationError(
             _("第%(rev)d版方案当前为“%(status)s”，不能修改。")
             % {"rev": plan.revision, "status": plan.get_status_display()}
         )
     plan._change_reason = "update"
-    _apply(plan, fields, lines)
+    plan._history_user = user
+    _apply(plan, fields, lines, user)
     return plan
 
 
-def _open_new_revision(approved: TownPlan) -> TownPlan:
+def _open_new_revision(approved: TownPlan, user: Any) -> TownPlan:
     pending = _open_revision(approved.programme_id, approved.town_id)
     if pending is not None:
         raise ValidationError(
@@ -237,7 +245,7 @@ def _open_new_revision(approved: TownPlan) -> TownPlan:
         )
     last = TownPlan.objects.filter(programme_id=approved.programme_id, town_id=approved.town_id)
     revision = (last.aggregate(n=Max("revision"))["n"] or 0) + 1
-    new = TownPlan.objects.create(
+    new = TownPlan(
         programme_id=approved.programme_id,
         town_id=approved.town_id,
         revision=revision,
@@ -245,11 +253,15 @@ def _open_new_revision(approved: TownPlan) -> TownPlan:
         based_on=approved,
         **{f: getattr(approved, f) for f in PLAN_TEXT_FIELDS},
     )
+    new._change_reason = "new revision"
+    new._history_user = user
+    new.save()
     for line in approved.lines.all():
         line.pk = None
         line.id = None
         line.plan = new
         line._state.adding = True
+        line._history_user = user
         line.save()
     return new
 
@@ -261,7 +273,7 @@ def plan_revision_open(*, plan: TownPlan, user: Any) -> TownPlan:
     plan = _lock_plan(plan)
     if plan.status != PlanStatus.APPROVED:
         raise ValidationError(_("只有已核准的方案才能开启新的修订版本。"))
-    return _open_new_revision(plan)
+    return _open_new_revision(plan, user)
 
 
 def plan_check(plan: TownPlan) -> list[str]:
@@ -375,6 +387,7 @@ def plan_submit(*, plan: TownPlan, user: Any) -> TownPlanSubmission:
     plan.submitted_at = now
     plan.submitted_by = user
     plan._change_reason = "submit"
+    plan._history_user = user
     plan.save()
     submission = TownPlanSubmission.objects.create(
         plan=plan, submitted_at=now, submitted_by=user, snapshot=plan_snapshot(plan)
@@ -428,11 +441,13 @@ def plan_approve(*, plan: TownPlan, user: Any, comment: str = "") -> PlanReview:
         old.status = PlanStatus.SUPERSEDED
         old.superseded_at = now
         old._change_reason = "superseded"
+        old._history_user = user
         old.save()
     plan.status = PlanStatus.APPROVED
     plan.approved_at = now
     plan.approved_by = user
     plan._change_reason = "approve"
+    plan._history_user = user
     plan.save()
     notification_send(
         recipients=town_officials(plan.town_id),
@@ -452,6 +467,7 @@ def plan_return(*, plan: TownPlan, user: Any, comment: str) -> PlanReview:
     plan, review = _review(plan, user, ReviewDecision.RETURNED, comment)
     plan.status = PlanStatus.RETURNED
     plan._change_reason = "return"
+    plan._history_user = user
     plan.save()
     notification_send(
         recipients=town_officials(plan.town_id),
@@ -524,6 +540,7 @@ def notice_issue(
         issued_at=timezone.now(),
     )
     notice._change_reason = "issue"
+    notice._history_user = user
     notice.save()
     notification_send(
         recipients=town_officials(town.pk),
@@ -551,6 +568,7 @@ def notice_answer(*, notice: SupervisionNotice, user: Any, answer: str) -> Super
     notice.answered_by = user
     notice.answered_at = timezone.now()
     notice._change_reason = "answer"
+    notice._history_user = user
     notice.save()
     notification_send(
         recipients=[notice.issued_by, *_district_recipients()],
@@ -581,6 +599,7 @@ def notice_close(*, notice: SupervisionNotice, user: Any, comment: str = "") -> 
     notice.closed_by = user
     notice.closed_at = timezone.now()
     notice._change_reason = "close"
+    notice._history_user = user
     notice.save()
     notification_send(
         recipients=town_officials(notice.town_id),
@@ -606,6 +625,7 @@ def notice_send_back(
     notice.state = NoticeState.SENT_BACK
     notice.office_comment = comment
     notice._change_reason = "send back"
+    notice._history_user = user
     notice.save()
     notification_send(
         recipients=town_officials(notice.town_id),

@@ -322,6 +322,16 @@ def test_submit_notifies_the_district_and_review_notifies_the_town(
 
 def test_history_records_each_state_change(programme, town_a, official_a, district):
     plan = approved_plan(programme, town_a, official_a, district)
-    reasons = list(plan.history.order_by("history_id").values_list("status", flat=True))
-    assert reasons == ["draft", "submitted", "approved"]
-    assert TownPlanLine.history.filter(plan_id=plan.pk).count() == 2
+    rows = list(
+        plan.history.order_by("history_id").values_list(
+            "status", "history_user__username", "history_change_reason"
+        )
+    )
+    assert rows == [
+        ("draft", "official_a", "create"),
+        ("submitted", "official_a", "submit"),
+        ("approved", "district", "approve"),
+    ]
+    lines = TownPlanLine.history.filter(plan_id=plan.pk)
+    assert lines.count() == 2
+    assert set(lines.values_list("history_user__username", flat=True)) == {"official_a"}
