@@ -89,3 +89,7 @@ class IdNumberViewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Plans and supervision register their own admin classes.
+from . import plan_admin  # noqa: E402, F401

@@ -27,3 +27,31 @@ urlpatterns += [
     path("households/<int:pk>/withdraw/", households.household_withdraw, name="household_withdraw"),
     path("households/<int:pk>/restore/", households.household_restore, name="household_restore"),
 ]
+
+# Town plans (实施方案) and supervision (督办).
+from .views import plans as plan_views  # noqa: E402
+from .views import supervision as supervision_views  # noqa: E402
+
+urlpatterns += [
+    path("plans/", plan_views.plan_index, name="plan_index"),
+    path("plans/review/", plan_views.plan_review_queue, name="plan_review_queue"),
+    path("plans/overview/", plan_views.plan_overview, name="plan_overview"),
+    path("plans/overview/threshold/", plan_views.plan_threshold, name="plan_threshold"),
+    path("plans/town/<slug:code>/", plan_views.plan_town, name="plan_town"),
+    path("plans/town/<slug:code>/edit/", plan_views.plan_edit, name="plan_edit"),
+    path("plans/<int:pk>/", plan_views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/submit/", plan_views.plan_submit, name="plan_submit"),
+    path("plans/<int:pk>/approve/", plan_views.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/return/", plan_views.plan_return, name="plan_return"),
+    path("plans/submissions/<int:pk>/", plan_views.plan_submission, name="plan_submission"),
+    path("supervision/", supervision_views.notice_list, name="notice_list"),
+    path("supervision/new/", supervision_views.notice_issue, name="notice_issue"),
+    path("supervision/<int:pk>/", supervision_views.notice_detail, name="notice_detail"),
+    path("supervision/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),
+    path("supervision/<int:pk>/close/", supervision_views.notice_close, name="notice_close"),
+    path(
+        "supervision/<int:pk>/send-back/",
+        supervision_views.notice_send_back,
+        name="notice_send_back",
+    ),
+]

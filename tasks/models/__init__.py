@@ -2,7 +2,17 @@
 
 from .audit import IdNumberView
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
-from .plans import PlanStatus, TownPlan
+from .plans import (
+    NoticeState,
+    PlanReview,
+    PlanStatus,
+    ReviewDecision,
+    ScheduleSetting,
+    SupervisionNotice,
+    TownPlan,
+    TownPlanLine,
+    TownPlanSubmission,
+)
 from .programme import Programme, Quota, Town, TownKind, Village
 
 __all__ = [
@@ -12,12 +22,19 @@ __all__ = [
     "Household",
     "HouseholdStatus",
     "IdNumberView",
+    "NoticeState",
+    "PlanReview",
     "PlanStatus",
     "Programme",
     "Quota",
+    "ReviewDecision",
     "Route",
+    "ScheduleSetting",
+    "SupervisionNotice",
     "Town",
     "TownKind",
     "TownPlan",
+    "TownPlanLine",
+    "TownPlanSubmission",
     "Village",
 ]

@@ -1,6 +1,11 @@
-"""Town implementation plans (实施方案), reviewed and approved by the district office."""
+"""Town implementation plans (实施方案), reviewed and approved by the district office,
+and the district's supervision notices (督办) to towns that lag.
+"""
+
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +13,9 @@ from simple_history.models import HistoricalRecords
 
 from zichuan_heating.scoping import TownScopedQuerySet
 
-from .programme import Programme, Town
+from ..validators import validate_phone
+from .ledger import Contractor, Route
+from .programme import Programme, Town, Village
 
 
 class PlanStatus(models.TextChoices):
@@ -16,6 +23,13 @@ class PlanStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已报送")
     RETURNED = "returned", _("已退回")
     APPROVED = "approved", _("已核准")
+    SUPERSEDED = "superseded", _("已被新版本取代")
+
+
+#: A revision in one of these states is the town's working copy; at most one per town.
+OPEN_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNED)
+#: The town may edit a revision only in these states.
+EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.RETURNED)
 
 
 class TownPlan(models.Model):
@@ -30,7 +44,33 @@ class TownPlan(models.Model):
         _("状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
     summary = models.TextField(_("方案概述"), blank=True)
+    emergency_arrangements = models.TextField(
+        _("应急联络安排"),
+        blank=True,
+        help_text=_("应急预案、值班电话、抢修队伍与联络人等。"),
+    )
+    quota_shortfall_reason = models.TextField(
+        _("户数与建设任务不一致的说明"),
+        blank=True,
+        help_text=_("各村合计户数与本镇建设任务不一致时必须说明原因。"),
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("修订自"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+    )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     approved_at = models.DateTimeField(_("核准时间"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -40,6 +80,7 @@ class TownPlan(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    superseded_at = models.DateTimeField(_("被取代时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -50,6 +91,7 @@ class TownPlan(models.Model):
         verbose_name = _("实施方案")
         verbose_name_plural = _("实施方案")
         ordering = ["programme", "town__order", "-revision"]
+        permissions = [("review_townplan", _("可核准或退回实施方案"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "town", "revision"], name="townplan_unique_revision"
@@ -58,7 +100,324 @@ class TownPlan(models.Model):
                 condition=~Q(status="approved") | Q(approved_at__isnull=False),
                 name="townplan_approved_has_time",
             ),
+            # One revision in force per town and programme, ever.
+            models.UniqueConstraint(
+                fields=["programme", "town"],
+                condition=Q(status="approved"),
+                name="townplan_one_approved_per_town",
+            ),
+            # One working copy (draft, submitted or returned) per town and programme.
+            models.UniqueConstraint(
+                fields=["programme", "town"],
+                condition=Q(status__in=["draft", "submitted", "returned"]),
+                name="townplan_one_open_revision_per_town",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="superseded")
+                | Q(approved_at__isnull=False, superseded_at__isnull=False),
+                name="townplan_superseded_was_approved",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.town.name} {self.programme.year} 实施方案（第{self.revision}版）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plan_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_PLAN_STATUSES
+
+
+class TownPlanLineQuerySet(TownScopedQuerySet):
+    town_field = "plan__town_id"
+
+
+class TownPlanLine(models.Model):
+    """One village and route of a plan: how many households, when, by whom, and 双安全员."""
+
+    plan = models.ForeignKey(
+        TownPlan, verbose_name=_("实施方案"), on_delete=models.CASCADE, related_name="lines"
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("村（居）"), on_delete=models.PROTECT, related_name="plan_lines"
+    )
+    route = models.CharField(_("技术路线"), max_length=16, choices=Route.choices)
+    households = models.PositiveIntegerField(_("改造户数"), validators=[MinValueValidator(1)])
+    planned_start = models.DateField(_("计划开工日期"))
+    planned_finish = models.DateField(_("计划完工日期"))
+    contractor = models.ForeignKey(
+        Contractor,
+        verbose_name=_("实施主体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plan_lines",
+    )
+    contractor_safety_officer = models.CharField(_("企业安全员"), max_length=50, blank=True)
+    contractor_safety_phone = models.CharField(
+        _("企业安全员电话"), max_length=20, blank=True, validators=[validate_phone]
+    )
+    village_safety_officer = models.CharField(_("村级安全员"), max_length=50, blank=True)
+    village_safety_phone = models.CharField(
+        _("村级安全员电话"), max_length=20, blank=True, validators=[validate_phone]
+    )
+
+    objects = TownPlanLineQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("实施方案明细修改记录"))
+
+    class Meta:
+        verbose_name = _("实施方案明细")
+        verbose_name_plural = _("实施方案明细")
+        ordering = ["plan", "village__name", "route", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "village", "route"], name="townplanline_unique_village_route"
+            ),
+            models.CheckConstraint(
+                condition=Q(households__gt=0),
+                name="townplanline_households_positive",
+                violation_error_message=_("改造户数必须大于 0。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_start__lte=models.F("planned_finish")),
+                name="townplanline_start_before_finish",
+                violation_error_message=_("计划开工日期不能晚于计划完工日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village.name} {self.get_route_display()} {self.households} 户"
+
+    def label(self) -> str:
+        """How a check message names this line: 村名·路线."""
+        return f"{self.village.name}·{self.get_route_display()}"
+
+
+class TownPlanSubmission(models.Model):
+    """A frozen copy of a revision as it was submitted; the district diffs these."""
+
+    plan = models.ForeignKey(
+        TownPlan, verbose_name=_("实施方案"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(_("报送时间"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("报送人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    snapshot = models.JSONField(_("报送内容"))
+
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "plan__town_id"
+
+    class Meta:
+        verbose_name = _("实施方案报送版本")
+        verbose_name_plural = _("实施方案报送版本")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.submitted_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plan_submission", args=[self.pk])
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", _("核准")
+    RETURNED = "returned", _("退回")
+
+
+class PlanReview(models.Model):
+    plan = models.ForeignKey(
+        TownPlan, verbose_name=_("实施方案"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    submission = models.OneToOneField(
+        TownPlanSubmission,
+        verbose_name=_("报送版本"),
+        on_delete=models.PROTECT,
+        related_name="review",
+    )
+    decision = models.CharField(_("审核结果"), max_length=16, choices=ReviewDecision.choices)
+    comment = models.TextField(_("审核意见"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"))
+
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "plan__town_id"
+
+    class Meta:
+        verbose_name = _("实施方案审核")
+        verbose_name_plural = _("实施方案审核")
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="returned") | ~Q(comment=""),
+                name="planreview_return_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.get_decision_display()}"
+
+
+class ScheduleSetting(models.Model):
+    """What the district office sets for the behind-schedule rule, per programme."""
+
+    programme = models.OneToOneField(
+        Programme,
+        verbose_name=_("年度"),
+        on_delete=models.CASCADE,
+        related_name="schedule_setting",
+    )
+    behind_threshold_percent = models.DecimalField(
+        _("滞后阈值（百分点）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("10.0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("完工进度低于直线计划进度超过此百分点即视为进度滞后。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设置人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(verbose_name=_("进度滞后阈值修改记录"))
+
+    class Meta:
+        verbose_name = _("进度滞后阈值")
+        verbose_name_plural = _("进度滞后阈值")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(behind_threshold_percent__gte=0) & Q(behind_threshold_percent__lte=100),
+                name="schedulesetting_threshold_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.year}: {self.behind_threshold_percent}%"
+
+
+class NoticeState(models.TextChoices):
+    OPEN = "open", _("待整改")
+    ANSWERED = "answered", _("已反馈")
+    SENT_BACK = "sent_back", _("退回重新整改")
+    CLOSED = "closed", _("已销号")
+
+
+#: States in which the town still owes an answer.
+AWAITING_TOWN_STATES = (NoticeState.OPEN, NoticeState.SENT_BACK)
+
+
+class SupervisionNoticeQuerySet(TownScopedQuerySet):
+    def awaiting_town(self) -> "SupervisionNoticeQuerySet":
+        return self.filter(state__in=AWAITING_TOWN_STATES)
+
+    def not_closed(self) -> "SupervisionNoticeQuerySet":
+        return self.exclude(state=NoticeState.CLOSED)
+
+    def overdue(self, today) -> "SupervisionNoticeQuerySet":
+        return self.awaiting_town().filter(deadline__lt=today)
+
+
+class SupervisionNotice(models.Model):
+    """督办: the district office tells a town what is wrong and by when to rectify it."""
+
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("年度"),
+        on_delete=models.PROTECT,
+        related_name="supervision_notices",
+    )
+    town = models.ForeignKey(
+        Town,
+        verbose_name=_("镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="supervision_notices",
+    )
+    title = models.CharField(_("督办事项"), max_length=200)
+    problem = models.TextField(_("存在问题"))
+    deadline = models.DateField(_("整改期限"))
+    state = models.CharField(
+        _("状态"), max_length=16, choices=NoticeState.choices, default=NoticeState.OPEN
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督办人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("下发时间"))
+    answer = models.TextField(_("整改情况"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    office_comment = models.TextField(_("区办意见"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("销号人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+
+    objects = SupervisionNoticeQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("督办修改记录"))
+
+    class Meta:
+        verbose_name = _("督办通知")
+        verbose_name_plural = _("督办通知")
+        ordering = ["-issued_at", "-id"]
+        permissions = [
+            ("issue_supervisionnotice", _("可下发、销号或退回督办")),
+            ("answer_supervisionnotice", _("可反馈督办整改情况")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="answered") | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="notice_answered_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="closed") | Q(closed_at__isnull=False),
+                name="notice_closed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["town", "state"], name="notice_town_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town.name}：{self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("notice_detail", args=[self.pk])
+
+    def is_overdue(self, today) -> bool:
+        return self.state in AWAITING_TOWN_STATES and self.deadline < today
