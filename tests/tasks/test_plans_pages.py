@@ -401,9 +401,9 @@ def test_overview_and_detail_queries_do_not_grow_with_towns(
         plans.append(approved_plan(programme, town, official, district))
     client = client_for(district)
     client.get(reverse("plan_overview"))
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         client.get(reverse("plan_overview"))
-    # The foundation's own queries plus 3 for the plans panel, 3 for notices, 1 for the badge.
+    # The foundation's own queries (quotas, stage counts) plus the plans panel, notices, badge.
     with django_assert_max_num_queries(18):
         client.get(reverse("dashboard"))
     with django_assert_max_num_queries(20):
