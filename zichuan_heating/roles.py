@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.change_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "tasks.import_household",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",

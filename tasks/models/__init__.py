@@ -1,5 +1,6 @@
 """Models of the 建设任务 app, one module per subject."""
 
+from .imports import ImportJob, ImportState
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
 from .plans import PlanStatus, TownPlan
 from .programme import Programme, Quota, Town, TownKind, Village
@@ -10,6 +11,8 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "ImportJob",
+    "ImportState",
     "PlanStatus",
     "Programme",
     "Quota",
