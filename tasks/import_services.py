@@ -14,7 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .importing import Scope, UnusableFile, commit, errors_as_dicts, inspect_file, validate
+from .importing import (
+    Scope,
+    UnusableFile,
+    commit,
+    errors_as_dicts,
+    gc_paused,
+    inspect_file,
+    validate,
+)
 from .models import ImportJob, ImportState, Programme
 
 #: A report keeps at most this many errors (the count is always exact).
@@ -104,13 +112,14 @@ def import_job_run(*, job_id: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
 
     try:
-        plan = validate(
-            job.file.path,
-            programme=job.programme,
-            scope=_job_scope(job),
-            create_villages=job.create_villages,
-            progress=progress,
-        )
+        with gc_paused():
+            plan = validate(
+                job.file.path,
+                programme=job.programme,
+                scope=_job_scope(job),
+                create_villages=job.create_villages,
+                progress=progress,
+            )
     except UnusableFile as e:
         _finish(job, ImportState.FAILED, message=e.message)
         return
@@ -131,7 +140,7 @@ def import_job_run(*, job_id: int) -> None:
         _finish(job, ImportState.READY, finished=False)
         return
     try:
-        with transaction.atomic():
+        with gc_paused(), transaction.atomic():
             commit(plan, user=job.created_by)
             _finish(job, ImportState.DONE)
     except UnusableFile as e:

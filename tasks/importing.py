@@ -20,8 +20,10 @@ be true should not depend on it. Each formula cell is reported like any other ba
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import enum
+import gc
 import re
 import time
 import unicodedata
@@ -1154,6 +1156,24 @@ class ImportOutcome:
         }
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector while a big file is processed.
+
+    Validation creates millions of small objects that are all alive until the end; each full
+    collection walks all of them, so collections grow with the file (measured: parse and
+    classify took 7-9x longer for 5x the rows). Nothing here makes reference cycles worth
+    collecting midway.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_ledger(
     path: str | Path,
     *,
@@ -1165,13 +1185,18 @@ def import_ledger(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportOutcome:
     """Validate and (unless dry_run or rows are bad) commit. Raises UnusableFile."""
-    plan = validate(
-        path, programme=programme, scope=scope, create_villages=create_villages, progress=progress
-    )
-    outcome = ImportOutcome(errors=plan.errors, plan=plan, **plan.counts())
-    if plan.ok and not dry_run:
-        commit(plan, user=user)
-        outcome.committed = True
+    with gc_paused():
+        plan = validate(
+            path,
+            programme=programme,
+            scope=scope,
+            create_villages=create_villages,
+            progress=progress,
+        )
+        outcome = ImportOutcome(errors=plan.errors, plan=plan, **plan.counts())
+        if plan.ok and not dry_run:
+            commit(plan, user=user)
+            outcome.committed = True
     return outcome
 
 
