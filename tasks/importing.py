@@ -81,6 +81,8 @@ MAX_COMPRESSION_RATIO = 100
 HEADER_SEARCH_ROWS = 10
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 5000
+#: Bytes of sheet XML read at a time when counting rows and looking for formulas.
+SCAN_CHUNK = 1 << 20
 
 # The fields an import writes; compared to decide between "updated" and "unchanged".
 WRITE_FIELDS = [
@@ -257,12 +259,20 @@ def inspect_file(path: str | Path) -> FileFacts:
         infos = zf.infolist()
         total = sum(i.file_size for i in infos)
         packed = sum(i.compress_size for i in infos)
-        if total > MAX_UNCOMPRESSED_BYTES or (packed and total / packed > MAX_COMPRESSION_RATIO):
+        # Ratios only count for big members: a tiny file of repeated bytes is no bomb.
+        big = 1024 * 1024
+        bomb = total > MAX_UNCOMPRESSED_BYTES or (
+            packed and total > big and total / packed > MAX_COMPRESSION_RATIO
+        )
+        if bomb:
             raise UnusableFile(
                 _("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的台账文件。")
             )
         for info in infos:
-            if info.compress_size and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO:
+            if (
+                info.file_size > big
+                and info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO
+            ):
                 raise UnusableFile(
                     _("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的台账文件。")
                 )
@@ -327,12 +337,15 @@ def _scan_sheet(zf: zipfile.ZipFile, sheet_path: str) -> tuple[int, list[tuple[i
     tail = b""
     with zf.open(sheet_path) as fh:
         while True:
-            chunk = fh.read(1 << 20)
+            chunk = fh.read(SCAN_CHUNK)
             if not chunk:
                 break
             data = tail + chunk
-            # Keep an incomplete tag for the next round so nothing is counted twice.
-            cut = data.rfind(b"<")
+            # Keep the last cell (and anything after it) for the next round, so a row tag is
+            # never counted twice and a cell's <f> is never separated from its <c r="..">.
+            cut = data.rfind(b"<c ")
+            if cut <= 0:
+                cut = data.rfind(b"<")
             head, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
             rows += head.count(b"<row ") + head.count(b"<row>")
             if b"<f" in head:

@@ -58,7 +58,7 @@ def ledger_template(request: HttpRequest) -> HttpResponse:
 @role_required("tasks.import_household")
 def ledger_import(request: HttpRequest) -> HttpResponse:
     programme = _programme_or_404()
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(

@@ -192,3 +192,23 @@ def test_control_characters_are_stripped(tmp_path, ledger_setup):
     assert outcome.errors == []
     h = Household.objects.get()
     assert (h.head_name, h.notes) == ("王建国", "第一行[31m")
+
+
+def test_formulas_and_rows_are_found_across_read_chunks(tmp_path, ledger_setup, monkeypatch):
+    import tasks.importing
+
+    path = tmp_path / "many.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.write_row(0, 0, HEADERS)
+    for r in range(1, 41):
+        for col, value in enumerate(row(id_number=IDS[r])):
+            if value is not None:
+                ws.write_string(r, col, str(value))
+        if r % 7 == 0:
+            ws.write_formula(r, 6, "=2+1", None, 3)
+    wb.close()
+    monkeypatch.setattr(tasks.importing, "SCAN_CHUNK", 97)  # cut tags everywhere
+    facts = tasks.importing.inspect_file(path)
+    assert facts.data_rows_upper_bound == 41
+    assert facts.formula_cells == [(r + 1, 6) for r in range(7, 41, 7)]
