@@ -5,6 +5,7 @@ the remaining step or nothing. The commit and the "done" state are written in on
 so a redelivered commit either finds the job done or finds nothing written.
 """
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,8 @@ from .importing import (
     validate,
 )
 from .models import ImportJob, ImportState, Programme
+
+log = logging.getLogger("zichuan.ledger")
 
 #: A report keeps at most this many errors (the count is always exact).
 MAX_STORED_ERRORS = 20_000
@@ -94,7 +97,25 @@ def import_job_confirm(*, job: ImportJob, user: Any) -> ImportJob:
 
 
 def import_job_run(*, job_id: int) -> None:
-    """Do what the job's state asks for next: validate a queued job, commit a confirmed one."""
+    """Do what the job's state asks for next: validate a queued job, commit a confirmed one.
+
+    Whatever goes wrong ends as a failed job with a message, never as an error page: the
+    transaction of a failed commit rolled back, so nothing was written.
+    """
+    try:
+        _run(job_id)
+    except Exception:
+        log.exception("ledger import job %s failed", job_id)
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is not None and job.state != ImportState.DONE:
+            _finish(
+                job,
+                ImportState.FAILED,
+                message=_("处理文件时出错，未写入任何数据。请联系系统管理员。"),
+            )
+
+
+def _run(job_id: int) -> None:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:

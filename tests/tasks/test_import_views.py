@@ -170,3 +170,21 @@ def test_the_import_list_shows_only_the_own_towns_jobs(
     page = client_for(official_b).get(reverse("ledger_import_list")).content.decode()
     assert "j.xlsx" not in page
     assert "j.xlsx" in client_for(official_a).get(reverse("ledger_import_list")).content.decode()
+
+
+def test_an_unexpected_failure_ends_as_a_failed_job_not_an_error_page(
+    tmp_path, client_for, official_a, ledger_setup, monkeypatch, django_capture_on_commit_callbacks
+):
+    import tasks.import_services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tasks.import_services, "validate", broken)
+    path = xlsx(tmp_path / "a.xlsx", [row()])
+    response = upload(client_for(official_a), path, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.state == ImportState.FAILED
+    assert job.message == "处理文件时出错，未写入任何数据。请联系系统管理员。"
+    assert Household.objects.count() == 0
