@@ -347,15 +347,19 @@ def _scan_sheet(zf: zipfile.ZipFile, sheet_path: str) -> tuple[int, list[tuple[i
             if cut <= 0:
                 cut = data.rfind(b"<")
             head, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-            rows += head.count(b"<row ") + head.count(b"<row>")
-            if b"<f" in head:
-                # A formula needs its cell tag in the same piece: search from a cell start.
-                for m in _CELL_FORMULA_RE.finditer(head):
-                    formulas.append((int(m.group(2)), _column_index(m.group(1).decode())))
+            rows += _scan_piece(head, formulas)
             if rows > settings.LEDGER_IMPORT_MAX_ROWS + HEADER_SEARCH_ROWS:
                 break
-    rows += tail.count(b"<row ")
+    rows += _scan_piece(tail, formulas)
     return rows, formulas
+
+
+def _scan_piece(piece: bytes, formulas: list[tuple[int, int]]) -> int:
+    """Rows started in this piece of sheet XML; its formula cells are added to `formulas`."""
+    if b"<f" in piece:
+        for m in _CELL_FORMULA_RE.finditer(piece):
+            formulas.append((int(m.group(2)), _column_index(m.group(1).decode())))
+    return piece.count(b"<row ") + piece.count(b"<row>")
 
 
 def _column_index(letters: str) -> int:

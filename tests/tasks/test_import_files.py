@@ -212,3 +212,9 @@ def test_formulas_and_rows_are_found_across_read_chunks(tmp_path, ledger_setup, 
     facts = tasks.importing.inspect_file(path)
     assert facts.data_rows_upper_bound == 41
     assert facts.formula_cells == [(r + 1, 6) for r in range(7, 41, 7)]
+
+
+def test_a_formula_in_the_very_last_cell_is_found(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], notes="=1+1")])
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "备注")]
