@@ -329,3 +329,32 @@ def test_a_title_row_above_the_header_and_blank_rows_are_fine(tmp_path, ledger_s
 def test_row_numbers_count_the_title_row(tmp_path, ledger_setup, town_a):
     path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number="x")], title="台账")
     assert [e.row for e in run(path, ledger_setup, town_a).errors] == [4]
+
+
+def test_the_fast_id_check_agrees_with_the_validator():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tasks.importing import _check_char
+    from tasks.validators import id_check_char
+
+    @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+    def agree(body):
+        assert _check_char(body + "0") == id_check_char(body)
+
+    agree()
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("370302190002301234", "身份证号中的出生日期无效。"),
+        ("370302209901011234", "身份证号中的出生日期无效。"),
+        ("37030219900101123", "身份证号应为18位，当前为17位。"),
+    ],
+)
+def test_bad_id_numbers_get_the_validators_message(number, message):
+    from tasks.importing import parse_id_number
+
+    with pytest.raises(ValueError, match=message):
+        parse_id_number(number)
