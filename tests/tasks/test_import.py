@@ -358,3 +358,22 @@ def test_bad_id_numbers_get_the_validators_message(number, message):
 
     with pytest.raises(ValueError, match=message):
         parse_id_number(number)
+
+
+def test_history_rows_copy_every_tracked_field_with_user_and_reason(
+    tmp_path, ledger_setup, town_a, official_a
+):
+    # On PostgreSQL the rows are written by COPY, elsewhere by simple_history's bulk helper:
+    # either way each history row must be what the library itself would have recorded.
+    path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], village="西村", size=None)])
+    import_ledger(path, programme=ledger_setup, scope=Scope({town_a.id}), user=official_a)
+    tracked = [f.attname for f in Household.history.model.tracked_fields]
+    assert "id_tail" not in tracked and "updated_at" not in tracked
+    for h in Household.objects.all():
+        record = h.history.get()
+        assert (record.history_type, record.history_user, record.history_change_reason) == (
+            "+",
+            official_a,
+            "Excel 导入",
+        )
+        assert {a: getattr(record, a) for a in tracked} == {a: getattr(h, a) for a in tracked}
