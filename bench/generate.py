@@ -123,12 +123,86 @@ def households(n: int, seed: int = 0, villages_per_town: int = 12) -> Iterator[R
         )
 
 
+#: An example catalogue per route (brand, model, kind) and one contractor per route, used by
+#: `write_ledger_xlsx`; the benchmark creates these rows in its database before importing.
+EXAMPLE_EQUIPMENT = {
+    "central": [("示例热力", "RF-60", "散热器")],
+    "gas": [("示例燃气", "L1PB20", "燃气壁挂炉"), ("示例燃气", "L1PB26", "燃气壁挂炉")],
+    "electric": [("示例热泵", "KFXRS-7", "空气源热泵"), ("示例热泵", "KFXRS-9", "空气源热泵")],
+}
+EXAMPLE_CONTRACTORS = {
+    "central": ("示例热力公司", "heating"),
+    "gas": ("示例燃气公司", "gas"),
+    "electric": ("示例设备安装公司", "installer"),
+}
+LEDGER_HEADERS = [
+    "镇（街道）",
+    "村（居）",
+    "户主姓名",
+    "身份证号",
+    "联系电话",
+    "家庭住址",
+    "家庭人口",
+    "改造方式",
+    "设备品牌",
+    "设备型号",
+    "实施单位",
+    "签约日期",
+    "完工日期",
+    "备注",
+]
+
+
+def write_ledger_xlsx(path: str, rows: "Iterator[Row] | list[Row]") -> int:
+    """Write rows as a valid import file (sheet 台账, template columns, ID column as text).
+
+    XlsxWriter's constant_memory mode streams rows to disk, so a million rows stay small in
+    memory. Returns the number of data rows written.
+    """
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
+    sheet = workbook.add_worksheet("台账")
+    text = workbook.add_format({"num_format": "@"})
+    date = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.set_column(3, 3, 22, text)
+    sheet.set_column(4, 4, 14, text)
+    sheet.set_column(11, 12, 12, date)
+    for col, header in enumerate(LEDGER_HEADERS):
+        sheet.write_string(0, col, header)
+    n = 0
+    for n, row in enumerate(rows, start=1):
+        brand, model, _kind = EXAMPLE_EQUIPMENT[row.route][n % len(EXAMPLE_EQUIPMENT[row.route])]
+        sheet.write_string(n, 0, row.town_name)
+        sheet.write_string(n, 1, row.village)
+        sheet.write_string(n, 2, row.head_name)
+        sheet.write_string(n, 3, row.id_number, text)
+        sheet.write_string(n, 4, row.phone, text)
+        sheet.write_string(n, 5, row.address)
+        sheet.write_number(n, 6, row.size)
+        sheet.write_string(n, 7, ROUTE_LABELS[row.route])
+        sheet.write_string(n, 8, brand)
+        sheet.write_string(n, 9, model)
+        sheet.write_string(n, 10, EXAMPLE_CONTRACTORS[row.route][0])
+        if row.signed_on:
+            sheet.write_datetime(n, 11, row.signed_on, date)
+        if row.completed_on:
+            sheet.write_datetime(n, 12, row.completed_on, date)
+    workbook.close()
+    return n
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--xlsx", metavar="FILE", help="write an import file in template columns")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.xlsx:
+        count = write_ledger_xlsx(args.xlsx, households(args.n, args.seed))
+        print(f"wrote {count} rows to {args.xlsx} in {time.perf_counter() - started:.1f} s")
+        return
     count = sum(1 for _ in households(args.n, args.seed))
     print(f"generated {count} households in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_townplan",
         "tasks.view_supervisionnotice",
         "tasks.answer_supervisionnotice",
+        "tasks.import_household",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",

@@ -1,6 +1,7 @@
 """Models of the 建设任务 app, one module per subject."""
 
 from .audit import IdNumberView
+from .imports import ImportJob, ImportState
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
 from .plans import (
     NoticeState,
@@ -22,6 +23,8 @@ __all__ = [
     "Household",
     "HouseholdStatus",
     "IdNumberView",
+    "ImportJob",
+    "ImportState",
     "NoticeState",
     "PlanReview",
     "PlanStatus",

@@ -1,4 +1,5 @@
-"""Ledger fixtures: a village per town, catalogue rows, a household in town_a."""
+"""Ledger fixtures: a village per town, catalogue rows, a household in town_a; the import
+tests' fixtures come from tests/tasks/ledger_files.py."""
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from tests.factories import (
     HouseholdFactory,
     VillageFactory,
 )
+from tests.tasks.ledger_files import approved_a, ledger_setup
 
 
 @pytest.fixture
@@ -63,3 +65,6 @@ def approved_plan_a(programme, town_a, district):
         approved_at=timezone.now(),
         approved_by=district,
     )
+
+
+__all__ = ["approved_a", "ledger_setup"]
