@@ -29,6 +29,8 @@ def test_official_fixes_two_bad_rows_and_imports(page, live_server, official_a, 
         [row(), row(id_number=IDS[1], head_name="李秀英"), row(id_number=IDS[2], head_name="张强")],
     )
     log_in(page, live_server, "official_a")
+    registered = page.locator("tr[data-town=hongshan] td.stage-registered")
+    assert registered.inner_text().split()[0] == "0"
     page.click("text=导入台账")
     assert page.locator("h1").first.inner_text().startswith("导入台账")
 
@@ -57,3 +59,5 @@ def test_official_fixes_two_bad_rows_and_imports(page, live_server, official_a, 
     page.click("text=查看工作总览")
     page.wait_for_load_state("networkidle")
     assert page.locator("tr[data-town=hongshan] td.quota").inner_text() == "458"
+    # The dashboard count moved: 3 of 458 registered.
+    assert registered.inner_text().split() == ["3", "0.7%"]

@@ -1,11 +1,14 @@
 """A town writes and submits its plan, the district returns it with a comment, the town fixes
 and resubmits, the district approves: all through Chromium."""
 
+import datetime
+
 import pytest
 
+from tasks.models import HouseholdStatus
 from tasks.queries import approved_plan_town_ids
 from tests.browser.conftest import log_in
-from tests.factories import ContractorFactory, VillageFactory
+from tests.factories import ContractorFactory, HouseholdFactory, VillageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,12 +30,25 @@ def fill_line(page, i: int, village: str, households: int) -> None:
 def test_plan_is_returned_fixed_and_approved(
     browser, page, live_server, programme, town_a, official_a, district, tmp_path
 ):
-    VillageFactory(town=town_a, name="东村")
+    east = VillageFactory(town=town_a, name="东村")
     VillageFactory(town=town_a, name="西村")
     ContractorFactory(name="淄川燃气公司")
+    household = HouseholdFactory(
+        programme=programme,
+        town=town_a,
+        village=east,
+        head_name="周明",
+        status=HouseholdStatus.CONTRACTED,
+        contract_signed_on=datetime.date(2021, 6, 1),
+    )
+
+    # Before approval the household cannot start construction, and the page says why.
+    log_in(page, live_server, "official_a")
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    assert "尚未经区清洁取暖办核准" in page.locator("#start-refusal").inner_text()
 
     # The town official writes the plan.
-    log_in(page, live_server, "official_a")
+    page.goto(f"{live_server.url}/")
     page.click("nav >> text=实施方案")
     assert page.locator("h1").inner_text().startswith("洪山镇 · 实施方案")
     page.click("text=编制实施方案")
@@ -88,3 +104,14 @@ def test_plan_is_returned_fixed_and_approved(
     page.goto(f"{live_server.url}/plans/")
     assert "第1版" in page.locator("#plan-in-force").inner_text()
     assert approved_plan_town_ids(programme) == {town_a.pk}
+
+    # 核准后实施: the town's households can now start construction.
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    assert page.locator("#start-refusal").count() == 0
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.fill("#id_start-started_on", "2021-06-20")
+    page.click("button:has-text('开工')")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#household-status").inner_text() == "施工中"
+    household.refresh_from_db()
+    assert household.status == HouseholdStatus.UNDER_CONSTRUCTION
