@@ -25,6 +25,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.change_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "acceptance.view_acceptance",
+        "acceptance.add_acceptance",
+        "acceptance.add_rectification",
+        "acceptance.record_stove_removal",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -36,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.restore_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "acceptance.view_acceptance",
+        "acceptance.revoke_acceptance",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -47,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_full_id_number",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "acceptance.view_acceptance",
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -73,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "zichuan_heating.add_user",
         "zichuan_heating.change_user",
         "zichuan_heating.view_user",
+        "acceptance.view_acceptance",
     ],
 }
 
