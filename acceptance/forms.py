@@ -141,6 +141,9 @@ class BatchTeamForm(forms.Form):
 
 
 class BatchRowForm(forms.Form):
+    # The row's household as shown: if the village's list changed in between, rows could
+    # otherwise shift onto the wrong household.
+    household_id = forms.IntegerField(widget=forms.HiddenInput)
     include = forms.BooleanField(label=_("纳入本次验收"), required=False)
     result = forms.ChoiceField(
         label=_("验收结果"), choices=[("", _("请选择")), *AcceptanceResult.choices], required=False
@@ -153,6 +156,7 @@ class BatchRowForm(forms.Form):
     def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.household = household
+        self.fields["household_id"].initial = household.pk
         for name, field in checklist_fields(household.route).items():
             field.required = False
             self.fields[name] = field
@@ -162,6 +166,8 @@ class BatchRowForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("household_id") != self.household.pk:
+            raise forms.ValidationError(_("该村待验收名单已变化，请重新打开本页。"))
         if cleaned.get("include"):
             if not cleaned.get("result"):
                 self.add_error("result", _("请选择验收结果。"))
@@ -183,7 +189,7 @@ class BatchRowForm(forms.Form):
 class BaseBatchRowFormSet(forms.BaseFormSet):
     def __init__(self, *args: Any, households: list[Household], **kwargs: Any) -> None:
         self.households = households
-        kwargs.setdefault("initial", [{} for _ in households])
+        kwargs.setdefault("initial", [{"household_id": h.pk} for h in households])
         super().__init__(*args, **kwargs)
 
     def total_form_count(self) -> int:

@@ -310,6 +310,10 @@ def batch(request: HttpRequest) -> HttpResponse:
     per household in one screen. Saved all together or not at all."""
     programme = _programme_or_404()
     user = request.user
+    village_param = request.GET.get("village", "")
+    if village_param:
+        # Another town's village is a 404, as for every other object.
+        get_for_user_or_404(Village, user, pk=village_param if village_param.isdigit() else 0)
     start = BatchStartForm(request.GET or None, user=user)
     if not start.is_bound or not start.is_valid():
         return render(request, "acceptance/batch_start.html", {"start": start})
