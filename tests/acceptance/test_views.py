@@ -495,3 +495,13 @@ def test_batch_rows_that_shifted_since_the_page_was_shown_are_refused(
     response = client.post(url, data)
     assert "该村待验收名单已变化，请重新打开本页。" in response.content.decode()
     assert Acceptance.objects.count() == 0
+
+
+def test_household_page_in_english(client_for, household_a, official_a):
+    inspect(household_a, official_a, COMPLETION)
+    client = client_for(official_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    text = client.get(reverse("acceptance_household", args=[household_a.pk])).content.decode()
+    assert "Acceptance status" in text and "Pipe pressure test" in text
+    assert "Awaiting commissioning" in text and "Head of household" not in text
+    assert "Contractor" in text  # a generic word from the app catalogue
