@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,13 +64,11 @@ def with_acceptance_state(qs: QuerySet) -> QuerySet:
         "-date", "-created_at", "-id"
     )
     return qs.annotate(
+        latest_id=Subquery(latest.values("pk")[:1]),
         latest_kind=Subquery(latest.values("kind")[:1]),
         latest_result=Subquery(latest.values("result")[:1]),
-        latest_rectified=Coalesce(
-            Exists(Rectification.objects.filter(acceptance=Subquery(latest.values("pk")[:1]))),
-            False,
-            output_field=BooleanField(),
-        ),
+    ).annotate(
+        latest_rectified=Exists(Rectification.objects.filter(acceptance_id=OuterRef("latest_id"))),
         completion_passed=Exists(_valid_pass(AcceptanceKind.COMPLETION)),
     )
 

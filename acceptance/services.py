@@ -119,7 +119,7 @@ def _require(by: Any, perm: str, household: Household) -> None:
 
 def _lock(household: Household) -> Household:
     return (
-        Household.objects.select_for_update()
+        Household.objects.select_for_update(of=("self",))
         .select_related("contractor", "town")
         .get(pk=household.pk)
     )
@@ -411,7 +411,7 @@ def acceptance_record_batch(
     # Lock in id order so two batches over the same village cannot deadlock.
     locked = {
         h.pk: h
-        for h in Household.objects.select_for_update()
+        for h in Household.objects.select_for_update(of=("self",))
         .select_related("contractor", "town")
         .filter(pk__in=[e.household.pk for e in entries])
         .order_by("pk")
