@@ -7,14 +7,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Household, HouseholdStatus, Programme, Quota
 from tasks.queries import percent
 
-from .models import Acceptance, AcceptanceKind, AcceptanceResult, Rectification
+from .models import (
+    Acceptance,
+    AcceptanceKind,
+    AcceptanceResult,
+    ChecklistResult,
+    Inspector,
+    Rectification,
+)
 
 
 def _valid_pass(kind: str) -> QuerySet:
@@ -238,9 +245,29 @@ def acceptance_register_rows(user: Any, programme: Programme, town_id: int | Non
             "revoked_by",
             "rectification",
         )
-        .prefetch_related("inspectors", "checklist")
+        # Only the failed items are shown; the team is read as plain tuples by the export.
+        .prefetch_related(
+            Prefetch(
+                "checklist",
+                queryset=ChecklistResult.objects.filter(passed=False).order_by("id"),
+                to_attr="failed_items",
+            ),
+        )
         .order_by("household__town__order", "household__village__name", "household_id", "date")
     )
     if town_id:
         qs = qs.filter(household__town_id=town_id)
     return qs
+
+
+def teams_by_acceptance(acceptance_ids: list[int]) -> dict[int, list[tuple[str, str, bool]]]:
+    """(name, organisation, is_contractor) per record, as tuples: cheap for big exports."""
+    teams: dict[int, list[tuple[str, str, bool]]] = {}
+    rows = (
+        Inspector.objects.filter(acceptance_id__in=acceptance_ids)
+        .order_by("acceptance_id", "id")
+        .values_list("acceptance_id", "name", "organisation", "is_contractor")
+    )
+    for acceptance_id, name, organisation, is_contractor in rows:
+        teams.setdefault(acceptance_id, []).append((name, organisation, is_contractor))
+    return teams

@@ -505,3 +505,28 @@ def test_household_page_in_english(client_for, household_a, official_a):
     assert "Acceptance status" in text and "Pipe pressure test" in text
     assert "Awaiting commissioning" in text and "Head of household" not in text
     assert "Contractor" in text  # a generic word from the app catalogue
+
+
+def test_list_page_queries_do_not_grow_with_rows(
+    client_for, official_a, programme, town_a, plan_a, gas_company, django_assert_max_num_queries
+):
+    for _ in range(60):
+        built_household(programme, town_a, gas_company)
+    client = client_for(official_a)
+    client.get(reverse("acceptance_list"))  # warm the session and permission caches
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("acceptance_list"))
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_household_page_queries_do_not_grow_with_records(
+    client_for, household_a, official_a, django_assert_max_num_queries
+):
+    inspect(household_a, official_a, COMPLETION)
+    failed = inspect(household_a, official_a, COMMISSIONING, result="fail")
+    rectify(failed, official_a)
+    inspect(household_a, official_a, COMMISSIONING)
+    client = client_for(official_a)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("acceptance_household", args=[household_a.pk]))
+    assert len(response.context["records"]) == 3
