@@ -530,3 +530,14 @@ def test_household_page_queries_do_not_grow_with_records(
     with django_assert_max_num_queries(16):
         response = client.get(reverse("acceptance_household", args=[household_a.pk]))
     assert len(response.context["records"]) == 3
+
+
+def test_admin_lists_acceptance_records_read_only(
+    client_for, administrator, household_a, official_a
+):
+    record = inspect(household_a, official_a, COMPLETION)
+    client = client_for(administrator)
+    assert client.get(reverse("admin:acceptance_acceptance_changelist")).status_code == 200
+    page = client.get(reverse("admin:acceptance_acceptance_change", args=[record.pk]))
+    assert page.status_code == 200
+    assert client.get(reverse("admin:acceptance_acceptance_add")).status_code == 403
