@@ -6,26 +6,30 @@ characters are dropped so the file stays valid XML.
 """
 
 import io
-import unicodedata
+import re
 from collections.abc import Iterable
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from tasks.models import HouseholdStatus, Route
 from tasks.validators import mask_id_number
 
-from .models import Acceptance
+from .checklists import item_label
+from .models import Acceptance, AcceptanceKind, AcceptanceResult
 from .queries import teams_by_acceptance
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters (all of Cc except the newline) and lone surrogates: invalid in xlsx XML.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def safe_cell(value: object) -> str:
     if value is None:
         return ""
-    text = "".join(
-        ch for ch in str(value) if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = _CONTROL.sub("", str(value))
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -56,41 +60,67 @@ def register_headers() -> list[str]:
     ]
 
 
+class _Labels:
+    """Choice labels and fixed words translated once per export, not once per cell."""
+
+    def __init__(self) -> None:
+        self.route = {k: str(v) for k, v in Route.choices}
+        self.status = {k: str(v) for k, v in HouseholdStatus.choices}
+        self.kind = {k: str(v) for k, v in AcceptanceKind.choices}
+        self.result = {k: str(v) for k, v in AcceptanceResult.choices}
+        self.contractor_mark = "，" + _("施工单位")
+        self.yes, self.no = _("是"), _("否")
+        self.items: dict[str, str] = {}
+
+    def item(self, code: str) -> str:
+        if code not in self.items:
+            self.items[code] = item_label(code)
+        return self.items[code]
+
+
+def _day(value) -> str:
+    return f"{value:%Y-%m-%d}" if value else ""
+
+
 def register_row(
-    record: Acceptance, *, full_id: bool, team: list[tuple[str, str, bool]]
+    record: Acceptance,
+    *,
+    full_id: bool,
+    team: list[tuple[str, str, bool]],
+    labels: "_Labels | None" = None,
 ) -> list[str]:
+    labels = labels or _Labels()
     h = record.household
     try:
         rectification = record.rectification
     except Acceptance.rectification.RelatedObjectDoesNotExist:
         rectification = None
-    contractor_mark = "，" + _("施工单位")
     members = "、".join(
-        f"{name}（{organisation}{contractor_mark if is_contractor else ''}）"
+        f"{name}（{organisation}{labels.contractor_mark if is_contractor else ''}）"
         for name, organisation, is_contractor in team
     )
-    failed = "、".join(c.label for c in getattr(record, "failed_items", ()))
+    failed = "、".join(labels.item(c.item) for c in getattr(record, "failed_items", ()))
     return [
         h.town.name,
         h.village.name,
         h.head_name,
         h.id_number if full_id else mask_id_number(h.id_number),
-        h.get_route_display(),
+        labels.route.get(h.route, h.route),
         h.contractor.name if h.contractor_id else "",
-        record.get_kind_display(),
-        f"{record.date:%Y-%m-%d}",
-        record.get_result_display(),
+        labels.kind.get(record.kind, record.kind),
+        _day(record.date),
+        labels.result.get(record.result, record.result),
         members,
         failed,
         record.defects,
-        f"{record.rectification_deadline:%Y-%m-%d}" if record.rectification_deadline else "",
-        f"{rectification.date:%Y-%m-%d}" if rectification else "",
+        _day(record.rectification_deadline),
+        _day(rectification.date) if rectification else "",
         rectification.description if rectification else "",
         str(record.recorded_by) if record.recorded_by_id else "",
-        _("是") if record.revoked else _("否"),
+        labels.yes if record.revoked else labels.no,
         record.revoke_reason,
-        h.get_status_display(),
-        f"{h.coal_stove_removed_on:%Y-%m-%d}" if h.coal_stove_removed_on else "",
+        labels.status.get(h.status, h.status),
+        _day(h.coal_stove_removed_on),
     ]
 
 
@@ -104,12 +134,15 @@ def acceptance_register_xlsx(records: Iterable[Acceptance], *, full_id: bool) ->
     for col, title in enumerate(headers):
         sheet.write_string(0, col, title, bold)
     widths = [len(t) * 2 + 2 for t in headers]
+    labels = _Labels()
     row = 0
     for chunk in _chunks(records, 2000):
         teams = teams_by_acceptance([r.pk for r in chunk])
         for record in chunk:
             row += 1
-            values = register_row(record, full_id=full_id, team=teams.get(record.pk, []))
+            values = register_row(
+                record, full_id=full_id, team=teams.get(record.pk, []), labels=labels
+            )
             for col, value in enumerate(values):
                 text = safe_cell(value)
                 sheet.write_string(row, col, text)

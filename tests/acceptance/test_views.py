@@ -541,3 +541,22 @@ def test_admin_lists_acceptance_records_read_only(
     page = client.get(reverse("admin:acceptance_acceptance_change", args=[record.pk]))
     assert page.status_code == 200
     assert client.get(reverse("admin:acceptance_acceptance_add")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("raw", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 139", "'+86 139"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'=cmd"),  # the tab is dropped, then the formula neutralised
+        ("王\x07建国", "王建国"),
+        ("第一行\n第二行", "第一行\n第二行"),
+        ("普通文字", "普通文字"),
+    ],
+)
+def test_safe_cell_neutralises_formulas_and_drops_control_characters(raw, cell):
+    from acceptance.exports import safe_cell
+
+    assert safe_cell(raw) == cell
