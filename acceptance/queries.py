@@ -47,6 +47,7 @@ class AcceptanceState:
     """Where a household stands in acceptance; derived, not stored (see models.py)."""
 
     NOT_BUILT = "not_built"
+    WITHDRAWN = "withdrawn"
     AWAITING_COMPLETION = "awaiting_completion"
     RECTIFYING = "rectifying"
     AWAITING_REINSPECTION = "awaiting_reinspection"
@@ -55,6 +56,7 @@ class AcceptanceState:
 
     LABELS = {
         NOT_BUILT: _("尚未完工"),
+        WITHDRAWN: _("已退出"),
         AWAITING_COMPLETION: _("待竣工验收"),
         RECTIFYING: _("整改中"),
         AWAITING_REINSPECTION: _("整改完成待复验"),
@@ -84,6 +86,8 @@ def state_of(household: Any) -> str:
     """The state of a household annotated by `with_acceptance_state`."""
     if household.status == HouseholdStatus.ACCEPTED:
         return AcceptanceState.ACCEPTED
+    if household.status == HouseholdStatus.WITHDRAWN:
+        return AcceptanceState.WITHDRAWN
     if household.status != HouseholdStatus.BUILT:
         return AcceptanceState.NOT_BUILT
     if household.latest_result == AcceptanceResult.FAIL:

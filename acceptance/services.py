@@ -513,6 +513,8 @@ def acceptance_revoke(*, acceptance: Acceptance, by: Any, reason: str) -> list[A
     """
     if by is None or not by.has_perm("acceptance.revoke_acceptance"):
         raise PermissionDenied
+    if not Acceptance.objects.for_user(by).filter(pk=acceptance.pk).exists():
+        raise PermissionDenied
     household = _lock(acceptance.household)
     acceptance = Acceptance.objects.select_for_update().get(pk=acceptance.pk)
     reason = (reason or "").strip()

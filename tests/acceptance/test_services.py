@@ -495,3 +495,16 @@ def test_a_refused_inspection_writes_nothing(household_a, official_a):
     assert Inspector.objects.count() == 0
     assert ChecklistResult.objects.count() == 0
     assert Acceptance.history.count() == 0
+
+
+def test_states_of_households_outside_acceptance(household_a, official_a):
+    household_a.status = HouseholdStatus.WITHDRAWN
+    household_a.withdrawal_reason = "搬迁"
+    household_a.save()
+    assert acceptance_state(household_a) == AcceptanceState.WITHDRAWN
+    household_a.status = HouseholdStatus.CONTRACTED
+    household_a.save()
+    assert acceptance_state(household_a) == AcceptanceState.NOT_BUILT
+    with pytest.raises(ValidationError) as excinfo:
+        inspect(household_a, official_a, COMPLETION)
+    assert messages_of(excinfo) == ["该户尚未完工（当前状态：已签约），不能验收。"]
