@@ -329,7 +329,7 @@ def test_dashboard_panel_shows_accepted_against_quota(
     assert 'id="acceptance-panel"' in text
     assert "调试验收时限 2021-09-30 已过" in text
     html = text[text.index('id="acceptance-progress"') :]
-    row = html[html.index('data-town="hongshan"') :]
+    row = html[html.index('data-acceptance-town="hongshan"') :]
     assert '<td class="num accepted">1</td>' in row[:600]
     assert '<td class="num percent">0.2%</td>' in row[:600]
 
