@@ -31,6 +31,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_supervisionnotice",
         "tasks.answer_supervisionnotice",
         "tasks.import_household",
+        "acceptance.view_acceptance",
+        "acceptance.add_acceptance",
+        "acceptance.add_rectification",
+        "acceptance.record_stove_removal",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -47,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_supervisionnotice",
         "tasks.issue_supervisionnotice",
         "tasks.change_schedulesetting",
+        "acceptance.view_acceptance",
+        "acceptance.revoke_acceptance",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -58,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_full_id_number",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "acceptance.view_acceptance",
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -86,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "zichuan_heating.add_user",
         "zichuan_heating.change_user",
         "zichuan_heating.view_user",
+        "acceptance.view_acceptance",
     ],
 }
 

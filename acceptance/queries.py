@@ -1,0 +1,277 @@
+"""Read-side queries of acceptance: the accepted households (what subsidies rely on), each
+household's acceptance state, and per-town progress against the quota and the 9/30 milestone.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Household, HouseholdStatus, Programme, Quota
+from tasks.queries import percent
+
+from .models import (
+    Acceptance,
+    AcceptanceKind,
+    AcceptanceResult,
+    ChecklistResult,
+    Inspector,
+    Rectification,
+)
+
+
+def _valid_pass(kind: str) -> QuerySet:
+    return Acceptance.objects.filter(
+        household=OuterRef("pk"), kind=kind, result=AcceptanceResult.PASS, revoked=False
+    )
+
+
+def accepted_households(programme: Programme) -> QuerySet:
+    """The households that passed commissioning and whose acceptance stands (not revoked).
+
+    This is the one definition of "accepted" the subsidy module builds on. It is a
+    `HouseholdQuerySet`, so callers can narrow it with `.for_user(user)` or `.for_town(id)`.
+    Both the household's status and a valid commissioning record are required, so a status
+    edited by hand elsewhere does not make a household accepted.
+    """
+    return Household.objects.filter(programme=programme, status=HouseholdStatus.ACCEPTED).filter(
+        Exists(_valid_pass(AcceptanceKind.COMMISSIONING))
+    )
+
+
+class AcceptanceState:
+    """Where a household stands in acceptance; derived, not stored (see models.py)."""
+
+    NOT_BUILT = "not_built"
+    WITHDRAWN = "withdrawn"
+    AWAITING_COMPLETION = "awaiting_completion"
+    RECTIFYING = "rectifying"
+    AWAITING_REINSPECTION = "awaiting_reinspection"
+    AWAITING_COMMISSIONING = "awaiting_commissioning"
+    ACCEPTED = "accepted"
+
+    LABELS = {
+        NOT_BUILT: _("尚未完工"),
+        WITHDRAWN: _("已退出"),
+        AWAITING_COMPLETION: _("待竣工验收"),
+        RECTIFYING: _("整改中"),
+        AWAITING_REINSPECTION: _("整改完成待复验"),
+        AWAITING_COMMISSIONING: _("待调试验收"),
+        ACCEPTED: _("已验收"),
+    }
+    #: The states a filter on the awaiting list may ask for.
+    OPEN = (AWAITING_COMPLETION, RECTIFYING, AWAITING_REINSPECTION, AWAITING_COMMISSIONING)
+
+
+def with_acceptance_state(qs: QuerySet) -> QuerySet:
+    """Annotate households with what their latest valid record says (one query, subqueries)."""
+    latest = Acceptance.objects.filter(household=OuterRef("pk"), revoked=False).order_by(
+        "-date", "-created_at", "-id"
+    )
+    return qs.annotate(
+        latest_id=Subquery(latest.values("pk")[:1]),
+        latest_kind=Subquery(latest.values("kind")[:1]),
+        latest_result=Subquery(latest.values("result")[:1]),
+    ).annotate(
+        latest_rectified=Exists(Rectification.objects.filter(acceptance_id=OuterRef("latest_id"))),
+        completion_passed=Exists(_valid_pass(AcceptanceKind.COMPLETION)),
+    )
+
+
+def state_of(household: Any) -> str:
+    """The state of a household annotated by `with_acceptance_state`."""
+    if household.status == HouseholdStatus.ACCEPTED:
+        return AcceptanceState.ACCEPTED
+    if household.status == HouseholdStatus.WITHDRAWN:
+        return AcceptanceState.WITHDRAWN
+    if household.status != HouseholdStatus.BUILT:
+        return AcceptanceState.NOT_BUILT
+    if household.latest_result == AcceptanceResult.FAIL:
+        if household.latest_rectified:
+            return AcceptanceState.AWAITING_REINSPECTION
+        return AcceptanceState.RECTIFYING
+    if household.completion_passed:
+        return AcceptanceState.AWAITING_COMMISSIONING
+    return AcceptanceState.AWAITING_COMPLETION
+
+
+def acceptance_state(household: Household) -> str:
+    annotated = with_acceptance_state(Household.objects.filter(pk=household.pk)).get()
+    return state_of(annotated)
+
+
+def state_filter(state: str) -> Q:
+    """A filter on an annotated queryset that selects one state."""
+    built = Q(status=HouseholdStatus.BUILT)
+    failed = Q(latest_result=AcceptanceResult.FAIL)
+    return {
+        AcceptanceState.ACCEPTED: Q(status=HouseholdStatus.ACCEPTED),
+        AcceptanceState.RECTIFYING: built & failed & Q(latest_rectified=False),
+        AcceptanceState.AWAITING_REINSPECTION: built & failed & Q(latest_rectified=True),
+        AcceptanceState.AWAITING_COMMISSIONING: built & ~failed & Q(completion_passed=True),
+        AcceptanceState.AWAITING_COMPLETION: built & ~failed & Q(completion_passed=False),
+    }.get(state, built)
+
+
+def households_awaiting_acceptance(
+    user: Any,
+    programme: Programme,
+    *,
+    state: str = "",
+    town_id: int | None = None,
+    village_id: int | None = None,
+) -> QuerySet:
+    """Built households of the user's towns (all open states, or one), annotated with state."""
+    qs = with_acceptance_state(
+        Household.objects.for_user(user)
+        .filter(programme=programme, status=HouseholdStatus.BUILT)
+        .select_related("town", "village", "contractor")
+    )
+    if town_id:
+        qs = qs.filter(town_id=town_id)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    if state in AcceptanceState.OPEN:
+        qs = qs.filter(state_filter(state))
+    return qs.order_by("town__order", "village__name", "head_name", "id")
+
+
+@dataclass
+class TownAcceptance:
+    town_id: int
+    town_code: str
+    town_name: str
+    quota: int
+    accepted: int
+    completion_passed: int
+    rectifying: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        return percent(self.accepted, self.quota)
+
+
+@dataclass
+class Milestone:
+    due: datetime.date
+    today: datetime.date
+
+    @property
+    def days(self) -> int:
+        """Days left until the milestone (negative once it has passed)."""
+        return (self.due - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days < 0
+
+    @property
+    def days_after(self) -> int:
+        return -self.days
+
+
+def acceptance_milestone(programme: Programme, today: datetime.date | None = None) -> Milestone:
+    return Milestone(due=programme.acceptance_due, today=today or timezone.localdate())
+
+
+def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcceptance]:
+    """Per town the user may see: quota, accepted, completion passed and in rectification.
+
+    Two queries whatever the number of towns: the quotas, then one grouped count.
+    """
+    quotas = list(
+        Quota.objects.for_user(user)
+        .filter(programme=programme)
+        .select_related("town")
+        .order_by("town__order", "town__code")
+    )
+    latest_result = Subquery(
+        Acceptance.objects.filter(household=OuterRef("pk"), revoked=False)
+        .order_by("-date", "-created_at", "-id")
+        .values("result")[:1]
+    )
+    counts = {
+        row["town_id"]: row
+        for row in Household.objects.filter(
+            programme=programme, town_id__in=[q.town_id for q in quotas]
+        )
+        .annotate(latest_result=latest_result)
+        .values("town_id")
+        .annotate(
+            accepted=Count(
+                "pk",
+                filter=Q(status=HouseholdStatus.ACCEPTED)
+                & Exists(_valid_pass(AcceptanceKind.COMMISSIONING)),
+            ),
+            completion=Count(
+                "pk",
+                filter=Q(status__in=[HouseholdStatus.BUILT, HouseholdStatus.ACCEPTED])
+                & Exists(_valid_pass(AcceptanceKind.COMPLETION)),
+            ),
+            rectifying=Count(
+                "pk",
+                filter=Q(status=HouseholdStatus.BUILT, latest_result=AcceptanceResult.FAIL),
+            ),
+        )
+        .order_by()
+    }
+    rows = []
+    for q in quotas:
+        c = counts.get(q.town_id, {})
+        rows.append(
+            TownAcceptance(
+                town_id=q.town_id,
+                town_code=q.town.code,
+                town_name=q.town.name,
+                quota=q.households,
+                accepted=c.get("accepted", 0),
+                completion_passed=c.get("completion", 0),
+                rectifying=c.get("rectifying", 0),
+            )
+        )
+    return rows
+
+
+def acceptance_register_rows(user: Any, programme: Programme, town_id: int | None) -> QuerySet:
+    """The records of the register export, in town, village, household, date order."""
+    qs = (
+        Acceptance.objects.for_user(user)
+        .filter(household__programme=programme)
+        .select_related(
+            "household__town",
+            "household__village",
+            "household__contractor",
+            "recorded_by",
+            "revoked_by",
+            "rectification",
+        )
+        # Only the failed items are shown; the team is read as plain tuples by the export.
+        .prefetch_related(
+            Prefetch(
+                "checklist",
+                queryset=ChecklistResult.objects.filter(passed=False).order_by("id"),
+                to_attr="failed_items",
+            ),
+        )
+        .order_by("household__town__order", "household__village__name", "household_id", "date")
+    )
+    if town_id:
+        qs = qs.filter(household__town_id=town_id)
+    return qs
+
+
+def teams_by_acceptance(acceptance_ids: list[int]) -> dict[int, list[tuple[str, str, bool]]]:
+    """(name, organisation, is_contractor) per record, as tuples: cheap for big exports."""
+    teams: dict[int, list[tuple[str, str, bool]]] = {}
+    rows = (
+        Inspector.objects.filter(acceptance_id__in=acceptance_ids)
+        .order_by("acceptance_id", "id")
+        .values_list("acceptance_id", "name", "organisation", "is_contractor")
+    )
+    for acceptance_id, name, organisation, is_contractor in rows:
+        teams.setdefault(acceptance_id, []).append((name, organisation, is_contractor))
+    return teams

@@ -1,0 +1,106 @@
+"""Fixtures for acceptance: approved plans, a gas contractor and built households."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from acceptance.checklists import checklist_for
+from acceptance.models import AcceptanceKind
+from acceptance.services import acceptance_record, rectification_record
+from tasks.models import ContractorKind, HouseholdStatus, PlanStatus, TownPlan
+from tests.factories import ContractorFactory, HouseholdFactory
+
+TODAY = datetime.date(2021, 9, 20)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def approve_plan(programme, town):
+    return TownPlan.objects.create(
+        programme=programme, town=town, status=PlanStatus.APPROVED, approved_at=timezone.now()
+    )
+
+
+@pytest.fixture
+def plan_a(programme, town_a):
+    return approve_plan(programme, town_a)
+
+
+@pytest.fixture
+def plan_b(programme, town_b):
+    return approve_plan(programme, town_b)
+
+
+@pytest.fixture
+def gas_company(db):
+    return ContractorFactory(name="淄川区燃气有限公司", kind=ContractorKind.GAS)
+
+
+def built_household(programme, town, contractor, **kw):
+    kw.setdefault("status", HouseholdStatus.BUILT)
+    return HouseholdFactory(programme=programme, town=town, contractor=contractor, **kw)
+
+
+@pytest.fixture
+def household_a(programme, town_a, plan_a, gas_company):
+    return built_household(programme, town_a, gas_company, head_name="王建国")
+
+
+@pytest.fixture
+def household_b(programme, town_b, plan_b, gas_company):
+    return built_household(programme, town_b, gas_company, head_name="李春梅")
+
+
+def team(contractor_name="淄川区燃气有限公司"):
+    return [
+        {"name": "张村官", "organisation": "东村村委会", "is_contractor": False},
+        {"name": "赵师傅", "organisation": contractor_name, "is_contractor": True},
+    ]
+
+
+def all_pass(route="gas"):
+    return {item.code: True for item in checklist_for(route)}
+
+
+def inspect(household, by, kind, *, result="pass", date=None, checklist=None, **kw):
+    date = date or timezone.localdate()
+    if result == "fail":
+        kw.setdefault("defects", "燃气报警器未安装")
+        kw.setdefault("rectification_deadline", date + datetime.timedelta(days=7))
+        if checklist is None:
+            checklist = {**all_pass(household.route), "gas_alarm": False}
+    return acceptance_record(
+        household=household,
+        kind=kind,
+        date=date,
+        inspectors=kw.pop("inspectors", team()),
+        checklist=checklist if checklist is not None else all_pass(household.route),
+        result=result,
+        by=by,
+        **kw,
+    )
+
+
+def accept(household, by, date=None):
+    """Completion and commissioning both pass: the household becomes accepted."""
+    inspect(household, by, AcceptanceKind.COMPLETION, date=date)
+    return inspect(household, by, AcceptanceKind.COMMISSIONING, date=date)
+
+
+def rectify(acceptance, by, date=None):
+    return rectification_record(
+        acceptance=acceptance,
+        description="已补装燃气报警器",
+        date=date or timezone.localdate(),
+        by=by,
+    )
