@@ -1,5 +1,6 @@
 """Models of the 建设任务 app, one module per subject."""
 
+from .jobs import Milestone, ReminderLog, ReportJob, ReportKind, ReportState
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
 from .plans import PlanStatus, TownPlan
 from .programme import Programme, Quota, Town, TownKind, Village
@@ -10,9 +11,14 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "Milestone",
     "PlanStatus",
     "Programme",
     "Quota",
+    "ReminderLog",
+    "ReportJob",
+    "ReportKind",
+    "ReportState",
     "Route",
     "Town",
     "TownKind",
