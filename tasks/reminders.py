@@ -137,9 +137,8 @@ def reminders_for_day(programme: Programme, today: datetime.date) -> list[Remind
 
     reminders: list[Reminder] = []
     digest_lines: list[str] = []
+    firing = [f for f in firing if lagging[f[0]]]
     for key, label, due, days_left in firing:
-        if not lagging[key]:
-            continue
         when = time_left(due, days_left)
         digest_lines.append(
             _("%(label)s（%(when)s）：%(count)s 个镇（街道）未完成")

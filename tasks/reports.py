@@ -312,7 +312,8 @@ def annex_header() -> str:
             _fit("状态", 6),
         )
     )
-    return "   ".join([one] * ANNEX_PER_LINE)
+    # No-break spaces: a running header in a margin box does not keep `white-space: pre`.
+    return "   ".join([one] * ANNEX_PER_LINE).replace(" ", "\u00a0")
 
 
 def town_context(

@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.change_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -36,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.restore_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
+        "tasks.view_reminderlog",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -73,6 +78,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "zichuan_heating.add_user",
         "zichuan_heating.change_user",
         "zichuan_heating.view_user",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
+        "tasks.view_reminderlog",
     ],
 }
 
