@@ -8,17 +8,29 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tasks.models import Household, HouseholdStatus, PlanStatus, Quota, TownPlan
-from tests.factories import HouseholdFactory
+from tasks.models import Household, HouseholdStatus, PlanStatus, Quota, TownPlan, Village
+from tests import factories
 
 
-def add_households(programme, town, status: str, n: int) -> None:
-    """n households of a town in one status, in one insert."""
-    rows = HouseholdFactory.build_batch(n, programme=programme, town=town, status=status)
-    for h in rows:
-        h.id_tail = h.id_number[-6:]
-        if status == HouseholdStatus.WITHDRAWN:
-            h.withdrawal_reason = "迁出"
+def add_households(programme, town, status: str, n: int, village: str = "东村") -> None:
+    """n households of a town in one status, in one insert (IDs from the factories' pool)."""
+    village_obj, _ = Village.objects.get_or_create(town=town, name=village)
+    rows = []
+    for i in range(n):
+        id_number = next(factories._ids)
+        rows.append(
+            Household(
+                programme=programme,
+                town=town,
+                village=village_obj,
+                head_name=f"王{i}",
+                id_number=id_number,
+                id_tail=id_number[-6:],
+                route="gas",
+                status=status,
+                withdrawal_reason="迁出" if status == HouseholdStatus.WITHDRAWN else "",
+            )
+        )
     Household.objects.bulk_create(rows)
 
 
@@ -43,7 +55,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], email.message.EmailMessage]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         self.received.append((sorted(envelope.rcpt_tos), message))
         return "250 OK"

@@ -51,7 +51,7 @@ def test_reminders_fire_14_7_3_and_1_days_before_and_daily_once_overdue():
 
 
 def test_a_whole_season_day_by_day_fires_exactly_on_the_reminder_days(season):
-    town_a, town_b = season
+    town_a, _town_b = season
     fired: dict[tuple[str, str], list[D]] = {}
     day = D(2021, 5, 1)
     while day <= D(2021, 10, 31):
