@@ -440,7 +440,7 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
             kind=ReportKind.DISTRICT,
             programme=programme,
             requested_by=None,
-            created_at__date=today,
+            created_at__date=timezone.localdate(),
         )
         .order_by("pk")
         .first()
