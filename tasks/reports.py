@@ -393,7 +393,10 @@ def report_job_run(job_id: int) -> str:
     tmp_dir.mkdir(parents=True, exist_ok=True)
     with transaction.atomic():
         job = (
-            ReportJob.objects.select_for_update().select_related("programme", "town").get(pk=job_id)
+            # of=self: PostgreSQL cannot lock the nullable side of the outer join to town.
+            ReportJob.objects.select_for_update(of=("self",))
+            .select_related("programme", "town")
+            .get(pk=job_id)
         )
         name = f"report-{job.pk}.pdf"
         final = reports_dir / name
