@@ -265,6 +265,7 @@ def _fit(text: str, width: int) -> str:
 
 ANNEX_PER_LINE = 3
 ANNEX_LINES_PER_BLOCK = 6  # small blocks: WeasyPrint re-lays the rest of a block per line
+ANNEX_HEADER_EVERY = 10  # blocks: the column header again about once a landscape page
 
 
 def annex_record(seq: int, village: str, head: str, id_number: str, route: str, status: str) -> str:
@@ -312,8 +313,7 @@ def annex_header() -> str:
             _fit("状态", 6),
         )
     )
-    # No-break spaces: a running header in a margin box does not keep `white-space: pre`.
-    return "   ".join([one] * ANNEX_PER_LINE).replace(" ", "\u00a0")
+    return "   ".join([one] * ANNEX_PER_LINE)
 
 
 def town_context(
@@ -346,6 +346,7 @@ def town_context(
             "annex_blocks": blocks,
             "annex_count": households,
             "annex_header": annex_header(),
+            "annex_header_every": ANNEX_HEADER_EVERY,
             "notices": open_supervision_notices(programme, town.pk),
             "subsidies": subsidy_amounts(programme, town.pk),
         }
