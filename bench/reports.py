@@ -26,8 +26,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.seed import households_insert  # noqa: E402
-from tasks.models import Household, Programme, Town  # noqa: E402
+from bench.seed import clear_households, households_insert  # noqa: E402
+from tasks.models import Programme, Town  # noqa: E402
 from tasks.reports import report_write  # noqa: E402
 
 
@@ -50,7 +50,7 @@ def main() -> None:
     out_dir = Path(tempfile.mkdtemp(prefix="zh-bench-reports-"))
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     try:
-        Household.objects.filter(programme=programme).delete()
+        clear_households(programme)
         seconds = households_insert(2198, programme=programme, seed=1)
         print(f"inserted 2,198 households in {seconds:.1f} s")
 
@@ -70,7 +70,7 @@ def main() -> None:
         )
         print(f"district report via manage.py (cold process): {wall:.2f} s, peak RSS {rss} MB")
 
-        Household.objects.filter(programme=programme).delete()
+        clear_households(programme)
         town = Town.objects.get(code="shuangyang")
         seconds = households_insert(20_000, programme=programme, seed=2, town_codes=[town.code])
         print(f"inserted 20,000 households into {town.name} in {seconds:.1f} s")
@@ -87,7 +87,7 @@ def main() -> None:
             f"peak RSS {rss} MB, {pages} pages, {out.stat().st_size // 1024} KiB"
         )
     finally:
-        Household.objects.filter(programme=programme).delete()
+        clear_households(programme)
         for f in out_dir.iterdir():
             f.unlink()
         out_dir.rmdir()

@@ -146,3 +146,11 @@ def _copy(n, programme, seed, town_codes, rng, statuses, weights, towns, village
                     now,
                 )
             )
+
+
+def clear_households(programme) -> int:
+    """Delete a programme's households in one statement (no collector: a million rows)."""
+    from tasks.models import Household
+
+    qs = Household.objects.filter(programme=programme)
+    return qs._raw_delete(qs.db)
