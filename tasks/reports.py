@@ -379,6 +379,9 @@ def report_write(
     return out
 
 
+REPORT_MAX_ATTEMPTS = 5
+
+
 def report_file(job: ReportJob) -> Path:
     return Path(settings.REPORTS_DIR) / job.file_path
 
@@ -403,6 +406,14 @@ def report_job_run(job_id: int) -> str:
         final = reports_dir / name
         if job.state == ReportState.DONE and final.exists():
             return str(final)
+        if job.attempts >= REPORT_MAX_ATTEMPTS:
+            # The worker is redelivered work it lost (reject_on_worker_lost): a report that
+            # keeps killing its worker (e.g. out of memory) must not loop for ever.
+            job.state = ReportState.FAILED
+            job.error = _("多次尝试仍未生成，已停止。")
+            job.finished_at = timezone.now()
+            job.save(update_fields=["state", "error", "finished_at"])
+            return ""
         job.state = ReportState.RUNNING
         job.started_at = timezone.now()
         job.attempts += 1

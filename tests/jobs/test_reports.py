@@ -152,6 +152,20 @@ def test_a_failed_render_marks_the_job_failed_and_leaves_no_file(
     assert list((reports_dir / "tmp").iterdir()) == []
 
 
+def test_a_job_that_keeps_dying_is_given_up_after_five_attempts(programme, reports_dir):
+    job = ReportJob.objects.create(
+        kind=ReportKind.DISTRICT, programme=programme, state=ReportState.RUNNING, attempts=5
+    )
+    assert report_job_run(job.pk) == ""
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.error) == (
+        ReportState.FAILED,
+        5,
+        "多次尝试仍未生成，已停止。",
+    )
+    assert not reports_dir.exists() or list(reports_dir.glob("*.pdf")) == []
+
+
 def test_the_subsidy_section_follows_the_subsidy_module(programme, ledger):
     context = district_context(programme, TODAY)
     if amounts_by_season is None:
