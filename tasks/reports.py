@@ -263,7 +263,7 @@ def _fit(text: str, width: int) -> str:
     return "".join(out) + " " * (width - used)
 
 
-ANNEX_PER_LINE = 3
+ANNEX_PER_LINE = 4
 ANNEX_LINES_PER_BLOCK = 6  # small blocks: WeasyPrint re-lays the rest of a block per line
 ANNEX_HEADER_EVERY = 10  # blocks: the column header again about once a landscape page
 
@@ -272,8 +272,8 @@ def annex_record(seq: int, village: str, head: str, id_number: str, route: str, 
     return " ".join(
         (
             f"{seq:>5}",
-            _fit(village, 10),
-            _fit(head, 8),
+            _fit(village, 8),
+            _fit(head, 6),
             mask_id_number(id_number).ljust(18),
             _fit(str(ROUTE_LABELS.get(route, route)), 8),
             _fit(str(STATUS_LABELS.get(status, status)), 6),
@@ -282,7 +282,7 @@ def annex_record(seq: int, village: str, head: str, id_number: str, route: str, 
 
 
 def annex_blocks(programme: Programme, town_id: int) -> tuple[list[str], int]:
-    """The household annex as text blocks (three households a line); and the row count."""
+    """The household annex as text blocks (four households a line); and the row count."""
     lines: list[str] = []
     current: list[str] = []
     n = 0
@@ -291,10 +291,10 @@ def annex_blocks(programme: Programme, town_id: int) -> tuple[list[str], int]:
     ):
         current.append(annex_record(n, village, head, id_number, route, status))
         if len(current) == ANNEX_PER_LINE:
-            lines.append("   ".join(current))
+            lines.append("  ".join(current))
             current = []
     if current:
-        lines.append("   ".join(current))
+        lines.append("  ".join(current))
     blocks = [
         "\n".join(lines[i : i + ANNEX_LINES_PER_BLOCK])
         for i in range(0, len(lines), ANNEX_LINES_PER_BLOCK)
@@ -306,14 +306,14 @@ def annex_header() -> str:
     one = " ".join(
         (
             _fit("序号", 5),
-            _fit("村（居）", 10),
-            _fit("户主", 8),
+            _fit("村（居）", 8),
+            _fit("户主", 6),
             _fit("身份证号", 18),
             _fit("改造方式", 8),
             _fit("状态", 6),
         )
     )
-    return "   ".join([one] * ANNEX_PER_LINE)
+    return "  ".join([one] * ANNEX_PER_LINE)
 
 
 def town_context(

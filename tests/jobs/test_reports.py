@@ -107,7 +107,7 @@ def test_the_town_report_has_villages_and_a_masked_household_annex(
 
 def test_an_annex_record_pads_chinese_to_fixed_columns():
     record = annex_record(7, "东村", "王伟", "370302199001011234", "gas", "built")
-    assert record == "    7 东村       王伟     370302********1234 气代煤   已完工"
+    assert record == "    7 东村     王伟   370302********1234 气代煤   已完工"
 
 
 def test_a_report_job_renders_once_and_a_second_run_does_nothing(programme, ledger, reports_dir):
