@@ -3,6 +3,7 @@
 import datetime
 import io
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,31 @@ def test_weekly_district_report_job_runs_through_celery(programme, ledger, repor
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["district@zichuan.local"]
     assert mail.outbox[0].attachments[0][2] == "application/pdf"
+
+
+def test_the_tables_page_rendered_to_png_is_not_blank(programme, ledger, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "district.pdf"
+    call_command("progress_report", "--programme", "2021", "--out", str(out), stdout=io.StringIO())
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "40",
+            "-png",
+            "-gray",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            str(out),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
+    png = next(tmp_path.glob("p-*.png"))
+    image = Image.open(png).convert("L")
+    dark = sum(image.histogram()[:128])
+    # Page 2 holds the milestone and progress tables and the chart: plenty of ink.
+    assert dark / (image.width * image.height) > 0.01
