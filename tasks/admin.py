@@ -93,3 +93,20 @@ class IdNumberViewAdmin(admin.ModelAdmin):
 
 # Plans and supervision register their own admin classes.
 from . import plan_admin  # noqa: E402, F401
+
+# Reminder log and report jobs: read-mostly records of what the Celery jobs did.
+from .models import ReminderLog, ReportJob  # noqa: E402
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    list_display = ["day", "milestone", "town", "subject", "sent_at"]
+    list_filter = ["milestone", "town"]
+    date_hierarchy = "day"
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "kind", "programme", "town", "state", "requested_by", "created_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = ["file_path", "attempts", "error", "started_at", "finished_at"]

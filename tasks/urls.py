@@ -71,3 +71,11 @@ urlpatterns += [
         name="notice_send_back",
     ),
 ]
+
+from .views import reports as report_views  # noqa: E402
+
+urlpatterns += [
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/request/", report_views.report_request, name="report_request"),
+    path("reports/<int:pk>/download/", report_views.report_download, name="report_download"),
+]

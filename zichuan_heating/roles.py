@@ -35,6 +35,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "acceptance.add_acceptance",
         "acceptance.add_rectification",
         "acceptance.record_stove_removal",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -53,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.change_schedulesetting",
         "acceptance.view_acceptance",
         "acceptance.revoke_acceptance",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
+        "tasks.view_reminderlog",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -94,6 +99,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "zichuan_heating.change_user",
         "zichuan_heating.view_user",
         "acceptance.view_acceptance",
+        "tasks.view_reportjob",
+        "tasks.add_reportjob",
+        "tasks.view_reminderlog",
     ],
 }
 

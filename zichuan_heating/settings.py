@@ -96,6 +96,9 @@ else:
             "OPTIONS": {"timeout": 20},
         }
     }
+# A test that starts a Celery worker in a subprocess points it at the test database.
+if os.environ.get("ZH_TEST_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["ZH_TEST_DATABASE_NAME"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "zichuan_heating.User"
@@ -168,6 +171,14 @@ CELERY_TASK_IGNORE_RESULT = True
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    # Tests shorten the visibility timeout (and the restore sweep) so that work lost with a
+    # killed worker is redelivered within seconds, e.g. '{"visibility_timeout": 3}'.
+    if os.environ.get("ZH_CELERY_TRANSPORT_OPTIONS"):
+        import json
+
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(
+            json.loads(os.environ["ZH_CELERY_TRANSPORT_OPTIONS"])
+        )
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CELERY_BROKER_URL = "memory://"
@@ -183,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
 }
+
+# Progress reports (PDF): where finished files live; a test-only delay to kill a worker mid-render.
+REPORTS_DIR = Path(os.environ.get("ZH_REPORTS_DIR", MEDIA_ROOT / "reports"))
+REPORT_RENDER_DELAY = float(os.environ.get("ZH_REPORT_RENDER_DELAY", "0") or 0)
 
 LOGGING = {
     "version": 1,

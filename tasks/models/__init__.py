@@ -2,6 +2,7 @@
 
 from .audit import IdNumberView
 from .imports import ImportJob, ImportState
+from .jobs import Milestone, ReminderLog, ReportJob, ReportKind, ReportState
 from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
 from .plans import (
     NoticeState,
@@ -25,11 +26,16 @@ __all__ = [
     "IdNumberView",
     "ImportJob",
     "ImportState",
+    "Milestone",
     "NoticeState",
     "PlanReview",
     "PlanStatus",
     "Programme",
     "Quota",
+    "ReminderLog",
+    "ReportJob",
+    "ReportKind",
+    "ReportState",
     "ReviewDecision",
     "Route",
     "ScheduleSetting",
