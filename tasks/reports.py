@@ -65,22 +65,14 @@ def subsidy_amounts(programme: Programme, town_id: int | None = None) -> Any:
     return amounts_by_season(programme, town_id=town_id)
 
 
-def open_supervision_notices(programme: Programme, town_id: int | None = None) -> list | None:
-    """Open supervision notices (督办), or None while the model does not exist.
+def open_supervision_notices(programme: Programme, town_id: int | None = None) -> list:
+    """Supervision notices (督办) not yet closed, oldest deadline first."""
+    from .models import SupervisionNotice
 
-    Guarded in this one place: the supervision module (plans branch) adds `SupervisionNotice`;
-    a queryset method `open()` narrows to notices not yet closed, when the model offers it.
-    """
-    try:
-        from .models import SupervisionNotice  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    qs = SupervisionNotice.objects.filter(programme=programme)
+    qs = SupervisionNotice.objects.filter(programme=programme).not_closed()
     if town_id is not None:
         qs = qs.filter(town_id=town_id)
-    if hasattr(qs, "open"):
-        qs = qs.open()
-    return list(qs.select_related("town")[:200])
+    return list(qs.select_related("town").order_by("deadline", "pk")[:200])
 
 
 @dataclass

@@ -69,6 +69,30 @@ def test_the_district_report_reads_back_with_its_chinese_title_and_figures(
     assert re.search(r"实施方案\s+6月15日.*\s1\s*/\s*9\n", text)
 
 
+def test_the_district_report_lists_supervision_notices_not_yet_closed(
+    programme, ledger, tmp_path, district
+):
+    import datetime
+
+    from tasks.plan_services import notice_issue
+
+    _, town_b = ledger
+    notice_issue(
+        programme=programme,
+        town=town_b,
+        user=district,
+        title="昆仑镇改造进度滞后",
+        problem="已完工户数低于计划进度。",
+        deadline=datetime.date.today() + datetime.timedelta(days=10),
+    )
+    out = tmp_path / "district.pdf"
+    call_command("progress_report", "--programme", "2021", "--out", str(out), stdout=io.StringIO())
+    text = pdf_text(out)
+    assert "未办结的督办事项" in text
+    line = next(line for line in text.splitlines() if "昆仑镇改造进度滞后" in line)
+    assert "待整改" in line
+
+
 def test_the_pdf_embeds_the_noto_cjk_fonts(programme, ledger, tmp_path):
     out = tmp_path / "district.pdf"
     call_command("progress_report", "--programme", "2021", "--out", str(out), stdout=io.StringIO())
