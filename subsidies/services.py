@@ -698,6 +698,27 @@ def _fail(line: BatchLine, reason: str) -> None:
         inst.save(update_fields=["status", "updated_at"])
 
 
+# ---------------------------------------------------------------- export
+
+
+@transaction.atomic
+def disbursement_export(*, batch: DisbursementBatch, by: Any, out: Any) -> bool:
+    """Write the batch's sheet for `by`; returns whether ID numbers were written in full.
+
+    Only an approved (or later) batch is exported. Full ID numbers need
+    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row.
+    """
+    from .exports import write_disbursement
+
+    if batch.state == BatchState.DRAFT:
+        raise ValidationError(_("批次尚未审核，不能导出发放表。"))
+    full_id = by is not None and by.has_perm("subsidies.export_full_id")
+    write_disbursement(batch, out, full_id=full_id)
+    if full_id:
+        _event(batch, Action.FULL_ID_EXPORTED, by, _("导出含完整身份证号的发放表"))
+    return full_id
+
+
 # ---------------------------------------------------------------- bank return
 
 PAID_WORDS = {"成功", "已支付", "支付成功", "paid", "success", "ok"}

@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.change_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "subsidies.view_instalment",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -36,6 +37,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.restore_household",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.view_disbursementbatch",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -47,6 +51,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_full_id_number",
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.manage_standards",
+        "subsidies.view_disbursementbatch",
+        "subsidies.prepare_batch",
+        "subsidies.approve_batch",
+        "subsidies.export_batch",
+        "subsidies.export_full_id",
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -73,6 +85,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "zichuan_heating.add_user",
         "zichuan_heating.change_user",
         "zichuan_heating.view_user",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.view_disbursementbatch",
     ],
 }
 

@@ -21,6 +21,13 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         loaded = programme_data_load()
         groups = sync_role_groups()
+        from subsidies.services import standards_load
+
+        standards = standards_load()
+        self.stdout.write(
+            f"subsidy standards (示例): {len(standards.created)} created, "
+            f"{standards.unchanged} unchanged"
+        )
         self.stdout.write(
             f"programme data: {len(loaded.created)} created, {loaded.unchanged} unchanged; "
             f"role groups changed: {len(groups)}"

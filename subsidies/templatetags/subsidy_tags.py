@@ -1,0 +1,31 @@
+"""Inclusion tags other pages embed: a household's schedule, the dashboard panel."""
+
+from django import template
+
+from .. import queries
+
+register = template.Library()
+
+
+@register.inclusion_tag("subsidies/_household_schedule.html", takes_context=True)
+def household_schedule(context, household):
+    """The household's instalments. The including page has already scoped the household."""
+    return {
+        "household": household,
+        "instalments": queries.household_schedule(household),
+        "request": context.get("request"),
+    }
+
+
+@register.inclusion_tag("subsidies/_panel.html", takes_context=True)
+def subsidy_panel(context):
+    user = context.get("user")
+    programme = context.get("programme")
+    if programme is None or user is None or not user.has_perm("subsidies.view_instalment"):
+        return {"show": False}
+    return {
+        "show": True,
+        "totals": queries.totals(programme, user),
+        "user": user,
+        "perms": context.get("perms"),
+    }
