@@ -21,7 +21,6 @@ from tasks.validators import mask_id_number
 
 from .models import BatchLine, DisbursementBatch, InstalmentItem, LineState
 from .money import ZERO
-from .queries import season_label
 
 HEADERS = [
     "序号",
@@ -36,8 +35,13 @@ HEADERS = [
 ]
 WIDTHS = [7, 12, 14, 10, 21, 10, 14, 11, 13]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ROUTES = dict(Route.choices)
-_ITEMS = dict(InstalmentItem.choices)
+# The sheet is an official Chinese document: fixed labels, whatever the UI language.
+_ROUTES = {Route.CENTRAL: "集中供暖", Route.GAS: "气代煤", Route.ELECTRIC: "电代煤"}
+_ITEMS = {
+    InstalmentItem.CONSTRUCTION: "建设补贴",
+    InstalmentItem.EQUIPMENT: "设备购置补贴",
+    InstalmentItem.OPERATING: "运行费用补贴",
+}
 
 
 def safe_text(value: Any) -> str:
@@ -175,7 +179,7 @@ def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id
         sheet.write_string(n, 4, safe_text(idn if full_id else mask_id_number(idn)), text)
         sheet.write_string(n, 5, _ROUTES.get(route, ""), text)
         sheet.write_string(n, 6, _ITEMS.get(item, ""), text)
-        sheet.write_string(n, 7, str(season_label(season)), text)
+        sheet.write_string(n, 7, season or "一次性补贴", text)
         sheet.write_number(n, 8, amount, money)
     if sheet is not None:
         _town_total(sheet, n, town_totals[current], bold, money_bold)

@@ -710,6 +710,7 @@ def disbursement_export(*, batch: DisbursementBatch, by: Any, out: Any) -> bool:
     """
     from .exports import write_disbursement
 
+    batch = DisbursementBatch.objects.select_related("programme").get(pk=batch.pk)
     if batch.state == BatchState.DRAFT:
         raise ValidationError(_("批次尚未审核，不能导出发放表。"))
     full_id = by is not None and by.has_perm("subsidies.export_full_id")
@@ -783,8 +784,7 @@ def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankR
     }
     by_id_number: dict[str, list[BatchLine]] = defaultdict(list)
     for line in lines.values():
-        if line.state != LineState.FAILED:
-            by_id_number[line.instalment.household.id_number].append(line)
+        by_id_number[line.instalment.household.id_number].append(line)
     wanted: dict[int, tuple[str, str]] = {}
     for n, row in enumerate(rows[1:], start=2):
         get = lambda h, row=row: _cell(row[col[h]]) if h in col and col[h] < len(row) else ""  # noqa: E731
