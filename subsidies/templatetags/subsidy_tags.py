@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import queries
+from .. import money, queries
 
 register = template.Library()
 
@@ -29,3 +29,9 @@ def subsidy_panel(context):
         "user": user,
         "perms": context.get("perms"),
     }
+
+
+@register.filter
+def yuan(value):
+    """12,345.60: grouped to the fen whatever the locale (zh-hans formats no grouping)."""
+    return money.yuan(value)
