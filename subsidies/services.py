@@ -171,7 +171,11 @@ def _price(household: Household) -> Decimal | None:
 
 
 def _lock_household(household: Household) -> Household:
-    return Household.objects.select_for_update().select_related("equipment").get(pk=household.pk)
+    return (
+        Household.objects.select_for_update(of=("self",))
+        .select_related("equipment")
+        .get(pk=household.pk)
+    )
 
 
 @transaction.atomic
@@ -251,7 +255,7 @@ def standard_change(
     for chunk_start in range(0, len(repriced_ids), 5000):
         chunk = repriced_ids[chunk_start : chunk_start + 5000]
         lines = list(
-            BatchLine.objects.select_for_update()
+            BatchLine.objects.select_for_update(of=("self",))
             .filter(instalment_id__in=chunk, state=LineState.INCLUDED)
             .exclude(batch__state__in=[BatchState.EXPORTED, BatchState.PAID])
             .select_related("instalment")
@@ -424,7 +428,7 @@ def instalments_cancel(*, household: Household, by: Any, reason: str) -> int:
     if not unpaid:
         return 0
     lines = list(
-        BatchLine.objects.select_for_update()
+        BatchLine.objects.select_for_update(of=("self",))
         .filter(instalment__in=unpaid, state=LineState.INCLUDED)
         .exclude(batch__state=BatchState.PAID)
         .order_by("id")
@@ -778,7 +782,7 @@ def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankR
         raise ValidationError(_("表头须包含“明细编号”或“身份证号”，以及“结果”。"))
     lines = {
         line.pk: line
-        for line in batch.lines.select_for_update()
+        for line in batch.lines.select_for_update(of=("self",))
         .select_related("instalment__household")
         .order_by("id")
     }
