@@ -138,7 +138,7 @@ def test_twenty_mark_paid_of_one_batch_succeed_once(
     for r in range(ROUNDS):
         batch = exported_batch(programme, make_accepted, town_a, finance, finance2)
         ok, refused = fire(
-            lambda i, b=batch: services.batch_mark_paid(
+            lambda i, b=batch, r=r: services.batch_mark_paid(
                 batch=b, reference=f"ZF{r}-{i}", date=PAY_DAY, by=finance
             )
         )
@@ -158,7 +158,7 @@ def test_twenty_imports_of_the_same_bank_return_apply_once(
         rows = [(pk, "", "成功", "") for pk in ids[:-1]] + [(ids[-1], "", "失败", "账户冻结")]
         data = bank_return_file(rows).getvalue()
         ok, refused = fire(
-            lambda i, b=batch: services.bank_return_import(
+            lambda i, b=batch, data=data: services.bank_return_import(
                 batch=b, file=io.BytesIO(data), by=finance
             )
         )
