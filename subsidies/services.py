@@ -349,8 +349,12 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
     plans: dict[tuple, list] = {}
     now = timezone.now()
 
+    # Read the households first: the COPY below holds the connection, so they cannot
+    # stream from a server-side cursor at the same time (100,000 tuples ≈ 15 MB).
+    household_rows = list(households)
+
     def rows():
-        for hid, route, price in households.iterator(chunk_size=20_000):
+        for hid, route, price in household_rows:
             standard = standards.get(route)
             if standard is None:
                 continue
@@ -382,7 +386,9 @@ def _insert_instalments(rows) -> None:
         # COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMP TABLE tmp_instalment (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+                "CREATE TEMP TABLE tmp_instalment (household_id bigint, item varchar(16), "
+                "season varchar(9), amount numeric(12, 2), standard_id bigint, due_date date, "
+                "created_at timestamptz, updated_at timestamptz) ON COMMIT DROP"
             )
             cols = (*_INSTALMENT_COLUMNS, "created_at", "updated_at")
             with cursor.cursor.copy(f"COPY tmp_instalment ({', '.join(cols)}) FROM STDIN") as cp:
