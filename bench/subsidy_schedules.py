@@ -69,7 +69,10 @@ def insert_households(n: int, seed: int = 0) -> float:
         )
     towns = {t.code: t for t in Town.objects.all()}
     equipment = {}
-    for route, kind, price in (("gas", "燃气壁挂炉", "4200.00"), ("electric", "空气源热泵", "9800.00")):
+    for route, kind, price in (
+        ("gas", "燃气壁挂炉", "4200.00"),
+        ("electric", "空气源热泵", "9800.00"),
+    ):
         equipment[route], _ = EquipmentModel.objects.get_or_create(
             brand="基准测试",
             model=f"BENCH-{route}",
@@ -80,7 +83,9 @@ def insert_households(n: int, seed: int = 0) -> float:
     for r in rows:
         key = (r.town_code, r.village)
         if key not in villages:
-            villages[key] = Village.objects.get_or_create(town=towns[r.town_code], name=r.village)[0].pk
+            villages[key] = Village.objects.get_or_create(town=towns[r.town_code], name=r.village)[
+                0
+            ].pk
     now = datetime.datetime.now(datetime.UTC)
     cols = (
         "programme_id, town_id, village_id, head_name, id_number, id_tail, phone, address, size, "
@@ -93,10 +98,25 @@ def insert_households(n: int, seed: int = 0) -> float:
                 eq = equipment.get(r.route)
                 cp.write_row(
                     (
-                        programme.pk, towns[r.town_code].pk, villages[(r.town_code, r.village)],
-                        r.head_name, r.id_number, r.id_number[-6:], r.phone, r.address, r.size,
-                        r.route, eq.pk if eq else None, "accepted", "", "",
-                        r.signed_on, r.completed_on or r.signed_on, "", now, now,
+                        programme.pk,
+                        towns[r.town_code].pk,
+                        villages[(r.town_code, r.village)],
+                        r.head_name,
+                        r.id_number,
+                        r.id_number[-6:],
+                        r.phone,
+                        r.address,
+                        r.size,
+                        r.route,
+                        eq.pk if eq else None,
+                        "accepted",
+                        "",
+                        "",
+                        r.signed_on,
+                        r.completed_on or r.signed_on,
+                        "",
+                        now,
+                        now,
                     )
                 )
     assert len(TOWNS) == 9
@@ -106,6 +126,9 @@ def insert_households(n: int, seed: int = 0) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("n", type=int, nargs="?", default=100_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the households if N are there; wipe schedules"
+    )
     args = parser.parse_args(argv)
     setup_django()
     prepare_database()
@@ -113,8 +136,22 @@ def main(argv: list[str] | None = None) -> None:
     from subsidies.services import schedules_generate
     from tasks.models import Programme
 
-    secs = insert_households(args.n)
-    print(f"inserted {args.n} accepted households (COPY) in {secs:.1f} s")
+    from django.db import connection
+
+    from tasks.models import Household
+
+    if args.reuse and Household.objects.filter(status="accepted").count() == args.n:
+        with connection.cursor() as c:
+            c.execute(
+                "TRUNCATE subsidies_batchline, subsidies_historicalbatchline, "
+                "subsidies_disbursementbatch_towns, subsidies_disbursementbatch, "
+                "subsidies_historicaldisbursementbatch, subsidies_instalment, "
+                "subsidies_historicalinstalment CASCADE"
+            )
+        print(f"reusing {args.n} accepted households; schedules wiped")
+    else:
+        secs = insert_households(args.n)
+        print(f"inserted {args.n} accepted households (COPY) in {secs:.1f} s")
     programme = Programme.objects.get(year=2021)
     t = time.perf_counter()
     created = schedules_generate(programme=programme)

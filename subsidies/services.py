@@ -332,39 +332,63 @@ def _user_or_none(by: Any) -> Any:
 
 @transaction.atomic
 def schedules_generate(*, programme: Programme, by: Any = None) -> int:
-    """Create every missing instalment of every accepted household of the programme.
+    """Create the instalments of every accepted household of the programme that has none.
 
-    Bulk and idempotent (the unique (household, item, season) constraint with ON CONFLICT DO
-    NOTHING): a second run creates nothing. One SubsidyEvent row records the run.
+    Bulk and idempotent: a second run creates nothing (households that already have a
+    schedule are skipped, and the unique (household, item, season) constraint with
+    ON CONFLICT DO NOTHING stops any overlap). Amounts still come from `planned_items`,
+    i.e. from money.py: Python prices each (route, equipment) combination once into a small
+    plan table, and one INSERT ... SELECT joins it to the households inside the database.
+    One SubsidyEvent row records the run (simple-history does not see bulk inserts).
     """
     standards = current_standards(programme)
     today = timezone.localdate()
-    before = Instalment.objects.filter(household__programme=programme).count()
-    households = (
-        Household.objects.filter(programme=programme, status=HouseholdStatus.ACCEPTED)
-        .exclude(instalments__isnull=False)
-        .values_list("id", "route", "equipment__price_cap")
-        .order_by("id")
+    accepted = Household.objects.filter(programme=programme, status=HouseholdStatus.ACCEPTED)
+    combos = (
+        accepted.order_by().values_list("route", "equipment_id", "equipment__price_cap").distinct()
     )
-    plans: dict[tuple, list] = {}
-    now = timezone.now()
-
-    # Read the households first: the COPY below holds the connection, so they cannot
-    # stream from a server-side cursor at the same time (100,000 tuples ≈ 15 MB).
-    household_rows = list(households)
-
-    def rows():
-        for hid, route, price in household_rows:
-            standard = standards.get(route)
-            if standard is None:
-                continue
-            key = (route, price)
-            if key not in plans:
-                plans[key] = planned_items(programme, standard, price, today)
-            for item, season, amount, due in plans[key]:
-                yield (hid, item, season, amount, standard.pk, due, now)
-
-    _insert_instalments(rows())
+    ops = connection.ops
+    plan = []
+    for route, equipment_id, price in combos:
+        standard = standards.get(route)
+        if standard is None:
+            continue
+        for item, season, amount, due in planned_items(programme, standard, price, today):
+            plan.append(
+                (
+                    route,
+                    equipment_id or 0,
+                    item,
+                    season,
+                    ops.adapt_decimalfield_value(amount, 12, 2),
+                    standard.pk,
+                    ops.adapt_datefield_value(due),
+                )
+            )
+    before = Instalment.objects.filter(household__programme=programme).count()
+    now = ops.adapt_datetimefield_value(timezone.now())
+    table = Instalment._meta.db_table
+    households = Household._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE subsidy_plan (route varchar(16), equipment_key bigint, "
+            "item varchar(16), season varchar(9), amount numeric(12, 2), standard_id bigint, "
+            "due_date date)"
+        )
+        cursor.executemany("INSERT INTO subsidy_plan VALUES (%s, %s, %s, %s, %s, %s, %s)", plan)
+        cursor.execute(
+            f"INSERT INTO {table} (household_id, item, season, amount, standard_id, due_date, "
+            "status, cancel_reason, created_at, updated_at) "
+            "SELECT h.id, p.item, p.season, p.amount, p.standard_id, p.due_date, "
+            "'scheduled', '', %s, %s "
+            f"FROM {households} h JOIN subsidy_plan p "
+            "ON p.route = h.route AND p.equipment_key = COALESCE(h.equipment_id, 0) "
+            "WHERE h.programme_id = %s AND h.status = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id) "
+            "ON CONFLICT DO NOTHING",
+            [now, now, programme.pk, HouseholdStatus.ACCEPTED],
+        )
+        cursor.execute("DROP TABLE subsidy_plan")
     created = Instalment.objects.filter(household__programme=programme).count() - before
     SubsidyEvent.objects.create(
         action=Action.SCHEDULES_GENERATED,
@@ -372,53 +396,9 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
         programme=programme,
         count=created,
         note=_("批量生成补贴计划"),
+        details={"plan_rows": len(plan)},
     )
     return created
-
-
-_INSTALMENT_COLUMNS = ("household_id", "item", "season", "amount", "standard_id", "due_date")
-
-
-def _insert_instalments(rows) -> None:
-    """Insert (household, item, season, amount, standard, due, now) rows, skipping existing."""
-    table = Instalment._meta.db_table
-    if connection.vendor == "postgresql":
-        # COPY into a temporary table, then one INSERT ... ON CONFLICT DO NOTHING.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE tmp_instalment (household_id bigint, item varchar(16), "
-                "season varchar(9), amount numeric(12, 2), standard_id bigint, due_date date, "
-                "created_at timestamptz, updated_at timestamptz) ON COMMIT DROP"
-            )
-            cols = (*_INSTALMENT_COLUMNS, "created_at", "updated_at")
-            with cursor.cursor.copy(f"COPY tmp_instalment ({', '.join(cols)}) FROM STDIN") as cp:
-                for hid, item, season, amount, sid, due, now in rows:
-                    cp.write_row((hid, item, season, amount, sid, due, now, now))
-            collist = ", ".join(cols)
-            cursor.execute(
-                f"INSERT INTO {table} ({collist}, status, cancel_reason) "
-                f"SELECT {collist}, 'scheduled', '' FROM tmp_instalment "
-                "ON CONFLICT DO NOTHING"
-            )
-            cursor.execute("DROP TABLE tmp_instalment")
-        return
-    batch: list[Instalment] = []
-    for hid, item, season, amount, sid, due, _now in rows:
-        batch.append(
-            Instalment(
-                household_id=hid,
-                item=item,
-                season=season,
-                amount=amount,
-                standard_id=sid,
-                due_date=due,
-            )
-        )
-        if len(batch) >= 5000:
-            Instalment.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    if batch:
-        Instalment.objects.bulk_create(batch, ignore_conflicts=True)
 
 
 @transaction.atomic
