@@ -132,13 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_django()
     prepare_database()
-    from subsidies.models import Instalment
-    from subsidies.services import schedules_generate
-    from tasks.models import Programme
-
     from django.db import connection
 
-    from tasks.models import Household
+    from subsidies.models import Instalment
+    from subsidies.services import schedules_generate
+    from tasks.models import Household, Programme
 
     if args.reuse and Household.objects.filter(status="accepted").count() == args.n:
         with connection.cursor() as c:
