@@ -124,8 +124,14 @@ class InstalmentQuerySet(TownScopedQuerySet):
 class Instalment(models.Model):
     """One payment due to one household: a one-off item, or one heating season's operating."""
 
+    # No separate index: the unique (household, item, season) index leads with household
+    # and serves every lookup by household; one index fewer keeps bulk generation fast.
     household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="instalments"
+        Household,
+        verbose_name=_("改造户"),
+        on_delete=models.PROTECT,
+        related_name="instalments",
+        db_index=False,
     )
     item = models.CharField(_("补贴项目"), max_length=16, choices=InstalmentItem.choices)
     season = models.CharField(
@@ -133,8 +139,13 @@ class Instalment(models.Model):
     )
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     previous_amount = models.DecimalField(_("调整前金额（元）"), null=True, blank=True, **MONEY)
+    # Unindexed: only read when a standard changes (a rare, whole-table re-pricing anyway).
     standard = models.ForeignKey(
-        SubsidyStandard, verbose_name=_("适用标准"), on_delete=models.PROTECT, related_name="+"
+        SubsidyStandard,
+        verbose_name=_("适用标准"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     status = models.CharField(
         _("状态"),

@@ -376,19 +376,28 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
             "due_date date)"
         )
         cursor.executemany("INSERT INTO subsidy_plan VALUES (%s, %s, %s, %s, %s, %s, %s)", plan)
+        # The households to schedule are chosen BEFORE the insert: an anti-join against the
+        # table being filled would rescan its growing heap for every household.
+        cursor.execute(
+            "CREATE TEMP TABLE subsidy_households AS "
+            "SELECT h.id, h.route, COALESCE(h.equipment_id, 0) AS equipment_key "
+            f"FROM {households} h WHERE h.programme_id = %s AND h.status = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id)",
+            [programme.pk, HouseholdStatus.ACCEPTED],
+        )
         cursor.execute(
             f"INSERT INTO {table} (household_id, item, season, amount, standard_id, due_date, "
             "status, cancel_reason, created_at, updated_at) "
             "SELECT h.id, p.item, p.season, p.amount, p.standard_id, p.due_date, "
             "'scheduled', '', %s, %s "
-            f"FROM {households} h JOIN subsidy_plan p "
-            "ON p.route = h.route AND p.equipment_key = COALESCE(h.equipment_id, 0) "
-            "WHERE h.programme_id = %s AND h.status = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id) "
+            "FROM subsidy_households h JOIN subsidy_plan p "
+            "ON p.route = h.route AND p.equipment_key = h.equipment_key "
+            "ORDER BY h.id, p.item, p.season "
             "ON CONFLICT DO NOTHING",
-            [now, now, programme.pk, HouseholdStatus.ACCEPTED],
+            [now, now],
         )
         cursor.execute("DROP TABLE subsidy_plan")
+        cursor.execute("DROP TABLE subsidy_households")
     created = Instalment.objects.filter(household__programme=programme).count() - before
     SubsidyEvent.objects.create(
         action=Action.SCHEDULES_GENERATED,
