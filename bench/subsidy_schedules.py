@@ -92,33 +92,33 @@ def insert_households(n: int, seed: int = 0) -> float:
         "route, equipment_id, status, status_before_withdrawal, withdrawal_reason, "
         "contract_signed_on, construction_completed_on, notes, created_at, updated_at"
     )
-    with transaction.atomic(), connection.cursor() as c:
-        with c.cursor.copy(f"COPY {Household._meta.db_table} ({cols}) FROM STDIN") as cp:
-            for r in rows:
-                eq = equipment.get(r.route)
-                cp.write_row(
-                    (
-                        programme.pk,
-                        towns[r.town_code].pk,
-                        villages[(r.town_code, r.village)],
-                        r.head_name,
-                        r.id_number,
-                        r.id_number[-6:],
-                        r.phone,
-                        r.address,
-                        r.size,
-                        r.route,
-                        eq.pk if eq else None,
-                        "accepted",
-                        "",
-                        "",
-                        r.signed_on,
-                        r.completed_on or r.signed_on,
-                        "",
-                        now,
-                        now,
-                    )
+    copy_sql = f"COPY {Household._meta.db_table} ({cols}) FROM STDIN"
+    with transaction.atomic(), connection.cursor() as c, c.cursor.copy(copy_sql) as cp:
+        for r in rows:
+            eq = equipment.get(r.route)
+            cp.write_row(
+                (
+                    programme.pk,
+                    towns[r.town_code].pk,
+                    villages[(r.town_code, r.village)],
+                    r.head_name,
+                    r.id_number,
+                    r.id_number[-6:],
+                    r.phone,
+                    r.address,
+                    r.size,
+                    r.route,
+                    eq.pk if eq else None,
+                    "accepted",
+                    "",
+                    "",
+                    r.signed_on,
+                    r.completed_on or r.signed_on,
+                    "",
+                    now,
+                    now,
                 )
+            )
     assert len(TOWNS) == 9
     return time.perf_counter() - started
 
