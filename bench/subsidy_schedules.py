@@ -119,6 +119,8 @@ def insert_households(n: int, seed: int = 0) -> float:
                     now,
                 )
             )
+    with connection.cursor() as c:
+        c.execute(f"ANALYZE {Household._meta.db_table}")
     assert len(TOWNS) == 9
     return time.perf_counter() - started
 
