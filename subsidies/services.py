@@ -211,21 +211,23 @@ def standard_change(
 
     programme = latest.programme
     today = timezone.localdate()
+    # The OR across the lines relation would repeat an instalment once per line; choose the
+    # ids in a subquery so each instalment is locked and re-priced exactly once.
+    unpaid_ids = Instalment.objects.filter(
+        household__programme=programme,
+        household__route=latest.route,
+        standard__route=latest.route,
+    ).filter(
+        Q(status=InstalmentStatus.SCHEDULED)
+        | Q(
+            status=InstalmentStatus.BATCHED,
+            lines__state=LineState.INCLUDED,
+            lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED],
+        )
+    )
     candidates = (
         Instalment.objects.select_for_update(of=("self",))
-        .filter(
-            household__programme=programme,
-            household__route=latest.route,
-            standard__route=latest.route,
-        )
-        .filter(
-            Q(status=InstalmentStatus.SCHEDULED)
-            | Q(
-                status=InstalmentStatus.BATCHED,
-                lines__state=LineState.INCLUDED,
-                lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED],
-            )
-        )
+        .filter(id__in=unpaid_ids.values("id"))
         .select_related("household__equipment")
         .order_by("id")
     )

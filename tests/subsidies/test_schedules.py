@@ -161,3 +161,24 @@ def test_reaccepting_a_revoked_household_reinstates_its_unpaid_instalments(
     household_accepted.send(sender=None, household=h, by=district)
     assert h.instalments.filter(status=InstalmentStatus.SCHEDULED).count() == 8
     assert h.instalments.count() == 8
+
+
+def test_repricing_counts_an_instalment_once_even_after_failed_lines(
+    programme, make_accepted, town_a, finance, finance2, standards
+):
+    h = make_accepted(town_a)
+    services.schedule_generate(household=h)
+    for _ in range(2):  # two batches whose lines for h's instalments both failed
+        batch = services.batch_prepare(
+            programme=programme, season="2021-2022", towns=[town_a], by=finance
+        )
+        for line in batch.lines.all():
+            services.line_mark_failed(line=line, reason="退回", by=finance)
+    new, n = services.standard_change(
+        standard=standards["gas"],
+        by=finance,
+        effective_from=datetime.date(2022, 6, 1),
+        construction_amount=Decimal("3100.00"),
+    )
+    inst = h.instalments.get(item="construction")
+    assert (n, inst.amount, inst.previous_amount) == (1, Decimal("3100.00"), Decimal("3000.00"))
