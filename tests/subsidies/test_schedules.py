@@ -174,7 +174,7 @@ def test_repricing_counts_an_instalment_once_even_after_failed_lines(
         )
         for line in batch.lines.all():
             services.line_mark_failed(line=line, reason="退回", by=finance)
-    new, n = services.standard_change(
+    _new, n = services.standard_change(
         standard=standards["gas"],
         by=finance,
         effective_from=datetime.date(2022, 6, 1),
