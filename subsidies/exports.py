@@ -156,6 +156,7 @@ def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id
         .iterator(chunk_size=5000)
     )
     names = dict(towns)
+    villages: dict[str, str] = {}  # each village's cleaned name, computed once
     current = None
     sheet = None
     n = 0
@@ -174,7 +175,10 @@ def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id
         n += 1
         sheet.write_number(n, 0, n, text)
         sheet.write_string(n, 1, town_name, text)
-        sheet.write_string(n, 2, safe_text(village), text)
+        v = villages.get(village)
+        if v is None:
+            v = villages[village] = safe_text(village)
+        sheet.write_string(n, 2, v, text)
         sheet.write_string(n, 3, safe_text(head), text)
         sheet.write_string(n, 4, safe_text(idn if full_id else mask_id_number(idn)), text)
         sheet.write_string(n, 5, _ROUTES.get(route, ""), text)
