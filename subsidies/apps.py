@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
     verbose_name = _("补贴发放")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the ledger's signals)

@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "acceptance.record_stove_removal",
         "tasks.view_reportjob",
         "tasks.add_reportjob",
+        "subsidies.view_instalment",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -58,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "tasks.view_reminderlog",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.view_disbursementbatch",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -70,6 +74,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
         "acceptance.view_acceptance",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.manage_standards",
+        "subsidies.view_disbursementbatch",
+        "subsidies.prepare_batch",
+        "subsidies.approve_batch",
+        "subsidies.export_batch",
+        "subsidies.export_full_id",
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -102,6 +114,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "tasks.view_reminderlog",
+        "subsidies.view_instalment",
+        "subsidies.view_subsidystandard",
+        "subsidies.view_disbursementbatch",
     ],
 }
 

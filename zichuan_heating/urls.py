@@ -19,5 +19,6 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_read_all, name="notification_read_all"),
     path("acceptance/", include("acceptance.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("", include("tasks.urls")),
 ]

@@ -14,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="跳过数据库迁移")
 
     def handle(self, *args, demo: bool, no_migrate: bool, **options):
+        from subsidies.services import standards_load
         from tasks.services import catalogue_load, programme_data_load
         from zichuan_heating.roles import sync_role_groups
 
@@ -24,6 +25,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"programme data: {len(loaded.created)} created, {loaded.unchanged} unchanged; "
             f"role groups changed: {len(groups)}"
+        )
+        standards = standards_load()
+        self.stdout.write(
+            f"subsidy standards (示例): {len(standards.created)} created, "
+            f"{standards.unchanged} unchanged"
         )
         catalogue = catalogue_load()
         self.stdout.write(

@@ -1,0 +1,169 @@
+"""Benchmark: subsidy schedules for N accepted households (target: 100,000 in ≤ 30 s).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zh_subsidies \\
+        python -m bench.subsidy_schedules 100000
+
+Wipes the benchmark database's households and subsidy rows, inserts N accepted households
+from bench.generate with COPY, then times `schedules_generate` twice (the second run must
+create nothing).
+"""
+
+import argparse
+import datetime
+import os
+import sys
+import time
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zichuan_heating.settings")
+    if "postgres" not in os.environ.get("DATABASE_URL", ""):
+        sys.exit("set DATABASE_URL to your own PostgreSQL database (e.g. zh_subsidies)")
+    import django
+
+    django.setup()
+
+
+def prepare_database() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    from subsidies.services import standards_load
+    from tasks.services import programme_data_load
+    from zichuan_heating.roles import sync_role_groups
+
+    programme_data_load()
+    sync_role_groups()
+    standards_load()
+
+
+def bench_users():
+    from django.contrib.auth.models import Group
+
+    from zichuan_heating.models import User
+    from zichuan_heating.roles import Role
+
+    users = []
+    for name in ("bench_finance", "bench_finance2"):
+        user, _ = User.objects.get_or_create(username=name)
+        user.groups.add(Group.objects.get(name=str(Role.FINANCE_BUREAU)))
+        users.append(User.objects.get(pk=user.pk))
+    return users
+
+
+def insert_households(n: int, seed: int = 0) -> float:
+    """Wipe and insert n accepted households with COPY; returns seconds."""
+    from django.db import connection, transaction
+
+    from bench.generate import TOWNS, households
+    from tasks.models import EquipmentModel, Household, Programme, Town, Village
+
+    started = time.perf_counter()
+    programme = Programme.objects.get(year=2021)
+    with connection.cursor() as c:
+        c.execute(
+            "TRUNCATE subsidies_batchline, subsidies_historicalbatchline, subsidies_subsidyevent, "
+            "subsidies_disbursementbatch_towns, subsidies_disbursementbatch, "
+            "subsidies_historicaldisbursementbatch, subsidies_instalment, "
+            "subsidies_historicalinstalment, tasks_household, tasks_historicalhousehold CASCADE"
+        )
+    towns = {t.code: t for t in Town.objects.all()}
+    equipment = {}
+    for route, kind, price in (
+        ("gas", "燃气壁挂炉", "4200.00"),
+        ("electric", "空气源热泵", "9800.00"),
+    ):
+        equipment[route], _ = EquipmentModel.objects.get_or_create(
+            brand="基准测试",
+            model=f"BENCH-{route}",
+            defaults={"kind": kind, "route": route, "price_cap": price, "is_example": True},
+        )
+    villages: dict[tuple[str, str], int] = {}
+    rows = list(households(n, seed))
+    for r in rows:
+        key = (r.town_code, r.village)
+        if key not in villages:
+            villages[key] = Village.objects.get_or_create(town=towns[r.town_code], name=r.village)[
+                0
+            ].pk
+    now = datetime.datetime.now(datetime.UTC)
+    cols = (
+        "programme_id, town_id, village_id, head_name, id_number, id_tail, phone, address, size, "
+        "route, equipment_id, status, status_before_withdrawal, withdrawal_reason, "
+        "contract_signed_on, construction_completed_on, notes, created_at, updated_at"
+    )
+    copy_sql = f"COPY {Household._meta.db_table} ({cols}) FROM STDIN"
+    with transaction.atomic(), connection.cursor() as c, c.cursor.copy(copy_sql) as cp:
+        for r in rows:
+            eq = equipment.get(r.route)
+            cp.write_row(
+                (
+                    programme.pk,
+                    towns[r.town_code].pk,
+                    villages[(r.town_code, r.village)],
+                    r.head_name,
+                    r.id_number,
+                    r.id_number[-6:],
+                    r.phone,
+                    r.address,
+                    r.size,
+                    r.route,
+                    eq.pk if eq else None,
+                    "accepted",
+                    "",
+                    "",
+                    r.signed_on,
+                    r.completed_on or r.signed_on,
+                    "",
+                    now,
+                    now,
+                )
+            )
+    with connection.cursor() as c:
+        c.execute(f"ANALYZE {Household._meta.db_table}")
+    assert len(TOWNS) == 9
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("n", type=int, nargs="?", default=100_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the households if N are there; wipe schedules"
+    )
+    args = parser.parse_args(argv)
+    setup_django()
+    prepare_database()
+    from django.db import connection
+
+    from subsidies.models import Instalment
+    from subsidies.services import schedules_generate
+    from tasks.models import Household, Programme
+
+    if args.reuse and Household.objects.filter(status="accepted").count() == args.n:
+        with connection.cursor() as c:
+            c.execute(
+                "TRUNCATE subsidies_batchline, subsidies_historicalbatchline, "
+                "subsidies_disbursementbatch_towns, subsidies_disbursementbatch, "
+                "subsidies_historicaldisbursementbatch, subsidies_instalment, "
+                "subsidies_historicalinstalment CASCADE"
+            )
+        print(f"reusing {args.n} accepted households; schedules wiped")
+    else:
+        secs = insert_households(args.n)
+        print(f"inserted {args.n} accepted households (COPY) in {secs:.1f} s")
+    programme = Programme.objects.get(year=2021)
+    t = time.perf_counter()
+    created = schedules_generate(programme=programme)
+    first = time.perf_counter() - t
+    print(f"schedules_generate: {created} instalments for {args.n} households in {first:.1f} s")
+    t = time.perf_counter()
+    again = schedules_generate(programme=programme)
+    second = time.perf_counter() - t
+    print(f"second run (idempotent): {again} created in {second:.1f} s")
+    print(f"instalments in db: {Instalment.objects.count()}")
+    print(f"TARGET ≤ 30 s: {'OK' if first <= 30 else 'MISSED'} ({first:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

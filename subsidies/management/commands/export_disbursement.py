@@ -1,0 +1,39 @@
+"""python manage.py export_disbursement BATCH --out FILE.xlsx [--full-id --user NAME]"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "导出发放批次的补贴发放表（xlsx）。默认身份证号脱敏；--full-id 需指定有权限的 --user。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch", help="批次 id 或编号（如 PC00001）")
+        parser.add_argument("--out", required=True, help="输出文件 .xlsx")
+        parser.add_argument("--user", help="以该用户身份导出（决定是否完整显示身份证号并记录）")
+
+    def handle(self, *args, batch: str, out: str, user: str | None, **options):
+        from django.core.exceptions import ValidationError
+
+        from subsidies.models import DisbursementBatch
+        from subsidies.services import disbursement_export
+        from zichuan_heating.models import User
+
+        pk = batch.upper().removeprefix("PC")
+        if not pk.isdigit():
+            raise CommandError(f"批次编号无效：{batch}")
+        obj = DisbursementBatch.objects.filter(pk=int(pk)).select_related("programme").first()
+        if obj is None:
+            raise CommandError(f"没有批次 {batch}")
+        by = None
+        if user:
+            by = User.objects.filter(username=user, is_active=True).first()
+            if by is None:
+                raise CommandError(f"没有用户 {user}")
+        try:
+            full = disbursement_export(batch=obj, by=by, out=out)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
+        self.stdout.write(
+            f"{obj.number}: {obj.line_count} 笔，合计 {obj.total_amount} 元 → {out}"
+            f"（身份证号{'完整' if full else '脱敏'}）"
+        )

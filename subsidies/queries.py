@@ -1,0 +1,142 @@
+"""Read-side queries of the subsidies app: amounts by season and town, schedules, batches.
+
+"Committed" (已承诺) = every instalment not cancelled (scheduled + in a batch + paid);
+"batched" = in a batch, not yet paid; "paid" = paid. One-off items have no season and are
+reported under the label 一次性补贴.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from tasks.models import Household, Programme
+
+from .models import BatchLine, DisbursementBatch, Instalment, InstalmentStatus, SubsidyEvent
+from .money import ZERO
+
+_SUMS = {
+    "committed": Sum("amount", filter=~Q(status=InstalmentStatus.CANCELLED)),
+    "batched": Sum("amount", filter=Q(status=InstalmentStatus.BATCHED)),
+    "paid": Sum("amount", filter=Q(status=InstalmentStatus.PAID)),
+    "count": Count("id", filter=~Q(status=InstalmentStatus.CANCELLED)),
+}
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    for k in ("committed", "batched", "paid"):
+        row[k] = row.get(k) or ZERO
+    return row
+
+
+def season_label(season: str) -> str:
+    return season or _("一次性补贴")
+
+
+def amounts_by_season(programme: Programme, town_id: int | None = None) -> list[dict[str, Any]]:
+    """[{season, label, committed, batched, paid, count}] ordered: one-off first, then seasons.
+
+    For the PDF reports: Decimal amounts to the fen; optionally one town only.
+    """
+    qs = Instalment.objects.filter(household__programme=programme)
+    if town_id is not None:
+        qs = qs.filter(household__town_id=town_id)
+    rows = qs.values("season").annotate(**_SUMS).order_by("season")
+    return [_clean({**r, "label": season_label(r["season"])}) for r in rows]
+
+
+def totals(programme: Programme, user: Any) -> dict[str, Decimal]:
+    """Committed / batched / paid of the programme within the user's towns."""
+    agg = (
+        Instalment.objects.for_user(user).filter(household__programme=programme).aggregate(**_SUMS)
+    )
+    return _clean(agg)
+
+
+def overview(programme: Programme, user: Any) -> dict[str, Any]:
+    """Rows per town × season of committed, batched, paid; plus the season list and totals."""
+    qs = (
+        Instalment.objects.for_user(user)
+        .filter(household__programme=programme)
+        .values("household__town__name", "household__town__order", "season")
+        .annotate(**_SUMS)
+        .order_by("household__town__order", "season")
+    )
+    towns: dict[str, dict[str, Any]] = {}
+    seasons: list[str] = []
+    for r in qs:
+        if r["season"] not in seasons:
+            seasons.append(r["season"])
+        town = towns.setdefault(
+            r["household__town__name"],
+            {"town": r["household__town__name"], "cells": {}, "total": _clean({})},
+        )
+        town["cells"][r["season"]] = _clean(dict(r))
+        for k in ("committed", "batched", "paid"):
+            town["total"][k] += r[k] or ZERO
+    seasons.sort()
+    rows = []
+    for town in towns.values():
+        town["cell_list"] = [town["cells"].get(s, _clean({})) for s in seasons]
+        rows.append(town)
+    grand = _clean({})
+    for town in rows:
+        for k in ("committed", "batched", "paid"):
+            grand[k] += town["total"][k]
+    return {
+        "seasons": [{"key": s, "label": season_label(s)} for s in seasons],
+        "rows": rows,
+        "total": grand,
+    }
+
+
+def household_schedule(household: Household) -> list[Instalment]:
+    return list(
+        household.instalments.select_related("standard")
+        .prefetch_related("lines__batch")
+        .order_by("due_date", "item", "season")
+    )
+
+
+def batches_for_list() -> Any:
+    return DisbursementBatch.objects.select_related(
+        "programme", "prepared_by", "approved_by"
+    ).prefetch_related("towns")
+
+
+def batch_lines(batch: DisbursementBatch) -> Any:
+    return (
+        BatchLine.objects.filter(batch=batch)
+        .select_related("instalment__household__town", "instalment__household__village")
+        .order_by(
+            "instalment__household__town__order", "instalment__household__village__name", "id"
+        )
+    )
+
+
+def batch_trail(batch: DisbursementBatch) -> Any:
+    return SubsidyEvent.objects.filter(batch=batch).select_related("by").order_by("at", "id")
+
+
+def duplicated_payments() -> list[dict[str, Any]]:
+    """Instalments with more than one paid line: must always be empty."""
+    return list(
+        BatchLine.objects.filter(state="paid")
+        .values("instalment_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+
+
+def paid_to_not_accepted() -> list[int]:
+    """Paid instalments of households that were never/no longer accepted at payment time.
+
+    A household may be revoked AFTER being paid (the money is then recovered offline), so
+    this is a diagnostic, not an invariant; tests use it right after paying.
+    """
+    return list(
+        Instalment.objects.filter(status=InstalmentStatus.PAID)
+        .exclude(household__status="accepted")
+        .values_list("id", flat=True)
+    )

@@ -1,0 +1,37 @@
+"""Inclusion tags other pages embed: a household's schedule, the dashboard panel."""
+
+from django import template
+
+from .. import money, queries
+
+register = template.Library()
+
+
+@register.inclusion_tag("subsidies/_household_schedule.html", takes_context=True)
+def household_schedule(context, household):
+    """The household's instalments. The including page has already scoped the household."""
+    return {
+        "household": household,
+        "instalments": queries.household_schedule(household),
+        "request": context.get("request"),
+    }
+
+
+@register.inclusion_tag("subsidies/_panel.html", takes_context=True)
+def subsidy_panel(context):
+    user = context.get("user")
+    programme = context.get("programme")
+    if programme is None or user is None or not user.has_perm("subsidies.view_instalment"):
+        return {"show": False}
+    return {
+        "show": True,
+        "totals": queries.totals(programme, user),
+        "user": user,
+        "perms": context.get("perms"),
+    }
+
+
+@register.filter
+def yuan(value):
+    """12,345.60: grouped to the fen whatever the locale (zh-hans formats no grouping)."""
+    return money.yuan(value)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "subsidies"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("standards/", views.standard_list, name="standard_list"),
+    path("standards/<int:pk>/edit/", views.standard_edit, name="standard_edit"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/new/", views.batch_prepare, name="batch_prepare"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/export/", views.batch_export, name="batch_export"),
+    path("batches/<int:pk>/download/", views.batch_download, name="batch_download"),
+    path("batches/<int:pk>/paid/", views.batch_mark_paid, name="batch_mark_paid"),
+    path("batches/<int:pk>/lines/<int:line_id>/fail/", views.line_fail, name="line_fail"),
+    path("batches/<int:pk>/bank-return/", views.bank_return, name="bank_return"),
+    path("households/<int:pk>/", views.household_schedule, name="household_schedule"),
+]

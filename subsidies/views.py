@@ -1,0 +1,296 @@
+"""Finance pages of the subsidies app: thin views that parse, call a service, render.
+
+Every money-moving POST is idempotent in effect: the service locks the batch and checks its
+state, so a double click's second request finds the work done and only shows a message.
+"""
+
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tasks.models import Household
+from tasks.services import active_programme
+from zichuan_heating.decorators import role_required
+from zichuan_heating.scoping import get_for_user_or_404
+
+from . import queries, services
+from .forms import (
+    BankReturnForm,
+    BatchPrepareForm,
+    ConfirmForm,
+    LineFailForm,
+    MarkPaidForm,
+    StandardForm,
+)
+from .models import BatchLine, DisbursementBatch, SubsidyStandard
+
+
+def _programme():
+    programme = active_programme()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def _error(request: HttpRequest, exc: ValidationError) -> None:
+    for m in exc.messages:
+        messages.error(request, m)
+
+
+@require_GET
+@role_required("subsidies.view_subsidystandard")
+def standard_list(request: HttpRequest) -> HttpResponse:
+    programme = _programme()
+    standards = SubsidyStandard.objects.filter(programme=programme).order_by("route", "-version")
+    current = services.current_standards(programme)
+    rows = [
+        {
+            "standard": s,
+            "current": current.get(s.route) == s,
+            "operating": services.operating_amount(s),
+        }
+        for s in standards
+    ]
+    return render(request, "subsidies/standard_list.html", {"programme": programme, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("subsidies.manage_standards")
+def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = get_object_or_404(SubsidyStandard, pk=pk)
+    form = StandardForm(
+        request.POST or None,
+        instance=SubsidyStandard(
+            **{
+                f.attname: getattr(standard, f.attname)
+                for f in SubsidyStandard._meta.concrete_fields
+                if f.name not in ("id", "created_at")
+            }
+        ),
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in services.STANDARD_FIELDS}
+        try:
+            new, n = services.standard_change(
+                standard=standard,
+                by=request.user,
+                effective_from=form.cleaned_data["effective_from"],
+                **changes,
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(
+                request,
+                _("已保存为第 %(v)s 版，%(n)s 笔未发放补贴已按新标准调整。")
+                % {"v": new.version, "n": n},
+            )
+            return redirect("subsidies:standard_list")
+    return render(request, "subsidies/standard_edit.html", {"form": form, "standard": standard})
+
+
+@require_GET
+@role_required("subsidies.view_instalment")
+def overview(request: HttpRequest) -> HttpResponse:
+    programme = _programme()
+    return render(
+        request,
+        "subsidies/overview.html",
+        {"programme": programme, **queries.overview(programme, request.user)},
+    )
+
+
+@require_GET
+@role_required("subsidies.view_disbursementbatch")
+def batch_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(queries.batches_for_list(), 30).get_page(request.GET.get("page"))
+    return render(request, "subsidies/batch_list.html", {"page": page, "batches": page})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("subsidies.prepare_batch")
+def batch_prepare(request: HttpRequest) -> HttpResponse:
+    programme = _programme()
+    form = BatchPrepareForm(request.POST or None, seasons=programme.heating_seasons())
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_prepare(
+                programme=programme,
+                season=form.cleaned_data["season"],
+                towns=list(form.cleaned_data["towns"]),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(
+                request,
+                _("已编制批次 %(b)s：%(n)s 笔，合计 %(t)s 元。")
+                % {"b": batch.number, "n": batch.line_count, "t": batch.total_amount},
+            )
+            return redirect(batch)
+    return render(request, "subsidies/batch_prepare.html", {"form": form, "programme": programme})
+
+
+def _batch(pk: int) -> DisbursementBatch:
+    return get_object_or_404(
+        DisbursementBatch.objects.select_related(
+            "programme", "prepared_by", "approved_by", "paid_by"
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@role_required("subsidies.view_disbursementbatch")
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    page = Paginator(queries.batch_lines(batch), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "subsidies/batch_detail.html",
+        {
+            "batch": batch,
+            "page": page,
+            "lines": page,
+            "trail": queries.batch_trail(batch),
+            "towns": batch.towns.all(),
+            "confirm_form": ConfirmForm(),
+            "paid_form": MarkPaidForm(),
+            "bank_form": BankReturnForm(),
+            "can_approve": request.user.has_perm("subsidies.approve_batch")
+            and batch.prepared_by_id != request.user.pk,
+            "full_id": request.user.has_perm("tasks.view_full_id_number"),
+        },
+    )
+
+
+def _confirmed(request: HttpRequest, form_class=ConfirmForm, **kw):
+    form = form_class(request.POST, **kw)
+    if not form.is_valid():
+        messages.error(request, _("请勾选确认后再提交。"))
+        return None
+    return form
+
+
+@require_POST
+@role_required("subsidies.approve_batch")
+def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    if _confirmed(request):
+        try:
+            services.batch_approve(batch=batch, by=request.user)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("批次已审核通过。"))
+    return redirect(batch)
+
+
+@require_POST
+@role_required("subsidies.export_batch")
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    if _confirmed(request):
+        try:
+            services.batch_mark_exported(batch=batch, by=request.user)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("批次已标记为已导出，请下载发放表送银行。"))
+    return redirect(batch)
+
+
+@require_GET
+@role_required("subsidies.export_batch")
+def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    buf = io.BytesIO()
+    try:
+        services.disbursement_export(batch=batch, by=request.user, out=buf)
+    except ValidationError as exc:
+        _error(request, exc)
+        return redirect(batch)
+    buf.seek(0)
+    return FileResponse(
+        buf,
+        as_attachment=True,
+        filename=f"补贴发放表-{batch.number}-{batch.season}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    form = _confirmed(request, MarkPaidForm)
+    if form:
+        try:
+            services.batch_mark_paid(
+                batch=batch,
+                reference=form.cleaned_data["reference"],
+                date=form.cleaned_data["date"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("批次已确认发放。"))
+    return redirect(batch)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def line_fail(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+    batch = _batch(pk)
+    line = get_object_or_404(BatchLine, pk=line_id, batch=batch)
+    form = LineFailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写失败原因。"))
+        return redirect(batch)
+    try:
+        services.line_mark_failed(line=line, reason=form.cleaned_data["reason"], by=request.user)
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("该明细已标记为支付失败，补贴退回待发放。"))
+    return redirect(batch)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(pk)
+    form = BankReturnForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择银行回单文件。"))
+        return redirect(batch)
+    try:
+        result = services.bank_return_import(
+            batch=batch, file=form.cleaned_data["file"], by=request.user
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("银行回单已导入：成功 %(p)s 笔，失败 %(f)s 笔，未变化 %(u)s 笔。")
+            % {"p": result.paid, "f": result.failed, "u": result.unchanged},
+        )
+    return redirect(batch)
+
+
+@require_GET
+@role_required("subsidies.view_instalment")
+def household_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_for_user_or_404(
+        Household.objects.select_related("town", "village"), request.user, pk=pk
+    )
+    return render(request, "subsidies/household_schedule.html", {"household": household})
