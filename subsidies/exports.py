@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.db.models import Count, Sum
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
 from tasks.models import Route
 from tasks.validators import mask_id_number
@@ -62,8 +63,15 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id: bool) -> Decimal:
-    """Write the sheet; returns the grand total, which equals the batch total to the fen."""
+def write_disbursement(
+    batch: DisbursementBatch, out: BinaryIO | str, *, full_id: bool, _fast_rows: bool = True
+) -> Decimal:
+    """Write the sheet; returns the grand total, which equals the batch total to the fen.
+
+    The town sheets' data rows go through `_FastRows`, which writes the very XML XlsxWriter
+    writes for them (`_fast_rows=False` uses XlsxWriter's own cell calls; the tests check that
+    both give the same bytes).
+    """
     lines = BatchLine.objects.filter(batch=batch).exclude(state=LineState.FAILED)
     summary = list(
         lines.values(
@@ -160,9 +168,12 @@ def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id
     current = None
     sheet = None
     n = 0
+    fast = None
     for tid, village, head, idn, route, item, season, amount in stream:
         if tid != current:
             if sheet is not None:
+                if fast is not None:
+                    fast.flush()
                 _town_total(sheet, n, town_totals[current], bold, money_bold)
             current = tid
             sheet = wb.add_worksheet(_sheet_name(names[tid], used))
@@ -172,23 +183,102 @@ def write_disbursement(batch: DisbursementBatch, out: BinaryIO | str, *, full_id
                 sheet.write_string(0, c, h, bold)
             n = 0
             town_name = safe_text(names[tid])
+            fast = _FastRows(sheet, text, money) if _fast_rows else None
         n += 1
-        sheet.write_number(n, 0, n, text)
-        sheet.write_string(n, 1, town_name, text)
         v = villages.get(village)
         if v is None:
             v = villages[village] = safe_text(village)
-        sheet.write_string(n, 2, v, text)
-        sheet.write_string(n, 3, safe_text(head), text)
-        sheet.write_string(n, 4, safe_text(idn if full_id else mask_id_number(idn)), text)
-        sheet.write_string(n, 5, _ROUTES.get(route, ""), text)
-        sheet.write_string(n, 6, _ITEMS.get(item, ""), text)
-        sheet.write_string(n, 7, season or "一次性补贴", text)
-        sheet.write_number(n, 8, amount, money)
+        row = (
+            n,
+            town_name,
+            v,
+            safe_text(head),
+            safe_text(idn if full_id else mask_id_number(idn)),
+            _ROUTES.get(route, ""),
+            _ITEMS.get(item, ""),
+            season or "一次性补贴",
+            amount,
+        )
+        if fast is not None:
+            fast.row(n, row)
+        else:
+            _slow_row(sheet, n, row, text, money)
     if sheet is not None:
+        if fast is not None:
+            fast.flush()
         _town_total(sheet, n, town_totals[current], bold, money_bold)
     wb.close()
     return grand
+
+
+def _slow_row(sheet: Any, n: int, row: tuple, text: Any, money: Any) -> None:
+    """One data row through XlsxWriter's public calls: the reference for `_FastRows`."""
+    sheet.write_number(n, 0, row[0], text)
+    for c in range(1, 8):
+        sheet.write_string(n, c, row[c], text)
+    sheet.write_number(n, 8, row[8], money)
+
+
+class _FastRows:
+    """Data rows of a town sheet written straight into XlsxWriter's constant-memory row file.
+
+    XlsxWriter spends ~25 µs per cell (cell tuples, attribute lists, escaping, one write per
+    cell); here a row is one f-string and repeated texts (town, village, route, item, season)
+    are rendered once. The XML is the one XlsxWriter's `_write_single_row` / `_write_cell`
+    write for a row without row formatting in constant-memory mode: an inline string
+    `<c r=".." s=".." t="inlineStr"><is><t>..</t></is></c>` with XlsxWriter's own control
+    character escaping, whitespace preservation and XML escaping, a number
+    `<c r=".." s=".."><v>{:.16G}</v></c>`. Rows 1..n must be written only here; the header
+    (row 0) and the total (row n+1) go through XlsxWriter, which keeps the sheet's dimensions.
+    """
+
+    _FLUSH = 2000
+
+    def __init__(self, sheet: Any, text: Any, money: Any) -> None:
+        if not sheet.constant_memory or sheet.excel_version != 2007:
+            raise RuntimeError("_FastRows needs XlsxWriter's constant_memory mode")
+        sheet._write_single_row(1)  # flush the header row (formats get their indices in order)
+        self.sheet = sheet
+        self.text_s = f' s="{text._get_xf_index()}"'
+        self.money_s = f' s="{money._get_xf_index()}"'
+        self.cache: dict[str, str] = {}
+        self.buf: list[str] = []
+
+    def _tail(self, string: str) -> str:
+        """Everything of a text cell after its reference."""
+        sheet = self.sheet
+        if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
+            string = _utf16_truncate(string, sheet.xls_strmax)
+        string = sheet._escape_control_characters(string)
+        if string.startswith("<r>") and string.endswith("</r>"):
+            return f'{self.text_s} t="inlineStr"><is>{string}</is></c>'
+        preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+        body = sheet._escape_data(string)
+        return f'{self.text_s} t="inlineStr"><is><t{preserve}>{body}</t></is></c>'
+
+    def _cached(self, string: str) -> str:
+        tail = self.cache.get(string)
+        if tail is None:
+            tail = self.cache[string] = self._tail(string)
+        return tail
+
+    def row(self, n: int, row: tuple) -> None:
+        r = n + 1
+        c = self._cached
+        self.buf.append(
+            f'<row r="{r}"><c r="A{r}"{self.text_s}><v>{row[0]:.16G}</v></c>'
+            f'<c r="B{r}"{c(row[1])}<c r="C{r}"{c(row[2])}'
+            f'<c r="D{r}"{self._tail(row[3])}<c r="E{r}"{self._tail(row[4])}'
+            f'<c r="F{r}"{c(row[5])}<c r="G{r}"{c(row[6])}<c r="H{r}"{c(row[7])}'
+            f'<c r="I{r}"{self.money_s}><v>{row[8]:.16G}</v></c></row>'
+        )
+        if len(self.buf) >= self._FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            self.sheet.fh.write("".join(self.buf))
+            self.buf.clear()
 
 
 def _town_total(sheet: Any, n: int, total: Decimal, bold: Any, money_bold: Any) -> None:
