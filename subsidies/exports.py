@@ -35,6 +35,8 @@ HEADERS = [
     "金额（元）",
 ]
 WIDTHS = [7, 12, 14, 10, 21, 10, 14, 11, 13]
+# A text that XlsxWriter writes as it is: nothing to escape, no whitespace to preserve.
+_NEEDS_CARE = re.compile(r'[&<>"_\x00-\x1f\ufffe\uffff]|^\s|\s$')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The sheet is an official Chinese document: fixed labels, whatever the UI language.
 _ROUTES = {Route.CENTRAL: "集中供暖", Route.GAS: "气代煤", Route.ELECTRIC: "电代煤"}
@@ -246,6 +248,8 @@ class _FastRows:
 
     def _tail(self, string: str) -> str:
         """Everything of a text cell after its reference."""
+        if len(string) <= 16383 and not _NEEDS_CARE.search(string):
+            return f'{self.text_s} t="inlineStr"><is><t>{string}</t></is></c>'
         sheet = self.sheet
         if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
             string = _utf16_truncate(string, sheet.xls_strmax)
