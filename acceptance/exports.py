@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tasks.models import HouseholdStatus, Route
 from tasks.validators import mask_id_number
+from zichuan_heating import spreadsheets
 
 from .checklists import item_label
 from .models import Acceptance, AcceptanceKind, AcceptanceResult
@@ -26,13 +27,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def safe_cell(value: object) -> str:
-    if value is None:
-        return ""
-    text = _CONTROL.sub("", str(value))
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+safe_cell = spreadsheets.safe_cell
 
 
 def register_headers() -> list[str]:

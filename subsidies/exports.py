@@ -19,6 +19,7 @@ from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
 from tasks.models import Route
 from tasks.validators import mask_id_number
+from zichuan_heating.spreadsheets import safe_cell
 
 from .models import BatchLine, DisbursementBatch, InstalmentItem, LineState
 from .money import ZERO
@@ -49,10 +50,7 @@ _ITEMS = {
 
 def safe_text(value: Any) -> str:
     """Plain text for a cell: no control characters, no leading = + - @ (formula injection)."""
-    text = _CONTROL.sub("", str(value if value is not None else ""))
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+    return safe_cell(value)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

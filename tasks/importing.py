@@ -41,6 +41,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zichuan_heating.spreadsheets import safe_cell
+
 from .models import (
     Contractor,
     EquipmentModel,
@@ -217,10 +219,7 @@ def key_text(value: Any) -> str:
 
 def neutralise(text: str) -> str:
     """For exports: a cell starting with = + - @ is prefixed with ' so no program runs it."""
-    text = _CONTROL.sub("", text)
-    if text and text[0] in "=+-@":
-        return "'" + text
-    return text
+    return safe_cell(text)
 
 
 # --------------------------------------------------------------------------- file checks
