@@ -1166,6 +1166,10 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         for h, (pk,) in zip(households, cursor.fetchall(), strict=True):
             h.pk = pk
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        # A thread sends the data while this one formats the next rows: the server's work
+        # (indexes) overlaps with Python's instead of each waiting for the other.
+        from psycopg.copy import QueuedLibpqWriter as writer
+
         rows = []
         for h in households:
             row = row_of(h.__dict__)
@@ -1175,7 +1179,7 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         # The types are asked before each COPY: no other query can run while one is open.
         types = _column_types(cursor, table, [f.column for f in fields])
         columns = ", ".join(qn(f.column) for f in fields)
-        with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+        with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN", writer=writer(raw)) as copy:
             copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
@@ -1183,7 +1187,8 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         history_db_columns = [history_model._meta.get_field(a).column for a in history_order]
         types = _column_types(cursor, history_table, history_db_columns)
         columns = ", ".join(qn(c) for c in history_db_columns)
-        with raw.copy(f"COPY {qn(history_table)} ({columns}) FROM STDIN") as copy:
+        sql = f"COPY {qn(history_table)} ({columns}) FROM STDIN"
+        with raw.copy(sql, writer=writer(raw)) as copy:
             copy.set_types(types)
             for row in rows:
                 copy.write_row(history_of(row) + history_tail)
