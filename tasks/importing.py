@@ -1147,6 +1147,16 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         "history_type": "+",
         "history_user_id": user_id,
     }
+    attnames = [f.attname for f in fields]
+    history_columns = [f.attname for f in history_fields if f.attname not in special]
+    assert all(a in tracked and a in attnames for a in history_columns)
+    # Each household's row is read once from its __dict__ (plain values, see new_household;
+    # no descriptor per field) and the history row is taken from it by position: C-level
+    # itemgetters instead of a getattr and an isinstance per field.
+    row_of = operator.itemgetter(*attnames)
+    history_of = operator.itemgetter(*(attnames.index(a) for a in history_columns))
+    history_tail = tuple(special[f.attname] for f in history_fields if f.attname in special)
+    history_order = history_columns + [f.attname for f in history_fields if f.attname in special]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -1155,23 +1165,43 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         for h, (pk,) in zip(households, cursor.fetchall(), strict=True):
             h.pk = pk
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        # A thread sends the data while this one formats the next rows: the server's work
+        # (indexes) overlaps with Python's instead of each waiting for the other.
+        from psycopg.copy import QueuedLibpqWriter as writer
+
+        rows = []
+        for h in households:
+            row = row_of(h.__dict__)
+            if enums:
+                row = tuple(_plain(value) for value in row)
+            rows.append(row)
+        # The types are asked before each COPY: no other query can run while one is open.
+        types = _column_types(cursor, table, [f.column for f in fields])
         columns = ", ".join(qn(f.column) for f in fields)
-        attnames = [f.attname for f in fields]
-        with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
-            for h in households:
-                d = h.__dict__  # plain values (see new_household); no descriptor per field
-                copy.write_row([_plain(d[a]) if a in enums else d[a] for a in attnames])
-        columns = ", ".join(qn(f.column) for f in history_fields)
-        getters = [(f.attname, f.attname in special) for f in history_fields]
-        assert all(a in special or a in tracked for a, _s in getters)
-        with raw.copy(f"COPY {qn(history_model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for h in households:
-                copy.write_row(
-                    [
-                        special[a] if is_special else _plain(getattr(h, a))
-                        for a, is_special in getters
-                    ]
-                )
+        with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN", writer=writer(raw)) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+        history_table = history_model._meta.db_table
+        history_db_columns = [history_model._meta.get_field(a).column for a in history_order]
+        types = _column_types(cursor, history_table, history_db_columns)
+        columns = ", ".join(qn(c) for c in history_db_columns)
+        sql = f"COPY {qn(history_table)} ({columns}) FROM STDIN"
+        with raw.copy(sql, writer=writer(raw)) as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(history_of(row) + history_tail)
+
+
+def _column_types(cursor: Any, table: str, columns: list[str]) -> list[str]:
+    """The PostgreSQL type names of these columns, so COPY picks each dumper once, not per value."""
+    cursor.execute(
+        "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        [connection.ops.quote_name(table)],
+    )
+    types = dict(cursor.fetchall())
+    return [types[c] for c in columns]
 
 
 @dataclass
