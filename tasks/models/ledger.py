@@ -102,8 +102,13 @@ class HouseholdQuerySet(TownScopedQuerySet):
 
 
 class Household(models.Model):
+    # Every query filters by programme first; the composite indexes below lead with it.
     programme = models.ForeignKey(
-        Programme, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="households"
+        Programme,
+        verbose_name=_("年度"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        db_index=False,
     )
     town = models.ForeignKey(
         Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="households"
@@ -114,7 +119,8 @@ class Household(models.Model):
     head_name = models.CharField(_("户主姓名"), max_length=50)
     id_number = models.CharField(_("身份证号"), max_length=18, validators=[validate_id_number])
     # The last six characters, indexed, for "search by the tail of the ID number".
-    id_tail = models.CharField(max_length=6, editable=False, db_index=True)
+    # (Indexed together with the programme, below.)
+    id_tail = models.CharField(max_length=6, editable=False)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField(_("家庭住址"), max_length=200, blank=True)
     size = models.PositiveSmallIntegerField(
@@ -159,8 +165,12 @@ class Household(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = HouseholdQuerySet.as_manager()
+    # History is read per household (by id); indexes on its other columns would only slow
+    # every bulk import, which writes one history row per household.
     history = HistoricalRecords(
-        verbose_name=_("台账修改记录"), excluded_fields=["id_tail", "updated_at"]
+        verbose_name=_("台账修改记录"),
+        excluded_fields=["id_tail", "updated_at"],
+        no_db_index=["programme", "town", "village", "equipment", "contractor", "history_user"],
     )
 
     class Meta:
