@@ -1178,7 +1178,9 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         # The types are asked before each COPY: no other query can run while one is open.
         types = _column_types(cursor, table, [f.column for f in fields])
         columns = ", ".join(qn(f.column) for f in fields)
-        with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN", writer=writer(raw)) as copy:
+        # Binary COPY: no text formatting of dates and numbers on either side.
+        sql = f"COPY {qn(table)} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with raw.copy(sql, writer=writer(raw)) as copy:
             copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
@@ -1186,7 +1188,7 @@ def _copy_create_with_history(households: list[Household], *, user: Any, reason:
         history_db_columns = [history_model._meta.get_field(a).column for a in history_order]
         types = _column_types(cursor, history_table, history_db_columns)
         columns = ", ".join(qn(c) for c in history_db_columns)
-        sql = f"COPY {qn(history_table)} ({columns}) FROM STDIN"
+        sql = f"COPY {qn(history_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
         with raw.copy(sql, writer=writer(raw)) as copy:
             copy.set_types(types)
             for row in rows:
