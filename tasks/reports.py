@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -31,6 +31,7 @@ from .models import (
     HouseholdStatus,
     Milestone,
     Programme,
+    ReminderLog,
     ReportJob,
     ReportKind,
     ReportState,
@@ -455,6 +456,19 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
     path = Path(report_job_run(job.pk))
     emails = sorted(u.email for u in users_with_role("district_office") if u.email)
     if emails:
+        # Claimed before sending, as reminders are: a second beat or a rerun the same day
+        # finds the row and sends nothing.
+        try:
+            with transaction.atomic():
+                claim = ReminderLog.objects.create(
+                    programme=programme,
+                    town=None,
+                    milestone=Milestone.WEEKLY_REPORT,
+                    day=today,
+                    recipients=", ".join(emails),
+                )
+        except IntegrityError:
+            return job.pk
         message = EmailMessage(
             _("【进度周报】%(name)s 全区进度报告（%(day)s）")
             % {"name": programme.name, "day": today.isoformat()},
@@ -465,5 +479,11 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
         message.attach(
             f"全区进度报告-{today.isoformat()}.pdf", path.read_bytes(), "application/pdf"
         )
-        message.send()
+        claim.subject = str(message.subject)[:200]
+        try:
+            message.send()
+        except Exception:
+            claim.delete()  # not sent: let the retry claim it again
+            raise
+        claim.save(update_fields=["subject"])
     return job.pk

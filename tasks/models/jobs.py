@@ -17,6 +17,8 @@ class Milestone(models.TextChoices):
     ACCEPTANCE = "acceptance", _("调试验收")
     #: The district office's one daily digest of every lagging town.
     DIGEST = "digest", _("全区汇总")
+    #: The weekly district report mailed to the office (claimed like a digest, once a day).
+    WEEKLY_REPORT = "weekly_report", _("进度周报")
 
 
 class ReminderLog(models.Model):

@@ -214,9 +214,11 @@ def test_the_weekly_district_report_is_mailed_to_the_district_office_with_the_pd
     pdf = attachments[0].get_content()
     assert pdf.startswith(b"%PDF")
     assert ReportJob.objects.get(pk=job_id).state == ReportState.DONE
-    # Sending again the same day reuses the day's job: no second render.
+    # Sending again the same day (a rerun, a second beat) reuses the day's job and mails
+    # nothing more.
     assert weekly_district_report_send(programme=programme, today=TODAY) == job_id
     assert ReportJob.objects.count() == 1
+    assert len(smtp_server.received) == 1
 
 
 def test_weekly_district_report_job_runs_through_celery(programme, ledger, reports_dir, district):
