@@ -49,25 +49,31 @@ STAGE_STATUSES = {
 }
 
 
-def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Counts per town per stage, in one grouped query; every asked town gets a row of zeros
-    at least, so the dashboard shows 0 rather than "not counted yet".
-    """
+def stage_counts(
+    programme: Programme, *, group_by: str = "town_id", **filters: Any
+) -> dict[int, dict[str, int]]:
+    """{group id: {stage: cumulative count}} in one grouped query, grouped by town (default)
+    or another column such as "village_id"; `filters` narrow the households."""
     from .models import Household
 
     aggregates = {
         stage: Count("id", filter=Q(status__in=statuses))
         for stage, statuses in STAGE_STATUSES.items()
     }
-    counts = {town_id: dict.fromkeys(STAGE_STATUSES, 0) for town_id in town_ids}
     rows = (
-        Household.objects.filter(programme=programme, town_id__in=town_ids)
-        .values("town_id")
+        Household.objects.filter(programme=programme, **filters)
+        .values(group_by)
         .annotate(**aggregates)
         .order_by()
     )
-    for row in rows:
-        counts[row.pop("town_id")] = row
+    return {row.pop(group_by): row for row in rows}
+
+
+def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Counts per town per stage; every asked town gets a row of zeros at least, so the
+    dashboard shows 0 rather than "not counted yet"."""
+    counts = {town_id: dict.fromkeys(STAGE_STATUSES, 0) for town_id in town_ids}
+    counts.update(stage_counts(programme, town_id__in=town_ids))
     return counts
 
 
