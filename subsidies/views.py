@@ -166,7 +166,6 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "bank_form": BankReturnForm(),
             "can_approve": request.user.has_perm("subsidies.approve_batch")
             and batch.prepared_by_id != request.user.pk,
-            "full_id": request.user.has_perm("tasks.view_full_id_number"),
         },
     )
 
