@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Acceptance, ChecklistResult, Inspector, Rectification
+from acceptance.models import Acceptance, ChecklistResult, Inspector, Rectification
 
 
 class ReadOnlyMixin:

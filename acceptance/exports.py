@@ -12,13 +12,12 @@ from collections.abc import Iterable
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from acceptance.checklists import item_label
+from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
+from acceptance.queries import teams_by_acceptance
 from tasks.models import HouseholdStatus, Route
 from tasks.validators import mask_id_number
 from zichuan_heating import spreadsheets
-
-from .checklists import item_label
-from .models import Acceptance, AcceptanceKind, AcceptanceResult
-from .queries import teams_by_acceptance
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -5,11 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from acceptance.checklists import checklist_for
+from acceptance.models import AcceptanceKind, AcceptanceResult
+from acceptance.services import BatchEntry, InspectorData
 from tasks.models import Household, Village
-
-from .checklists import checklist_for
-from .models import AcceptanceKind, AcceptanceResult
-from .services import BatchEntry, InspectorData
 
 ITEM_CHOICES = [("", _("请选择")), ("1", _("合格")), ("0", _("不合格"))]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

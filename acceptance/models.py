@@ -17,10 +17,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from acceptance.checklists import item_label
 from tasks.models import Household
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from .checklists import item_label
 
 
 class AcceptanceKind(models.TextChoices):

@@ -11,10 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models import Household, HouseholdStatus, Programme, Quota
-from tasks.queries import percent
-
-from .models import (
+from acceptance.models import (
     Acceptance,
     AcceptanceKind,
     AcceptanceResult,
@@ -22,6 +19,8 @@ from .models import (
     Inspector,
     Rectification,
 )
+from tasks.models import Household, HouseholdStatus, Programme, Quota
+from tasks.progress.queries import percent
 
 
 def _valid_pass(kind: str) -> QuerySet:

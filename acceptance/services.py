@@ -2,8 +2,9 @@
 record the coal stove's removal. Each locks the household row and runs in one transaction.
 
 The household becomes "accepted" here and only here, when commissioning passes; that sends
-`tasks.signals.household_accepted`, and a revocation sends `household_acceptance_revoked`, so the
-subsidy module can create and stop instalments inside the same transaction.
+`tasks.ledger.signals.household_accepted`, and a revocation sends
+`household_acceptance_revoked`, so the subsidy module can create and stop instalments
+inside the same transaction.
 """
 
 import datetime
@@ -17,12 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks import signals
-from tasks.models import Household, HouseholdStatus
-from tasks.queries import approved_plan_town_ids
-
-from .checklists import checklist_for, item_label
-from .models import (
+from acceptance.checklists import checklist_for, item_label
+from acceptance.models import (
     Acceptance,
     AcceptanceKind,
     AcceptanceResult,
@@ -32,6 +29,9 @@ from .models import (
     Inspector,
     Rectification,
 )
+from tasks.ledger import signals
+from tasks.models import Household, HouseholdStatus
+from tasks.plans.queries import approved_plan_town_ids
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 _MAGIC = (

@@ -17,14 +17,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import Household, Town, Village
-from tasks.services import active_programme
-from tasks.validators import mask_id_number
-from zichuan_heating.decorators import role_required
-from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
-
-from . import exports, queries, services
-from .forms import (
+from acceptance import exports, queries, services
+from acceptance.forms import (
     BatchRowFormSet,
     BatchStartForm,
     BatchTeamForm,
@@ -35,8 +29,13 @@ from .forms import (
     inspector_formset,
     inspectors_from,
 )
-from .models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment, Inspector
-from .queries import AcceptanceState
+from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment, Inspector
+from acceptance.queries import AcceptanceState
+from tasks.models import Household, Town, Village
+from tasks.services import active_programme
+from tasks.validators import mask_id_number
+from zichuan_heating.decorators import role_required
+from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 
 log = logging.getLogger("zichuan.acceptance")
 
@@ -172,7 +171,7 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
                     _("已记录%(kind)s：%(result)s。")
                     % {"kind": record.get_kind_display(), "result": record.get_result_display()},
                 )
-                return redirect("acceptance_household", pk=household.pk)
+                return redirect("acceptance:household", pk=household.pk)
     else:
         kind = (
             AcceptanceKind.COMPLETION
@@ -222,7 +221,7 @@ def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("已登记整改情况，可以复验。"))
-            return redirect("acceptance_household", pk=acceptance.household_id)
+            return redirect("acceptance:household", pk=acceptance.household_id)
     return render(
         request,
         "acceptance/rectification_form.html",
@@ -249,7 +248,7 @@ def acceptance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, _("已撤销 %(n)d 条验收记录。") % {"n": len(revoked)})
-            return redirect("acceptance_household", pk=acceptance.household_id)
+            return redirect("acceptance:household", pk=acceptance.household_id)
     return render(
         request,
         "acceptance/revoke_confirm.html",
@@ -274,7 +273,7 @@ def stove_removal(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已登记燃煤炉具拆除。"))
     else:
         messages.error(request, _("请填写正确的拆除日期。"))
-    return redirect("acceptance_household", pk=household.pk)
+    return redirect("acceptance:household", pk=household.pk)
 
 
 @require_GET
@@ -360,7 +359,7 @@ def batch(request: HttpRequest) -> HttpResponse:
                 _("已记录 %(n)d 户%(kind)s，其中通过 %(passed)d 户。")
                 % {"n": len(saved), "kind": AcceptanceKind(kind).label, "passed": passed},
             )
-            url = reverse("acceptance_list") + f"?village={village.pk}"
+            url = reverse("acceptance:list") + f"?village={village.pk}"
             return redirect(url)
     return render(
         request,

@@ -5,7 +5,7 @@
 Generates the file (bench.generate, template columns), migrates and prepares the database
 (programme, towns, villages, the example catalogue, approved plans), then times
 1. a bare python-calamine read of the sheet (the floor),
-2. the full path the browser uses (`tasks.importing.import_ledger`: file checks, validation,
+2. the full path the browser uses (`tasks.ledger.importing.import_ledger`: file checks, validation,
    preview, bulk commit with history), with peak memory,
 3. a re-import of the same file (everything unchanged, nothing written),
 4. optionally (`--resource N`) django-import-export's row-by-row path on the first N rows.
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     call_command("migrate", verbosity=0)
     programme = prepare()
 
-    from tasks.importing import Scope, import_ledger
+    from tasks.ledger.importing import Scope, import_ledger
     from tasks.models import Household
 
     clear()
@@ -147,7 +147,7 @@ def time_resource(path: Path, programme, n: int) -> None:
     import tablib
     from python_calamine import CalamineWorkbook
 
-    from tasks.ledger_resources import HouseholdResource
+    from tasks.ledger.resources import HouseholdResource
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("台账").to_python()
     dataset = tablib.Dataset(headers=rows[0])

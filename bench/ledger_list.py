@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     tail = (
         Household.objects.filter(town=town).order_by("-id").values_list("id_tail", flat=True)[1000]
     )
-    path = reverse("household_list")
+    path = reverse("ledger:household_list")
     total = Household.objects.count()
     print(f"ledger list, {total} households, {args.runs} runs each (ms):")
     for label, params in [

@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     from django.urls import reverse
 
     from bench.generate import TOWNS, village_names
-    from tasks import plan_queries as pq
-    from tasks import plan_services as ps
     from tasks.models import Contractor, Programme, Town, TownPlan, Village
+    from tasks.plans import queries as pq
+    from tasks.plans import services as ps
     from tasks.services import programme_data_load
     from zichuan_heating.models import User
     from zichuan_heating.roles import Role, sync_role_groups
@@ -149,10 +149,10 @@ def main(argv: list[str] | None = None) -> None:
     client = Client(HTTP_HOST="localhost")
     client.force_login(district)
     for label, url in (
-        ("page overview", reverse("plan_overview")),
-        ("page review queue", reverse("plan_review_queue")),
-        ("page plan detail with diff", reverse("plan_detail", args=[pending.pk])),
-        ("page dashboard", reverse("dashboard")),
+        ("page overview", reverse("plans:plan_overview")),
+        ("page review queue", reverse("plans:plan_review_queue")),
+        ("page plan detail with diff", reverse("plans:plan_detail", args=[pending.pk])),
+        ("page dashboard", reverse("progress:dashboard")),
     ):
         assert client.get(url).status_code == 200, url
         measure(label, lambda url=url: client.get(url))

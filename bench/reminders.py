@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 from bench.seed import clear_households, households_insert  # noqa: E402
 from tasks.models import Household, Programme, ReminderLog, Town  # noqa: E402
-from tasks.reminders import reminders_send  # noqa: E402
+from tasks.progress.reminders import reminders_send  # noqa: E402
 from zichuan_heating.models import Notification, User  # noqa: E402
 
 DAY = datetime.date(2021, 8, 29)  # one day before the construction milestone

@@ -28,7 +28,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.seed import clear_households, households_insert  # noqa: E402
 from tasks.models import Programme, Town  # noqa: E402
-from tasks.reports import report_write  # noqa: E402
+from tasks.progress.reports import report_write  # noqa: E402
 
 
 def run_command(args: list[str]) -> tuple[float, float, int]:

@@ -9,4 +9,4 @@ class SubsidiesConfig(AppConfig):
     verbose_name = _("补贴发放")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the ledger's signals)
+        from subsidies import receivers  # noqa: F401  (connects the ledger's signals)

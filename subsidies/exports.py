@@ -17,12 +17,11 @@ import xlsxwriter
 from django.db.models import Count, Sum
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
+from subsidies.models import BatchLine, DisbursementBatch, InstalmentItem, LineState
+from subsidies.money import ZERO
 from tasks.models import Route
 from tasks.validators import mask_id_number
 from zichuan_heating.spreadsheets import safe_cell
-
-from .models import BatchLine, DisbursementBatch, InstalmentItem, LineState
-from .money import ZERO
 
 HEADERS = [
     "序号",

@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from subsidies.models import SubsidyStandard
+from subsidies.services import STANDARD_FIELDS
 from tasks.models import Town
-
-from .models import SubsidyStandard
-from .services import STANDARD_FIELDS
 
 
 class ConfirmForm(forms.Form):

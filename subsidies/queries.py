@@ -11,10 +11,15 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from subsidies.models import (
+    BatchLine,
+    DisbursementBatch,
+    Instalment,
+    InstalmentStatus,
+    SubsidyEvent,
+)
+from subsidies.money import ZERO
 from tasks.models import Household, Programme
-
-from .models import BatchLine, DisbursementBatch, Instalment, InstalmentStatus, SubsidyEvent
-from .money import ZERO
 
 _SUMS = {
     "committed": Sum("amount", filter=~Q(status=InstalmentStatus.CANCELLED)),

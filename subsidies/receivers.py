@@ -8,9 +8,12 @@ import logging
 
 from django.dispatch import receiver
 
-from tasks.signals import household_acceptance_revoked, household_accepted, household_withdrawn
-
-from . import services
+from subsidies import services
+from tasks.ledger.signals import (
+    household_acceptance_revoked,
+    household_accepted,
+    household_withdrawn,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from tasks.models import Household, HouseholdStatus, Programme, Town
-
-from .models import (
+from subsidies.models import (
     BatchLine,
     BatchState,
     DisbursementBatch,
@@ -42,7 +40,8 @@ from .models import (
     SubsidyEvent,
     SubsidyStandard,
 )
-from .money import ZERO, rate_with_cap, to_fen
+from subsidies.money import ZERO, rate_with_cap, to_fen
+from tasks.models import Household, HouseholdStatus, Programme, Town
 
 STANDARDS_DATA = Path(settings.BASE_DIR) / "fixtures" / "subsidy_standards_2021.json"
 Action = SubsidyEvent.Action
@@ -742,7 +741,7 @@ def disbursement_export(*, batch: DisbursementBatch, by: Any, out: Any) -> bool:
     Only an approved (or later) batch is exported. Full ID numbers need
     `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row.
     """
-    from .exports import write_disbursement
+    from subsidies.exports import write_disbursement
 
     batch = DisbursementBatch.objects.select_related("programme").get(pk=batch.pk)
     if batch.state == BatchState.DRAFT:

@@ -14,13 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import Household
-from tasks.services import active_programme
-from zichuan_heating.decorators import role_required
-from zichuan_heating.scoping import get_for_user_or_404
-
-from . import queries, services
-from .forms import (
+from subsidies import queries, services
+from subsidies.forms import (
     BankReturnForm,
     BatchPrepareForm,
     ConfirmForm,
@@ -28,7 +23,11 @@ from .forms import (
     MarkPaidForm,
     StandardForm,
 )
-from .models import BatchLine, DisbursementBatch, SubsidyStandard
+from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
+from tasks.models import Household
+from tasks.services import active_programme
+from zichuan_heating.decorators import role_required
+from zichuan_heating.scoping import get_for_user_or_404
 
 
 def _programme():

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from .models import Contractor, EquipmentModel, IdNumberView, Programme, Quota, Town, Village
-from .resources import ContractorResource, EquipmentModelResource
+from tasks.models import Contractor, EquipmentModel, IdNumberView, Programme, Quota, Town, Village
+from tasks.resources import ContractorResource, EquipmentModelResource
 
 
 class QuotaInline(admin.TabularInline):
@@ -92,10 +92,9 @@ class IdNumberViewAdmin(admin.ModelAdmin):
 
 
 # Plans and supervision register their own admin classes.
-from . import plan_admin  # noqa: E402, F401
-
 # Reminder log and report jobs: read-mostly records of what the Celery jobs did.
-from .models import ReminderLog, ReportJob  # noqa: E402
+from tasks.models import ReminderLog, ReportJob  # noqa: E402
+from tasks.plans import admin as plans_admin  # noqa: E402, F401
 
 
 @admin.register(ReminderLog)

@@ -10,8 +10,8 @@ from typing import Any
 
 from import_export import fields, resources, widgets
 
-from .models import Contractor, ContractorKind, EquipmentModel, Route
-from .validators import normalise_text
+from tasks.models import Contractor, ContractorKind, EquipmentModel, Route
+from tasks.validators import normalise_text
 
 
 class ChoiceWidget(widgets.CharWidget):

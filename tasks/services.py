@@ -2,21 +2,15 @@
 
 import datetime
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db import transaction
 
-from .models import Household, HouseholdStatus, Programme, Quota, Town
-from .signals import household_withdrawn
-from .validators import normalise_id_number, normalise_phone, normalise_text
+from tasks.models import Programme, Quota, Town
 
 PROGRAMME_DATA = Path(settings.BASE_DIR) / "fixtures" / "programme_2021.json"
 
@@ -77,243 +71,6 @@ def active_programme() -> Programme | None:
     return Programme.objects.filter(is_active=True).first() or Programme.objects.first()
 
 
-# --- Household ledger (台账) -----------------------------------------------------------------
-#
-# Every status change is an explicit action below; none of them sets "accepted" (the acceptance
-# module does). Each locks the household row, checks its preconditions, validates the whole row
-# and saves once, so simple_history writes exactly one history row per change.
-
-#: Fields a ledger entry may set on registration or edit; status and its dates move by actions.
-HOUSEHOLD_EDITABLE_FIELDS = (
-    "village",
-    "head_name",
-    "id_number",
-    "phone",
-    "address",
-    "size",
-    "route",
-    "equipment",
-    "contractor",
-    "notes",
-)
-
-#: Callables `(household) -> str | None` that may forbid a withdrawal, e.g. the subsidies module
-#: refusing when an instalment has been paid. A returned string is the Chinese reason.
-WITHDRAWAL_BLOCKERS: list[Callable[[Household], str | None]] = []
-
-
-def _normalise_household_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    out = dict(fields)
-    if "id_number" in out:
-        out["id_number"] = normalise_id_number(out["id_number"])
-    if "phone" in out:
-        out["phone"] = normalise_phone(out["phone"]) if out["phone"] else ""
-    for key in ("head_name", "address", "notes"):
-        if key in out and out[key] is not None:
-            out[key] = normalise_text(out[key])
-    return out
-
-
-def _check_id_number_unique(household: Household) -> None:
-    """One household is claimed once per programme; name the other household if it is ours."""
-    other = (
-        Household.objects.filter(programme_id=household.programme_id, id_number=household.id_number)
-        .exclude(pk=household.pk)
-        .select_related("village", "town")
-        .first()
-    )
-    if other is None:
-        return
-    if other.town_id != household.town_id:
-        message = _("该身份证号已在其他镇（街道）登记，同一户不能重复登记。")
-    else:
-        message = _("该身份证号已登记：%(village)s %(name)s（台账编号 %(id)d）。") % {
-            "village": other.village.name,
-            "name": other.head_name,
-            "id": other.pk,
-        }
-    raise ValidationError({"id_number": message})
-
-
-def _save_household(household: Household, *, by: Any, reason: str) -> Household:
-    """Validate and save once; `reason` is stored in Chinese whatever the user's language
-    (the history page translates the fixed ones on display)."""
-    household.full_clean(validate_unique=False, validate_constraints=False)
-    _check_id_number_unique(household)
-    household.validate_constraints()  # the check constraints; the unique one is checked above
-    household._history_user = by
-    household._change_reason = reason
-    household.save()
-    return household
-
-
-def _lock(household: Household) -> Household:
-    return (
-        Household.objects.select_for_update(of=("self",))
-        .select_related("programme", "town", "village")
-        .get(pk=household.pk)
-    )
-
-
-def _require_status(household: Household, allowed: set[str], action: str) -> None:
-    if household.status not in allowed:
-        raise ValidationError(
-            _("当前状态为“%(status)s”，不能%(action)s。")
-            % {"status": household.get_status_display(), "action": action}
-        )
-
-
-@transaction.atomic
-def household_register(*, programme: Programme, town: Town, by: Any, **fields: Any) -> Household:
-    """Register a surveyed household in a town's ledger."""
-    unknown = set(fields) - set(HOUSEHOLD_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"household_register: unknown fields {sorted(unknown)}")
-    household = Household(
-        programme=programme,
-        town=town,
-        status=HouseholdStatus.SURVEYED,
-        **_normalise_household_fields(fields),
-    )
-    return _save_household(household, by=by, reason="登记")
-
-
-@transaction.atomic
-def household_update(*, household: Household, by: Any, **changes: Any) -> Household:
-    """Change ledger fields; no history row when nothing actually changed."""
-    unknown = set(changes) - set(HOUSEHOLD_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"household_update: cannot change {sorted(unknown)}")
-    locked = _lock(household)
-    if locked.status == HouseholdStatus.WITHDRAWN:
-        raise ValidationError(_("该户已退出，不能修改台账信息；如需修改，请先由区清洁取暖办恢复。"))
-    changed = False
-    for name, value in _normalise_household_fields(changes).items():
-        field = Household._meta.get_field(name)
-        current = getattr(locked, field.attname)
-        new = value.pk if isinstance(value, models.Model) else value
-        if current != new:
-            setattr(locked, name, value)
-            changed = True
-    if changed:
-        _save_household(locked, by=by, reason="修改台账信息")
-    return locked
-
-
-@transaction.atomic
-def household_contract(
-    *, household: Household, by: Any, signed_on: datetime.date | None
-) -> Household:
-    """surveyed → contracted (签约)."""
-    locked = _lock(household)
-    _require_status(locked, {HouseholdStatus.SURVEYED}, str(_("签约")))
-    if signed_on is None:
-        raise ValidationError({"contract_signed_on": _("请填写签约日期。")})
-    if signed_on > timezone.localdate():
-        raise ValidationError({"contract_signed_on": _("签约日期不能晚于今天。")})
-    locked.status = HouseholdStatus.CONTRACTED
-    locked.contract_signed_on = signed_on
-    return _save_household(locked, by=by, reason="签约")
-
-
-def household_start_construction_refusal(household: Household) -> str | None:
-    """Why construction may not start now (Chinese), or None. Read-only; used by the page too."""
-    from .queries import approved_plan_town_ids
-
-    if household.status != HouseholdStatus.CONTRACTED:
-        return str(
-            _("当前状态为“%(status)s”，只有已签约的户可以开工。")
-            % {"status": household.get_status_display()}
-        )
-    if household.town_id not in approved_plan_town_ids(household.programme):
-        return str(
-            _("%(town)s的实施方案尚未经区清洁取暖办核准，不能开工（方案核准后实施）。")
-            % {"town": household.town.name}
-        )
-    return None
-
-
-@transaction.atomic
-def household_start_construction(
-    *, household: Household, by: Any, started_on: datetime.date | None = None
-) -> Household:
-    """contracted → under construction; only once the town's plan is approved."""
-    locked = _lock(household)
-    refusal = household_start_construction_refusal(locked)
-    if refusal:
-        raise ValidationError(refusal)
-    started_on = started_on or timezone.localdate()
-    if started_on > timezone.localdate():
-        raise ValidationError({"construction_started_on": _("开工日期不能晚于今天。")})
-    if locked.contract_signed_on and started_on < locked.contract_signed_on:
-        raise ValidationError({"construction_started_on": _("开工日期不能早于签约日期。")})
-    locked.status = HouseholdStatus.UNDER_CONSTRUCTION
-    locked.construction_started_on = started_on
-    return _save_household(locked, by=by, reason="开工")
-
-
-@transaction.atomic
-def household_complete_construction(
-    *, household: Household, by: Any, completed_on: datetime.date | None
-) -> Household:
-    """under construction → built (完工)."""
-    locked = _lock(household)
-    _require_status(locked, {HouseholdStatus.UNDER_CONSTRUCTION}, str(_("登记完工")))
-    if completed_on is None:
-        raise ValidationError({"construction_completed_on": _("请填写完工日期。")})
-    if completed_on > timezone.localdate():
-        raise ValidationError({"construction_completed_on": _("完工日期不能晚于今天。")})
-    if locked.construction_started_on and completed_on < locked.construction_started_on:
-        raise ValidationError({"construction_completed_on": _("完工日期不能早于开工日期。")})
-    locked.status = HouseholdStatus.BUILT
-    locked.construction_completed_on = completed_on
-    return _save_household(locked, by=by, reason="完工")
-
-
-@transaction.atomic
-def household_withdraw(*, household: Household, by: Any, reason: str) -> Household:
-    """Any state → withdrawn (退出), with a reason; remembers where it was for a restore."""
-    locked = _lock(household)
-    if locked.status == HouseholdStatus.WITHDRAWN:
-        raise ValidationError(_("该户已经退出。"))
-    reason = normalise_text(reason)
-    if not reason:
-        raise ValidationError({"withdrawal_reason": _("请填写退出原因。")})
-    for blocker in WITHDRAWAL_BLOCKERS:
-        refusal = blocker(locked)
-        if refusal:
-            raise ValidationError(refusal)
-    locked.status_before_withdrawal = locked.status
-    locked.status = HouseholdStatus.WITHDRAWN
-    locked.withdrawal_reason = reason[:200]
-    _save_household(locked, by=by, reason=f"退出：{reason}"[:100])
-    household_withdrawn.send(sender=Household, household=locked, by=by, reason=reason)
-    return locked
-
-
-@transaction.atomic
-def household_restore(*, household: Household, by: Any) -> Household:
-    """withdrawn → the status it had before; district office only."""
-    if by is None or not by.has_perm("tasks.restore_household"):
-        raise ValidationError(_("只有区清洁取暖办可以恢复已退出的改造户。"))
-    locked = _lock(household)
-    if locked.status != HouseholdStatus.WITHDRAWN:
-        raise ValidationError(_("该户未退出，无需恢复。"))
-    locked.status = locked.status_before_withdrawal or HouseholdStatus.SURVEYED
-    locked.status_before_withdrawal = ""
-    locked.withdrawal_reason = ""
-    return _save_household(locked, by=by, reason="恢复")
-
-
-def id_number_views_record(*, households: list[Household], by: Any, context: str) -> None:
-    """Log that `by` saw these households' full ID numbers: one insert whatever the count."""
-    from .models import IdNumberView
-
-    IdNumberView.objects.bulk_create(
-        [IdNumberView(household=h, viewed_by=by, context=context) for h in households]
-    )
-
-
 CATALOGUE_EXAMPLE = Path(settings.BASE_DIR) / "fixtures" / "catalogue_example.json"
 
 
@@ -324,7 +81,7 @@ def catalogue_load(*, path: Path = CATALOGUE_EXAMPLE) -> LoadResult:
     Rows are keyed on brand + model and on name; existing rows are left as they are, so an
     administrator's corrections survive a second bootstrap.
     """
-    from .models import Contractor, EquipmentModel
+    from tasks.models import Contractor, EquipmentModel
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     result = LoadResult()
@@ -353,27 +110,3 @@ def catalogue_load(*, path: Path = CATALOGUE_EXAMPLE) -> LoadResult:
         _, created = Contractor.objects.get_or_create(name=item["name"], defaults=defaults)
         _count(result, created, f"contractor {item['name']}")
     return result
-
-
-@transaction.atomic
-def report_job_request(*, user, programme: Programme, town: Town | None = None):
-    """Queue a progress report: the district report (town None) or one town's.
-
-    Town officials may ask only for their own town; the job is enqueued after commit, so the
-    worker always finds the row.
-    """
-    from django.core.exceptions import PermissionDenied
-
-    from .jobs import render_report_job
-    from .models import ReportJob, ReportKind
-
-    if not user.sees_all_towns and (town is None or town.pk != user.town_id):
-        raise PermissionDenied
-    job = ReportJob.objects.create(
-        kind=ReportKind.TOWN if town else ReportKind.DISTRICT,
-        programme=programme,
-        town=town,
-        requested_by=user,
-    )
-    transaction.on_commit(lambda: render_report_job.delay(job.pk))
-    return job

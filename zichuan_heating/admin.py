@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, User
+from zichuan_heating.models import Notification, User
 
 
 @admin.register(User)

@@ -1,4 +1,4 @@
-"""The Celery application; it autodiscovers each app's `jobs` module."""
+"""The Celery application; it autodiscovers the `jobs` module of each app and of each package."""
 
 import os
 
@@ -8,4 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zichuan_heating.settings")
 
 app = Celery("zichuan_heating")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+#: Packages with a `jobs` module besides the apps themselves (the `tasks` app is split by
+#: sub-domain, and autodiscovery looks only one level deep).
+JOB_PACKAGES = ["tasks.ledger", "tasks.progress"]
+
 app.autodiscover_tasks(related_name="jobs")
+app.autodiscover_tasks(JOB_PACKAGES, related_name="jobs")

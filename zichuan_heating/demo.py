@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from tasks.models import Town
-
-from .models import User
-from .roles import Role
+from zichuan_heating.models import User
+from zichuan_heating.roles import Role
 
 
 @dataclass

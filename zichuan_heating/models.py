@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role
+from zichuan_heating.roles import Role
 
 
 class User(AbstractUser):

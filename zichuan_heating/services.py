@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Notification, User
+from zichuan_heating.models import Notification, User
 
 
 @transaction.atomic

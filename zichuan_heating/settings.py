@@ -109,7 +109,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "progress:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
@@ -186,11 +186,11 @@ else:
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE = {
     "milestone-reminders-daily": {
-        "task": "tasks.jobs.send_reminders_job",
+        "task": "tasks.progress.jobs.send_reminders_job",
         "schedule": crontab(hour=8, minute=0),
     },
     "weekly-district-report": {
-        "task": "tasks.jobs.weekly_district_report_job",
+        "task": "tasks.progress.jobs.weekly_district_report_job",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
 }

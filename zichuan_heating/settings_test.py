@@ -1,6 +1,6 @@
 """Settings for the test suite: the same as production, less https and slow hashing."""
 
-from .settings import *  # noqa: F403
+from zichuan_heating.settings import *  # noqa: F403
 
 SECURE = False
 SESSION_COOKIE_SECURE = False

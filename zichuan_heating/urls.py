@@ -5,7 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from zichuan_heating import views
+
+notification_urls = (
+    [
+        path("", views.notification_list, name="list"),
+        path("read/", views.notification_read_all, name="read_all"),
+    ],
+    "notifications",
+)
 
 admin.site.site_header = _("淄川区清洁取暖管理系统")
 admin.site.site_title = _("淄川区清洁取暖管理系统")
@@ -16,9 +24,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("notifications/", views.notification_list, name="notification_list"),
-    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/", include(notification_urls)),
     path("acceptance/", include("acceptance.urls")),
     path("subsidies/", include("subsidies.urls")),
-    path("", include("tasks.urls")),
+    path("", include("tasks.progress.urls")),
+    path("", include("tasks.ledger.urls")),
+    path("", include("tasks.plans.urls")),
 ]

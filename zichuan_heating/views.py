@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .services import notifications_mark_read
+from zichuan_heating.services import notifications_mark_read
 
 
 @login_required
@@ -19,4 +19,4 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     notifications_mark_read(user=request.user)
-    return redirect("notification_list")
+    return redirect("notifications:list")

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from .. import queries
+from acceptance import queries
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import money, queries
+from subsidies import money, queries
 
 register = template.Library()
 

@@ -1,10 +1,17 @@
 """Models of the 建设任务 app, one module per subject."""
 
-from .audit import IdNumberView
-from .imports import ImportJob, ImportState
-from .jobs import Milestone, ReminderLog, ReportJob, ReportKind, ReportState
-from .ledger import Contractor, ContractorKind, EquipmentModel, Household, HouseholdStatus, Route
-from .plans import (
+from tasks.models.audit import IdNumberView
+from tasks.models.imports import ImportJob, ImportState
+from tasks.models.jobs import Milestone, ReminderLog, ReportJob, ReportKind, ReportState
+from tasks.models.ledger import (
+    Contractor,
+    ContractorKind,
+    EquipmentModel,
+    Household,
+    HouseholdStatus,
+    Route,
+)
+from tasks.models.plans import (
     NoticeState,
     PlanReview,
     PlanStatus,
@@ -15,7 +22,7 @@ from .plans import (
     TownPlanLine,
     TownPlanSubmission,
 )
-from .programme import Programme, Quota, Town, TownKind, Village
+from tasks.models.programme import Programme, Quota, Town, TownKind, Village
 
 __all__ = [
     "Contractor",

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tasks.models.ledger import Household
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from .ledger import Household
 
 
 class IdNumberViewQuerySet(TownScopedQuerySet):

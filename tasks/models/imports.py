@@ -4,9 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tasks.models.programme import Programme, Town
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from .programme import Programme, Town
 
 
 class ImportState(models.TextChoices):
@@ -72,7 +71,7 @@ class ImportJob(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("ledger_import_detail", args=[self.pk])
+        return reverse("ledger:ledger_import_detail", args=[self.pk])
 
     @property
     def is_running(self) -> bool:

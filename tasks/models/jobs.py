@@ -6,9 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.models.programme import Programme, Town
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from .programme import Programme, Town
 
 
 class Milestone(models.TextChoices):

@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tasks.models.programme import Programme, Town, Village
+from tasks.validators import validate_id_number, validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from ..validators import validate_id_number, validate_phone
-from .programme import Programme, Town, Village
 
 
 class Route(models.TextChoices):
@@ -216,7 +215,7 @@ class Household(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("household_detail", args=[self.pk])
+        return reverse("ledger:household_detail", args=[self.pk])
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

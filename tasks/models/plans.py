@@ -11,11 +11,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tasks.models.ledger import Contractor, Route
+from tasks.models.programme import Programme, Town, Village
+from tasks.validators import validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
-
-from ..validators import validate_phone
-from .ledger import Contractor, Route
-from .programme import Programme, Town, Village
 
 
 class PlanStatus(models.TextChoices):
@@ -125,7 +124,7 @@ class TownPlan(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("plan_detail", args=[self.pk])
+        return reverse("plans:plan_detail", args=[self.pk])
 
     @property
     def is_editable(self) -> bool:
@@ -226,7 +225,7 @@ class TownPlanSubmission(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("plan_submission", args=[self.pk])
+        return reverse("plans:plan_submission", args=[self.pk])
 
 
 class ReviewDecision(models.TextChoices):
@@ -417,7 +416,7 @@ class SupervisionNotice(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("notice_detail", args=[self.pk])
+        return reverse("plans:notice_detail", args=[self.pk])
 
     def is_overdue(self, today) -> bool:
         return self.state in AWAITING_TOWN_STATES and self.deadline < today

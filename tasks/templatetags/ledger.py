@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..validators import mask_id_number
+from tasks.validators import mask_id_number
 
 register = template.Library()
 

@@ -5,8 +5,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from .. import plan_queries as pq
-from ..models import NoticeState, SupervisionNotice
+from tasks.models import NoticeState, SupervisionNotice
+from tasks.plans import queries as pq
 
 register = template.Library()
 

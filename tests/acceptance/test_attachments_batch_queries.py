@@ -20,7 +20,7 @@ from acceptance.services import (
     attachment_sniff,
     rectification_record,
 )
-from tasks import signals
+from tasks.ledger import signals
 from tasks.models import HouseholdStatus
 from tests.acceptance.conftest import accept, all_pass, built_household, inspect, team
 from tests.acceptance.files import jpeg_bytes, pdf_bytes, png_bytes, upload

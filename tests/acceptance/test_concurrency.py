@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 
 from acceptance.models import Acceptance, AcceptanceKind
-from tasks import signals
+from tasks.ledger import signals
 from tasks.models import HouseholdStatus, PlanStatus, TownPlan
 from tests.acceptance.conftest import built_household, inspect
 from tests.factories import ContractorFactory, UserFactory

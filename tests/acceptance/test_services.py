@@ -16,7 +16,7 @@ from acceptance.models import (
 )
 from acceptance.queries import AcceptanceState, acceptance_state
 from acceptance.services import acceptance_revoke, household_record_stove_removal
-from tasks import signals
+from tasks.ledger import signals
 from tasks.models import ContractorKind, HouseholdStatus, PlanStatus, Route, TownPlan
 from tests.acceptance.conftest import accept, all_pass, built_household, inspect, rectify, team
 from tests.factories import ContractorFactory

@@ -47,7 +47,7 @@ def attachment_a(household_a, official_a):
 
 def test_list_access_battery(cast, stranger, household_a):
     battery(
-        reverse("acceptance_list"),
+        reverse("acceptance:list"),
         ok=[cast["official_a"], cast["district"], cast["finance"], cast["administrator"]],
         forbidden=[stranger],
         wrong_method="post",
@@ -56,7 +56,7 @@ def test_list_access_battery(cast, stranger, household_a):
 
 def test_household_page_access_battery(cast, stranger, household_a):
     battery(
-        reverse("acceptance_household", args=[household_a.pk]),
+        reverse("acceptance:household", args=[household_a.pk]),
         ok=[cast["official_a"], cast["district"], cast["finance"]],
         not_found=[cast["official_b"]],
         forbidden=[stranger],
@@ -66,7 +66,7 @@ def test_household_page_access_battery(cast, stranger, household_a):
 
 def test_inspection_form_access_battery(cast, household_a):
     battery(
-        reverse("acceptance_new", args=[household_a.pk]),
+        reverse("acceptance:new", args=[household_a.pk]),
         ok=[cast["official_a"]],
         not_found=[cast["official_b"]],
         forbidden=[cast["district"], cast["finance"]],
@@ -76,7 +76,7 @@ def test_inspection_form_access_battery(cast, household_a):
 
 def test_inspection_post_by_finance_is_403_and_by_other_town_404(cast, household_a):
     battery(
-        reverse("acceptance_new", args=[household_a.pk]),
+        reverse("acceptance:new", args=[household_a.pk]),
         method="post",
         ok=[],
         not_found=[cast["official_b"]],
@@ -88,7 +88,7 @@ def test_inspection_post_by_finance_is_403_and_by_other_town_404(cast, household
 
 def test_rectification_form_access_battery(cast, failed_a):
     battery(
-        reverse("acceptance_rectify", args=[failed_a.pk]),
+        reverse("acceptance:rectify", args=[failed_a.pk]),
         ok=[cast["official_a"]],
         not_found=[cast["official_b"]],
         forbidden=[cast["district"], cast["finance"]],
@@ -99,13 +99,13 @@ def test_rectification_form_access_battery(cast, failed_a):
 def test_revoke_page_access_battery(cast, household_a, official_a):
     record = accept(household_a, official_a)
     battery(
-        reverse("acceptance_revoke", args=[record.pk]),
+        reverse("acceptance:revoke", args=[record.pk]),
         ok=[cast["district"]],
         forbidden=[cast["official_a"], cast["official_b"], cast["finance"]],
         wrong_method="put",
     )
     battery(
-        reverse("acceptance_revoke", args=[record.pk]),
+        reverse("acceptance:revoke", args=[record.pk]),
         method="post",
         data={"reason": "x"},
         ok=[],
@@ -117,7 +117,7 @@ def test_revoke_page_access_battery(cast, household_a, official_a):
 
 def test_stove_removal_access_battery(cast, household_a):
     battery(
-        reverse("acceptance_stove_removal", args=[household_a.pk]),
+        reverse("acceptance:stove_removal", args=[household_a.pk]),
         method="post",
         data={"date": "2021-10-01"},
         ok=[cast["official_a"]],
@@ -130,7 +130,7 @@ def test_stove_removal_access_battery(cast, household_a):
 
 def test_attachment_download_access_battery(cast, stranger, attachment_a):
     battery(
-        reverse("acceptance_attachment", args=[attachment_a.pk]),
+        reverse("acceptance:attachment", args=[attachment_a.pk]),
         ok=[cast["official_a"], cast["district"], cast["finance"]],
         not_found=[cast["official_b"]],
         forbidden=[stranger],
@@ -140,14 +140,14 @@ def test_attachment_download_access_battery(cast, stranger, attachment_a):
 
 def test_batch_access_battery(cast, household_a):
     battery(
-        reverse("acceptance_batch"),
+        reverse("acceptance:batch"),
         ok=[cast["official_a"]],
         forbidden=[cast["district"], cast["finance"]],
         wrong_method="put",
     )
     village = household_a.village
     battery(
-        reverse("acceptance_batch") + f"?village={village.pk}&kind=completion",
+        reverse("acceptance:batch") + f"?village={village.pk}&kind=completion",
         ok=[cast["official_a"]],
         not_found=[cast["official_b"]],
         forbidden=[cast["district"], cast["finance"]],
@@ -156,7 +156,7 @@ def test_batch_access_battery(cast, household_a):
 
 def test_register_export_access_battery(cast, stranger, household_a):
     battery(
-        reverse("acceptance_register") + "?town=hongshan",
+        reverse("acceptance:register") + "?town=hongshan",
         ok=[cast["official_a"], cast["district"], cast["finance"]],
         not_found=[cast["official_b"]],
         forbidden=[stranger],
@@ -169,7 +169,7 @@ def test_register_export_access_battery(cast, stranger, household_a):
 
 def test_household_page_shows_records_checklist_and_masked_id(client_for, household_a, official_a):
     inspect(household_a, official_a, COMPLETION)
-    html = client_for(official_a).get(reverse("acceptance_household", args=[household_a.pk]))
+    html = client_for(official_a).get(reverse("acceptance:household", args=[household_a.pk]))
     text = html.content.decode()
     assert "竣工验收" in text and "通过" in text and "燃气报警器已安装" in text
     assert "赵师傅（淄川区燃气有限公司，施工单位）" in text
@@ -180,7 +180,7 @@ def test_household_page_shows_records_checklist_and_masked_id(client_for, househ
 
 def test_official_records_an_inspection_through_the_form(client_for, household_a, official_a):
     client = client_for(official_a)
-    url = reverse("acceptance_new", args=[household_a.pk])
+    url = reverse("acceptance:new", args=[household_a.pk])
     page = client.get(url).content.decode()
     # The checklist fits the gas route, and the contractor's row is prefilled.
     assert "管道压力试验" in page and "线路容量满足要求" not in page
@@ -236,7 +236,7 @@ def test_form_shows_service_messages_and_saves_nothing(client_for, household_a, 
             )
         },
     }
-    response = client_for(official_a).post(reverse("acceptance_new", args=[household_a.pk]), data)
+    response = client_for(official_a).post(reverse("acceptance:new", args=[household_a.pk]), data)
     assert response.status_code == 200
     text = response.content.decode()
     assert "须先通过竣工验收，才能进行调试验收。" in text
@@ -246,7 +246,7 @@ def test_form_shows_service_messages_and_saves_nothing(client_for, household_a, 
 
 def test_rectification_through_the_form(client_for, failed_a, official_a):
     response = client_for(official_a).post(
-        reverse("acceptance_rectify", args=[failed_a.pk]),
+        reverse("acceptance:rectify", args=[failed_a.pk]),
         {"description": "已补装报警器", "date": datetime.date.today().isoformat()},
     )
     assert response.status_code == 302
@@ -258,7 +258,7 @@ def test_district_revokes_with_confirmation_and_reason(
 ):
     record = accept(household_a, official_a)
     client = client_for(district)
-    url = reverse("acceptance_revoke", args=[record.pk])
+    url = reverse("acceptance:revoke", args=[record.pk])
     page = client.get(url).content.decode()
     assert "确认撤销" in page and "撤销原因" in page
     response = client.post(url, {"reason": ""})
@@ -277,7 +277,7 @@ def test_stove_removal_form_refuses_before_acceptance_and_records_after(
     client_for, household_a, official_a
 ):
     client = client_for(official_a)
-    url = reverse("acceptance_stove_removal", args=[household_a.pk])
+    url = reverse("acceptance:stove_removal", args=[household_a.pk])
     today = datetime.date.today().isoformat()
     response = client.post(url, {"date": today}, follow=True)
     assert "该户尚未通过调试验收，不能登记燃煤炉具拆除（先立后破）。" in response.content.decode()
@@ -289,7 +289,7 @@ def test_stove_removal_form_refuses_before_acceptance_and_records_after(
 
 
 def test_attachment_download_returns_the_file_with_its_type(client_for, attachment_a, finance):
-    response = client_for(finance).get(reverse("acceptance_attachment", args=[attachment_a.pk]))
+    response = client_for(finance).get(reverse("acceptance:attachment", args=[attachment_a.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == pdf_bytes()
     assert "attachment" in response["Content-Disposition"]
@@ -307,17 +307,17 @@ def test_list_shows_awaiting_and_rectifying_households_of_own_town_only(
         status=HouseholdStatus.UNDER_CONSTRUCTION,
     )
     client = client_for(official_a)
-    text = client.get(reverse("acceptance_list")).content.decode()
+    text = client.get(reverse("acceptance:list")).content.decode()
     assert "王建国" in text and "待验户" in text
     assert "李春梅" not in text and "施工户" not in text
-    text = client.get(reverse("acceptance_list") + "?state=rectifying").content.decode()
+    text = client.get(reverse("acceptance:list") + "?state=rectifying").content.decode()
     assert "王建国" in text and waiting.head_name not in text
     assert "整改中" in text
 
 
 def test_nav_has_the_acceptance_entry(client_for, official_a, finance, programme):
     for user in (official_a, finance):
-        text = client_for(user).get(reverse("dashboard")).content.decode()
+        text = client_for(user).get(reverse("progress:dashboard")).content.decode()
         assert ">竣工验收</a>" in text
 
 
@@ -325,7 +325,7 @@ def test_dashboard_panel_shows_accepted_against_quota(
     client_for, household_a, official_a, district
 ):
     accept(household_a, official_a)
-    text = client_for(district).get(reverse("dashboard")).content.decode()
+    text = client_for(district).get(reverse("progress:dashboard")).content.decode()
     assert 'id="acceptance-panel"' in text
     assert "调试验收时限 2021-09-30 已过" in text
     html = text[text.index('id="acceptance-progress"') :]
@@ -379,7 +379,7 @@ def three_in_village(programme, town_a, plan_a, gas_company):
 
 def test_village_batch_in_one_screen_saves_all(client_for, official_a, three_in_village):
     village = Village.objects.get(name="东村", town=three_in_village[0].town)
-    url = reverse("acceptance_batch") + f"?village={village.pk}&kind=completion"
+    url = reverse("acceptance:batch") + f"?village={village.pk}&kind=completion"
     client = client_for(official_a)
     page = client.get(url).content.decode()
     assert all(h.head_name in page for h in three_in_village)
@@ -401,7 +401,7 @@ def test_village_batch_in_one_screen_saves_all(client_for, official_a, three_in_
 
 def test_village_batch_with_one_bad_row_saves_nothing(client_for, official_a, three_in_village):
     village = three_in_village[0].village
-    url = reverse("acceptance_batch") + f"?village={village.pk}&kind=completion"
+    url = reverse("acceptance:batch") + f"?village={village.pk}&kind=completion"
     client = client_for(official_a)
     three_in_village = in_page_order(client.get(url).content.decode(), three_in_village)
     data = _batch_post(
@@ -437,7 +437,7 @@ def test_register_export_lists_records_masks_ids_and_neutralises_formulas(
     rectify(failed, official_a)
     inspect(household_b, official_b, COMPLETION)
 
-    response = client_for(official_a).get(reverse("acceptance_register"))
+    response = client_for(official_a).get(reverse("acceptance:register"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "filename*=utf-8''" in response["Content-Disposition"]
     rows = _sheet(response)
@@ -465,9 +465,9 @@ def test_register_export_lists_records_masks_ids_and_neutralises_formulas(
     assert all(cell is None or not str(cell).startswith("=") for row in body for cell in row)
 
     # Finance holds tasks.view_full_id_number and sees every town unless it names one.
-    rows = _sheet(client_for(finance).get(reverse("acceptance_register") + "?town=hongshan"))
+    rows = _sheet(client_for(finance).get(reverse("acceptance:register") + "?town=hongshan"))
     assert rows[1][3] == household_a.id_number
-    assert len(_sheet(client_for(finance).get(reverse("acceptance_register")))) == 4
+    assert len(_sheet(client_for(finance).get(reverse("acceptance:register")))) == 4
 
 
 def test_attachment_rows_are_scoped_in_the_database_too(household_a, attachment_a, official_b):
@@ -479,7 +479,7 @@ def test_batch_rows_that_shifted_since_the_page_was_shown_are_refused(
     client_for, official_a, three_in_village
 ):
     village = three_in_village[0].village
-    url = reverse("acceptance_batch") + f"?village={village.pk}&kind=completion"
+    url = reverse("acceptance:batch") + f"?village={village.pk}&kind=completion"
     client = client_for(official_a)
     shown = in_page_order(client.get(url).content.decode(), three_in_village)
     data = _batch_post(
@@ -501,7 +501,7 @@ def test_household_page_in_english(client_for, household_a, official_a):
     inspect(household_a, official_a, COMPLETION)
     client = client_for(official_a)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    text = client.get(reverse("acceptance_household", args=[household_a.pk])).content.decode()
+    text = client.get(reverse("acceptance:household", args=[household_a.pk])).content.decode()
     assert "Acceptance status" in text and "Pipe pressure test" in text
     assert "Awaiting commissioning" in text and "Head of household" not in text
     assert "Contractor" in text  # a generic word from the app catalogue
@@ -513,9 +513,9 @@ def test_list_page_queries_do_not_grow_with_rows(
     for _ in range(60):
         built_household(programme, town_a, gas_company)
     client = client_for(official_a)
-    client.get(reverse("acceptance_list"))  # warm the session and permission caches
+    client.get(reverse("acceptance:list"))  # warm the session and permission caches
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("acceptance_list"))
+        response = client.get(reverse("acceptance:list"))
     assert len(response.context["page"].object_list) == 50
 
 
@@ -528,7 +528,7 @@ def test_household_page_queries_do_not_grow_with_records(
     inspect(household_a, official_a, COMMISSIONING)
     client = client_for(official_a)
     with django_assert_max_num_queries(16):
-        response = client.get(reverse("acceptance_household", args=[household_a.pk]))
+        response = client.get(reverse("acceptance:household", args=[household_a.pk]))
     assert len(response.context["records"]) == 3
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from tasks.models import Household
 from tests.browser.conftest import log_in
-from tests.tasks.ledger_files import IDS, ledger_setup, row, xlsx
+from tests.tasks.ledger.ledger_files import IDS, ledger_setup, row, xlsx
 
 pytestmark = [
     pytest.mark.browser,

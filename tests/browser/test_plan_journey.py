@@ -6,7 +6,7 @@ import datetime
 import pytest
 
 from tasks.models import HouseholdStatus
-from tasks.queries import approved_plan_town_ids
+from tasks.plans.queries import approved_plan_town_ids
 from tests.browser.conftest import log_in
 from tests.factories import ContractorFactory, HouseholdFactory, VillageFactory
 

@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 def test_dashboard_access_battery(cast):
     stranger = UserFactory(username="no-role")
     battery(
-        reverse("dashboard"),
+        reverse("progress:dashboard"),
         ok=[cast["official_a"], cast["district"], cast["finance"], cast["administrator"]],
         forbidden=[stranger],
     )
@@ -21,7 +21,7 @@ def test_dashboard_access_battery(cast):
 
 def test_town_page_access_battery(cast, town_a):
     battery(
-        reverse("town_detail", args=[town_a.code]),
+        reverse("progress:town_detail", args=[town_a.code]),
         ok=[cast["official_a"], cast["district"], cast["finance"]],
         not_found=[cast["official_b"]],
         forbidden=[UserFactory(username="no-role")],
@@ -29,7 +29,7 @@ def test_town_page_access_battery(cast, town_a):
 
 
 def test_district_dashboard_lists_every_town_and_total(client_for, district):
-    response = client_for(district).get(reverse("dashboard"))
+    response = client_for(district).get(reverse("progress:dashboard"))
     html = response.content.decode()
     assert response.context["total"].quota == 2198
     assert len(response.context["rows"]) == 9
@@ -39,7 +39,7 @@ def test_district_dashboard_lists_every_town_and_total(client_for, district):
 
 
 def test_official_dashboard_shows_own_town_and_district_total(client_for, official_a):
-    response = client_for(official_a).get(reverse("dashboard"))
+    response = client_for(official_a).get(reverse("progress:dashboard"))
     rows = response.context["rows"]
     assert [(r.town_name, r.quota) for r in rows] == [("洪山镇", 458)]
     html = response.content.decode()
@@ -51,7 +51,7 @@ def test_language_switch_to_english(client_for, district):
     client = client_for(district)
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
-    html = client.get(reverse("dashboard")).content.decode()
+    html = client.get(reverse("progress:dashboard")).content.decode()
     assert 'lang="en"' in html
     assert "Overview" in html
 
@@ -88,6 +88,8 @@ def test_check_deploy_is_clean_with_debug_off_and_env_secrets():
 
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_for, district):
     client = client_for(district)
-    html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    html = client.get(
+        reverse("progress:dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    ).content.decode()
     assert 'lang="zh-hans"' in html
     assert "工作总览" in html

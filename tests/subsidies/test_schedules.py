@@ -15,8 +15,12 @@ from subsidies.models import (
     SubsidyEvent,
     SubsidyStandard,
 )
+from tasks.ledger.signals import (
+    household_acceptance_revoked,
+    household_accepted,
+    household_withdrawn,
+)
 from tasks.models import Route
-from tasks.signals import household_acceptance_revoked, household_accepted, household_withdrawn
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from tests.factories import (
     HouseholdFactory,
     VillageFactory,
 )
-from tests.tasks.ledger_files import approved_a, ledger_setup
+from tests.tasks.ledger.ledger_files import approved_a, ledger_setup
 
 
 @pytest.fixture

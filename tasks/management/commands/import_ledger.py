@@ -8,7 +8,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.importing import RowError, Scope, UnusableFile, import_ledger
+from tasks.ledger.importing import RowError, Scope, UnusableFile, import_ledger
 from tasks.models import Programme, Town
 
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, programme: int, town: str | None, out: str, **options):
         from tasks.models import Programme, Town
-        from tasks.reports import report_write
+        from tasks.progress.reports import report_write
 
         try:
             prog = Programme.objects.get(year=programme)

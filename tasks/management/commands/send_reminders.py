@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="以 JSON 输出镇、节点与接收人")
 
     def handle(self, *args, today: str | None, dry_run: bool, json: bool, **options):
-        from tasks.reminders import reminders_send
+        from tasks.progress.reminders import reminders_send
         from tasks.services import active_programme
 
         try:

@@ -1,0 +1,251 @@
+"""Ledger pages (改造户台账): list, create, edit, detail with history, and the status actions.
+
+Every household is fetched through `get_for_user_or_404`, so another town's household is a 404
+for every URL here. Actions are POST only and need the confirmation field.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from tasks.ledger import queries, services
+from tasks.ledger.forms import (
+    CompleteConstructionForm,
+    ContractForm,
+    HouseholdForm,
+    RestoreForm,
+    StartConstructionForm,
+    WithdrawForm,
+)
+from tasks.models import Household, HouseholdStatus, IdNumberView, Route
+from tasks.services import active_programme
+from zichuan_heating.decorators import role_required
+from zichuan_heating.pagination import EstimatingPaginator
+from zichuan_heating.scoping import get_for_user_or_404
+
+FULL_ID_PERM = "tasks.view_full_id_number"
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    qs = Household.objects.select_related("programme", "town", "village", "equipment", "contractor")
+    return get_for_user_or_404(qs, request.user, pk=pk)
+
+
+def _error_text(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+@role_required("tasks.view_household")
+def household_list(request: HttpRequest) -> HttpResponse:
+    programme = active_programme()
+    filterset, qs = queries.household_list(request.user, programme, request.GET)
+    if not request.user.sees_all_towns:
+        filterset.form.fields.pop("town", None)
+    elif not request.GET.get("town"):
+        # A hundred villages across nine towns is no help; choose a town first.
+        filterset.form.fields.pop("village", None)
+    per_page = queries.page_size(request.GET.get("per_page"))
+    page = EstimatingPaginator(qs, per_page).get_page(request.GET.get("page"))
+    show_full_id = request.user.has_perm(FULL_ID_PERM)
+    # Labels looked up once: get_FOO_display() hashes lazy translations on every call, which
+    # was a tenth of the page's time at 100 rows.
+    routes, statuses = dict(Route.choices), dict(HouseholdStatus.choices)
+    for h in page.object_list:
+        h.route_label, h.status_label = routes.get(h.route, h.route), statuses[h.status]
+    if show_full_id and page.object_list:
+        services.id_number_views_record(
+            households=list(page.object_list), by=request.user, context=IdNumberView.Context.LIST
+        )
+    return render(
+        request,
+        "tasks/households/list.html",
+        {
+            "programme": programme,
+            "filter": filterset,
+            "page": page,
+            "per_page": per_page,
+            "page_sizes": queries.LIST_PAGE_SIZES,
+            "show_full_id": show_full_id,
+            "sees_all_towns": request.user.sees_all_towns,
+            "filtered": any(v for k, v in request.GET.items() if k not in ("page", "per_page")),
+        },
+    )
+
+
+@role_required("tasks.add_household")
+def household_create(request: HttpRequest) -> HttpResponse:
+    programme = active_programme()
+    if programme is None:
+        raise Http404
+    form = HouseholdForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        village = fields["village"]
+        try:
+            household = services.household_register(
+                programme=programme, town=village.town, by=request.user, **fields
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
+            return redirect(household)
+    return render(request, "tasks/households/form.html", {"form": form, "household": None})
+
+
+@role_required("tasks.change_household")
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    if household.status == HouseholdStatus.WITHDRAWN:
+        messages.error(request, _("该户已退出，不能修改台账信息。"))
+        return redirect(household)
+    form = HouseholdForm(
+        request.POST or None,
+        instance=Household.objects.get(pk=household.pk),  # the form mutates its instance
+        initial={"id_number": household.id_number},
+        user=request.user,
+        town_id=household.town_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(household=household, by=request.user, **form.service_fields())
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(household)
+    return render(request, "tasks/households/form.html", {"form": form, "household": household})
+
+
+def _detail_context(request: HttpRequest, household: Household, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    can_change = user.has_perm("tasks.change_household")
+    status = household.status
+    return {
+        "household": household,
+        "full_id": False,
+        "history": queries.household_history(household, show_full_id=extra.get("full_id", False)),
+        "can_change": can_change,
+        "can_view_full_id": user.has_perm(FULL_ID_PERM),
+        "can_restore": user.has_perm("tasks.restore_household")
+        and status == HouseholdStatus.WITHDRAWN,
+        "contract_form": ContractForm(prefix="contract")
+        if can_change and status == HouseholdStatus.SURVEYED
+        else None,
+        "start_form": StartConstructionForm(prefix="start")
+        if can_change and status == HouseholdStatus.CONTRACTED
+        else None,
+        "start_refusal": services.household_start_construction_refusal(household)
+        if can_change and status == HouseholdStatus.CONTRACTED
+        else None,
+        "complete_form": CompleteConstructionForm(prefix="complete")
+        if can_change and status == HouseholdStatus.UNDER_CONSTRUCTION
+        else None,
+        "can_withdraw": can_change and status != HouseholdStatus.WITHDRAWN,
+        **extra,
+    }
+
+
+@role_required("tasks.view_household")
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    return render(request, "tasks/households/detail.html", _detail_context(request, household))
+
+
+@never_cache  # the full number must not sit in a browser or proxy cache
+@require_POST
+@role_required(FULL_ID_PERM)
+def household_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the full ID number once, and log that this user saw it."""
+    household = _household(request, pk)
+    services.id_number_views_record(
+        households=[household], by=request.user, context=IdNumberView.Context.DETAIL
+    )
+    return render(
+        request,
+        "tasks/households/detail.html",
+        _detail_context(request, household, full_id=True),
+    )
+
+
+#: action name (also the form prefix) → (form class, date field, service, service keyword)
+ACTIONS = {
+    "contract": (ContractForm, "signed_on", services.household_contract, "signed_on"),
+    "start": (
+        StartConstructionForm,
+        "started_on",
+        services.household_start_construction,
+        "started_on",
+    ),
+    "complete": (
+        CompleteConstructionForm,
+        "completed_on",
+        services.household_complete_construction,
+        "completed_on",
+    ),
+}
+
+
+@require_POST
+@role_required("tasks.change_household")
+def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    household = _household(request, pk)
+    form_class, date_field, service, keyword = ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(household)
+    try:
+        service(household=household, by=request.user, **{keyword: form.cleaned_data[date_field]})
+    except ValidationError as e:
+        messages.error(request, _error_text(e))
+    else:
+        household.refresh_from_db(fields=["status"])
+        messages.success(
+            request, _("已更新状态：%(status)s。") % {"status": household.get_status_display()}
+        )
+    return redirect(household)
+
+
+@role_required("tasks.change_household")
+def household_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_withdraw(
+                household=household, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, _("该户已退出。"))
+            return redirect(household)
+    return render(request, "tasks/households/withdraw.html", {"household": household, "form": form})
+
+
+@require_POST
+@role_required("tasks.restore_household")
+def household_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请确认操作后再提交。"))
+        return redirect(household)
+    try:
+        services.household_restore(household=household, by=request.user)
+    except ValidationError as e:
+        messages.error(request, _error_text(e))
+    else:
+        messages.success(request, _("已恢复。"))
+    return redirect(household)

@@ -1,0 +1,131 @@
+"""Forms for town plans and supervision notices; they parse, the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import (
+    Contractor,
+    ScheduleSetting,
+    SupervisionNotice,
+    Town,
+    TownPlan,
+    TownPlanLine,
+)
+from tasks.plans.services import LINE_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TownPlanForm(forms.ModelForm):
+    class Meta:
+        model = TownPlan
+        fields = ["summary", "emergency_arrangements", "quota_shortfall_reason"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "emergency_arrangements": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "quota_shortfall_reason": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        }
+
+
+class TownPlanLineForm(forms.ModelForm):
+    class Meta:
+        model = TownPlanLine
+        fields = list(LINE_FIELDS)
+        widgets = {
+            "planned_start": DATE,
+            "planned_finish": DATE,
+            "households": forms.NumberInput(attrs={"min": 1, "style": "width:6em"}),
+            "contractor_safety_officer": forms.TextInput(attrs={"size": 6}),
+            "contractor_safety_phone": forms.TextInput(attrs={"size": 11}),
+            "village_safety_officer": forms.TextInput(attrs={"size": 6}),
+            "village_safety_phone": forms.TextInput(attrs={"size": 11}),
+        }
+
+    def __init__(self, *args, town: Town, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the town's own villages can be chosen; the service checks again.
+        self.fields["village"].queryset = town.villages.order_by("name")
+        self.fields["village"].label_from_instance = lambda v: v.name
+        self.fields["contractor"].queryset = Contractor.objects.order_by("kind", "name")
+
+    def line_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in LINE_FIELDS}
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def lines(self) -> list[dict]:
+        return [
+            form.line_data()
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    TownPlanLineForm, formset=BaseLineFormSet, extra=2, can_delete=True
+)
+
+
+def line_initial(plan: TownPlan | None) -> list[dict]:
+    if plan is None:
+        return []
+    return [
+        {
+            name: getattr(line, f"{name}_id" if name in ("village", "contractor") else name)
+            for name in LINE_FIELDS
+        }
+        for line in plan.lines.order_by("village__name", "route", "id")
+    ]
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3, "cols": 70}), required=True
+    )
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(
+        label=_("审核意见（可选）"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
+        required=False,
+    )
+    confirm = forms.BooleanField(label=_("我已审阅该版本，确认核准"), required=True)
+
+
+class ThresholdForm(forms.ModelForm):
+    class Meta:
+        model = ScheduleSetting
+        fields = ["behind_threshold_percent"]
+
+
+class NoticeIssueForm(forms.ModelForm):
+    class Meta:
+        model = SupervisionNotice
+        fields = ["town", "title", "problem", "deadline"]
+        widgets = {
+            "deadline": DATE,
+            "problem": forms.Textarea(attrs={"rows": 4, "cols": 70}),
+            "title": forms.TextInput(attrs={"size": 50}),
+        }
+
+
+class NoticeAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4, "cols": 70})
+    )
+
+
+class NoticeCloseForm(forms.Form):
+    comment = forms.CharField(
+        label=_("区办意见（可选）"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
+        required=False,
+    )
+
+
+class NoticeSendBackForm(forms.Form):
+    comment = forms.CharField(
+        label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 3, "cols": 70})
+    )
+    deadline = forms.DateField(label=_("新的整改期限（可选）"), required=False, widget=DATE)

@@ -1,0 +1,164 @@
+"""Supervision notices (督办): the district office issues, the town answers, the office closes
+or sends back."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tasks.models import NoticeState, SupervisionNotice, Town
+from tasks.models.plans import AWAITING_TOWN_STATES
+from tasks.plans import services as ps
+from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
+from tasks.services import active_programme
+from zichuan_heating.decorators import role_required
+from zichuan_heating.scoping import get_for_user_or_404
+
+STATE_FILTERS = {
+    "awaiting": {"state__in": AWAITING_TOWN_STATES},
+    "answered": {"state": NoticeState.ANSWERED},
+    "closed": {"state": NoticeState.CLOSED},
+}
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required("tasks.view_supervisionnotice")
+def notice_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    qs = SupervisionNotice.objects.for_user(request.user).select_related("town", "issued_by")
+    state = request.GET.get("state", "")
+    if state == "overdue":
+        qs = qs.overdue(today)
+    elif state in STATE_FILTERS:
+        qs = qs.filter(**STATE_FILTERS[state])
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tasks/supervision/list.html",
+        {"page": page, "state": state, "today": today},
+    )
+
+
+@role_required("tasks.issue_supervisionnotice")
+@require_http_methods(["GET", "POST"])
+def notice_issue(request: HttpRequest) -> HttpResponse:
+    programme = active_programme()
+    if programme is None:
+        raise Http404
+    initial = {}
+    if request.GET.get("town"):
+        initial["town"] = Town.objects.filter(code=request.GET["town"]).first()
+    form = NoticeIssueForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = ps.notice_issue(
+                programme=programme,
+                user=request.user,
+                **{k: form.cleaned_data[k] for k in ("town", "title", "problem", "deadline")},
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("督办已下发，%(town)s将收到通知。") % {"town": notice.town})
+            return redirect(notice)
+    return render(request, "tasks/supervision/issue.html", {"form": form})
+
+
+@role_required("tasks.view_supervisionnotice")
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_for_user_or_404(
+        SupervisionNotice.objects.select_related(
+            "town", "issued_by", "answered_by", "closed_by", "programme"
+        ),
+        request.user,
+        pk=pk,
+    )
+    user = request.user
+    can_answer = (
+        notice.state in AWAITING_TOWN_STATES
+        and user.has_perm("tasks.answer_supervisionnotice")
+        and ps.is_town_official_of(user, notice.town_id)
+    )
+    can_decide = (
+        notice.state == NoticeState.ANSWERED
+        and user.has_perm("tasks.issue_supervisionnotice")
+        and not user.town_id
+    )
+    return render(
+        request,
+        "tasks/supervision/detail.html",
+        {
+            "notice": notice,
+            "today": timezone.localdate(),
+            "history": notice.history.select_related("history_user").order_by("history_id"),
+            "can_answer": can_answer,
+            "can_decide": can_decide,
+            "answer_form": NoticeAnswerForm(initial={"answer": notice.answer}),
+            "close_form": NoticeCloseForm(),
+            "send_back_form": NoticeSendBackForm(),
+        },
+    )
+
+
+@role_required("tasks.answer_supervisionnotice")
+@require_POST
+def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+    form = NoticeAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写整改情况。"))
+        return redirect(notice)
+    try:
+        ps.notice_answer(notice=notice, user=request.user, answer=form.cleaned_data["answer"])
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("整改情况已反馈区清洁取暖办。"))
+    return redirect(notice)
+
+
+@role_required("tasks.issue_supervisionnotice")
+@require_POST
+def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+    form = NoticeCloseForm(request.POST)
+    form.is_valid()
+    try:
+        ps.notice_close(
+            notice=notice, user=request.user, comment=form.cleaned_data.get("comment", "")
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("督办已销号。"))
+    return redirect(notice)
+
+
+@role_required("tasks.issue_supervisionnotice")
+@require_POST
+def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+    form = NoticeSendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("退回时必须说明理由。"))
+        return redirect(notice)
+    try:
+        ps.notice_send_back(
+            notice=notice,
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+            deadline=form.cleaned_data["deadline"],
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已退回，镇（街道）需重新整改。"))
+    return redirect(notice)

@@ -1,0 +1,338 @@
+"""Town plan pages: the town's plan and its versions, editing, submission, the district's
+review queue, review with version differences, and the all-towns overview."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tasks.models import (
+    PlanReview,
+    PlanStatus,
+    ScheduleSetting,
+    Town,
+    TownPlan,
+    TownPlanLine,
+    TownPlanSubmission,
+)
+from tasks.plans import queries as pq
+from tasks.plans import services as ps
+from tasks.plans.forms import (
+    ApproveForm,
+    LineFormSet,
+    ReturnForm,
+    ThresholdForm,
+    TownPlanForm,
+    line_initial,
+)
+from tasks.services import active_programme
+from zichuan_heating.decorators import role_required
+from zichuan_heating.scoping import get_for_user_or_404
+
+
+def _programme_or_404():
+    programme = active_programme()
+    if programme is None:
+        raise Http404
+    return programme
+
+
+def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@role_required("tasks.view_townplan")
+def plan_index(request: HttpRequest) -> HttpResponse:
+    """Where 实施方案 in the navigation leads: the town's own plan, or the review queue."""
+    if request.user.town_id:
+        return redirect("plans:plan_town", request.user.town.code)
+    if request.user.has_perm("tasks.review_townplan"):
+        return redirect("plans:plan_review_queue")
+    return redirect("plans:plan_overview")
+
+
+@role_required("tasks.view_townplan")
+def plan_town(request: HttpRequest, code: str) -> HttpResponse:
+    town = get_for_user_or_404(Town, request.user, code=code)
+    programme = _programme_or_404()
+    revisions = list(
+        TownPlan.objects.for_user(request.user)
+        .filter(programme=programme, town=town)
+        .select_related("approved_by", "submitted_by")
+        .order_by("-revision")
+    )
+    in_force = next((p for p in revisions if p.status == PlanStatus.APPROVED), None)
+    working = next(
+        (
+            p
+            for p in revisions
+            if p.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNED)
+        ),
+        None,
+    )
+    reviews = (
+        PlanReview.objects.filter(plan__in=revisions)
+        .select_related("plan", "reviewed_by")
+        .order_by("-reviewed_at", "-id")
+    )
+    submissions = (
+        TownPlanSubmission.objects.filter(plan__in=revisions)
+        .select_related("plan", "submitted_by")
+        .defer("snapshot")
+        .order_by("-submitted_at", "-id")
+    )
+    can_edit = ps.is_town_official_of(request.user, town.pk) and request.user.has_perm(
+        "tasks.change_townplan"
+    )
+    return render(
+        request,
+        "tasks/plans/town.html",
+        {
+            "town": town,
+            "programme": programme,
+            "quota": ps.town_quota(programme.pk, town.pk),
+            "revisions": revisions,
+            "in_force": in_force,
+            "working": working,
+            "reviews": reviews,
+            "submissions": submissions,
+            "can_edit": can_edit,
+            "checks": ps.plan_check(working) if working and working.is_editable else [],
+        },
+    )
+
+
+@role_required("tasks.change_townplan")
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit the working revision; with only an approved one, saving opens a new revision."""
+    town = get_for_user_or_404(Town, request.user, code=code)
+    if not ps.is_town_official_of(request.user, town.pk):
+        raise PermissionDenied
+    programme = _programme_or_404()
+    plans = TownPlan.objects.filter(programme=programme, town=town)
+    working = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.RETURNED]).first()
+    if working is None and plans.filter(status=PlanStatus.SUBMITTED).exists():
+        messages.warning(request, _("方案已报送，正在等待区清洁取暖办审核，暂不能修改。"))
+        return redirect("plans:plan_town", town.code)
+    base = working or plans.filter(status=PlanStatus.APPROVED).first()
+    if request.method == "POST":
+        form = TownPlanForm(request.POST, instance=None)
+        formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"town": town})
+        if form.is_valid() and formset.is_valid():
+            fields = {k: form.cleaned_data[k] for k in ps.PLAN_TEXT_FIELDS}
+            try:
+                if base is None:
+                    plan = ps.plan_create(
+                        programme=programme,
+                        town=town,
+                        user=request.user,
+                        lines=formset.lines(),
+                        **fields,
+                    )
+                else:
+                    plan = ps.plan_update(
+                        plan=base, user=request.user, lines=formset.lines(), **fields
+                    )
+            except ValidationError as exc:
+                _error_messages(request, exc)
+            else:
+                if base is not None and plan.pk != base.pk:
+                    messages.success(
+                        request,
+                        _("已生成第%(rev)d版修订方案；核准前原方案继续有效。")
+                        % {"rev": plan.revision},
+                    )
+                else:
+                    messages.success(request, _("方案已保存。"))
+                return redirect("plans:plan_town", town.code)
+    else:
+        form = TownPlanForm(instance=base)
+        formset = LineFormSet(
+            prefix="lines", initial=line_initial(base), form_kwargs={"town": town}
+        )
+    return render(
+        request,
+        "tasks/plans/edit.html",
+        {
+            "town": town,
+            "programme": programme,
+            "plan": base,
+            "form": form,
+            "formset": formset,
+            "quota": ps.town_quota(programme.pk, town.pk),
+            "opens_revision": base is not None and base.status == PlanStatus.APPROVED,
+        },
+    )
+
+
+@role_required("tasks.change_townplan")
+@require_POST
+def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_for_user_or_404(TownPlan, request.user, pk=pk)
+    try:
+        ps.plan_submit(plan=plan, user=request.user)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("方案已报送区清洁取暖办审核。"))
+    return redirect("plans:plan_town", plan.town.code)
+
+
+def _plan_for_detail(request: HttpRequest, pk: int) -> TownPlan:
+    return get_for_user_or_404(
+        TownPlan.objects.select_related("town", "programme", "approved_by", "submitted_by"),
+        request.user,
+        pk=pk,
+    )
+
+
+@role_required("tasks.view_townplan")
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_detail(request, pk)
+    latest = plan.submissions.select_related("submitted_by").order_by("-submitted_at", "-id")
+    latest = latest.first()
+    previous = pq.previous_submission(latest) if latest else None
+    can_review = (
+        plan.status == PlanStatus.SUBMITTED
+        and request.user.has_perm("tasks.review_townplan")
+        and not request.user.town_id
+    )
+    lines = TownPlanLine.objects.filter(plan=plan).select_related("village", "contractor")
+    quota = ps.town_quota(plan.programme_id, plan.town_id)
+    total = sum(line.households for line in lines)
+    return render(
+        request,
+        "tasks/plans/detail.html",
+        {
+            "plan": plan,
+            "lines": lines,
+            "quota": quota,
+            "total": total,
+            "submission": latest,
+            "previous": previous,
+            "diff": pq.snapshot_diff(previous.snapshot, latest.snapshot) if previous else None,
+            "reviews": plan.reviews.select_related("reviewed_by"),
+            "can_review": can_review,
+            "return_form": ReturnForm(),
+            "approve_form": ApproveForm(),
+            "checks": ps.plan_check(plan) if plan.is_editable else [],
+        },
+    )
+
+
+@role_required("tasks.view_townplan")
+def plan_submission(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_for_user_or_404(
+        TownPlanSubmission.objects.select_related("plan__town", "submitted_by"),
+        request.user,
+        pk=pk,
+    )
+    previous = pq.previous_submission(submission)
+    return render(
+        request,
+        "tasks/plans/submission.html",
+        {
+            "submission": submission,
+            "plan": submission.plan,
+            "snapshot": submission.snapshot,
+            "previous": previous,
+            "diff": pq.snapshot_diff(previous.snapshot, submission.snapshot) if previous else None,
+        },
+    )
+
+
+@role_required("tasks.review_townplan")
+@require_http_methods(["GET", "POST"])
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_detail(request, pk)
+    form = ApproveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ps.plan_approve(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            _error_messages(request, exc)
+        else:
+            messages.success(
+                request,
+                _("已核准%(town)s实施方案（第%(rev)d版）。")
+                % {"town": plan.town.name, "rev": plan.revision},
+            )
+            return redirect("plans:plan_detail", plan.pk)
+    return render(request, "tasks/plans/approve.html", {"plan": plan, "form": form})
+
+
+@role_required("tasks.review_townplan")
+@require_POST
+def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for_detail(request, pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("退回时必须填写审核意见。"))
+        return redirect("plans:plan_detail", plan.pk)
+    try:
+        ps.plan_return(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, _("已退回，镇（街道）将收到审核意见。"))
+    return redirect("plans:plan_detail", plan.pk)
+
+
+@role_required("tasks.review_townplan")
+def plan_review_queue(request: HttpRequest) -> HttpResponse:
+    programme = _programme_or_404()
+    return render(
+        request,
+        "tasks/plans/review_queue.html",
+        {"programme": programme, "items": pq.review_queue(programme)},
+    )
+
+
+@role_required("tasks.view_townplan", "tasks.view_all_towns")
+def plan_overview(request: HttpRequest) -> HttpResponse:
+    programme = _programme_or_404()
+    today = timezone.localdate()
+    setting = ScheduleSetting.objects.filter(programme=programme).first()
+    threshold = setting.behind_threshold_percent if setting else pq.DEFAULT_BEHIND_THRESHOLD
+    rows = pq.town_overview(programme, request.user, today, threshold)
+    return render(
+        request,
+        "tasks/plans/overview.html",
+        {
+            "programme": programme,
+            "rows": rows,
+            "today": today,
+            "threshold": threshold,
+            "threshold_form": ThresholdForm(
+                instance=setting,
+                initial={"behind_threshold_percent": pq.DEFAULT_BEHIND_THRESHOLD},
+            ),
+            "behind_count": sum(1 for r in rows if r.behind),
+        },
+    )
+
+
+@role_required("tasks.change_schedulesetting")
+@require_POST
+def plan_threshold(request: HttpRequest) -> HttpResponse:
+    programme = _programme_or_404()
+    form = ThresholdForm(request.POST)
+    if form.is_valid():
+        try:
+            ps.schedule_setting_update(
+                programme=programme,
+                user=request.user,
+                behind_threshold_percent=form.cleaned_data["behind_threshold_percent"],
+            )
+        except ValidationError as exc:
+            _error_messages(request, exc)
+        else:
+            messages.success(request, _("滞后阈值已更新。"))
+    else:
+        messages.error(request, _("滞后阈值应在 0 到 100 之间。"))
+    return redirect("plans:plan_overview")

@@ -1,0 +1,52 @@
+"""Celery jobs of progress: daily milestone reminders, PDF reports, the weekly district report.
+
+Jobs take ids and call services; they are idempotent. Beat names them by their dotted path.
+"""
+
+import datetime
+import smtplib
+
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=60,
+    max_retries=5,
+)
+def send_reminders_job(self, day: str | None = None) -> int:
+    """The daily beat: reminders of the active programme for today (Asia/Shanghai)."""
+    from tasks.progress.reminders import reminders_send
+    from tasks.services import active_programme
+
+    programme = active_programme()
+    if programme is None:
+        return 0
+    today = datetime.date.fromisoformat(day) if day else None
+    return len(reminders_send(programme=programme, today=today))
+
+
+@shared_task(bind=True, max_retries=3, retry_backoff=30)
+def render_report_job(self, job_id: int) -> str:
+    """Render one requested PDF report; idempotent, so a redelivered message does nothing."""
+    from tasks.progress.reports import report_job_run
+
+    return report_job_run(job_id)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=300,
+    max_retries=3,
+)
+def weekly_district_report_job(self) -> int | None:
+    """Every Monday: render the district report and e-mail it to the district office."""
+    from tasks.progress.reports import weekly_district_report_send
+    from tasks.services import active_programme
+
+    programme = active_programme()
+    if programme is None:
+        return None
+    return weekly_district_report_send(programme=programme)

@@ -1,0 +1,220 @@
+"""Hostile and broken files: each gets a clear Chinese message, nothing is written, no 500."""
+
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+from django.test import override_settings
+
+from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
+from tasks.models import Household
+from tests.tasks.ledger.ledger_files import IDS, row, xlsx
+
+pytestmark = pytest.mark.django_db
+
+
+def refused(path, programme) -> str:
+    with pytest.raises(UnusableFile) as info:
+        import_ledger(path, programme=programme, scope=Scope(None))
+    assert Household.objects.count() == 0
+    return info.value.message
+
+
+def test_a_renamed_text_file_is_not_an_xlsx(tmp_path, ledger_setup):
+    path = tmp_path / "ledger.xlsx"
+    path.write_text("镇（街道）,村（居）\n洪山镇,东村\n", encoding="utf-8")
+    assert refused(path, ledger_setup) == (
+        "该文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写，另存为 .xlsx 后上传。"
+    )
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path, ledger_setup):
+    path = tmp_path / "ledger.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    assert "不是 Excel 工作簿" in refused(path, ledger_setup)
+
+
+def test_a_truncated_zip_is_reported_as_damaged(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(good.read_bytes()[:200])
+    assert refused(path, ledger_setup) == "文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。"
+
+
+def test_an_encrypted_workbook_asks_to_remove_the_password(tmp_path, ledger_setup):
+    # Excel saves a password-protected workbook as an OLE compound file (CFB).
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
+    assert "已加密" in refused(path, ledger_setup)
+
+
+def test_an_empty_file_is_refused(tmp_path, ledger_setup):
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    assert refused(path, ledger_setup) == "文件是空的，请上传填写好的台账 xlsx 文件。"
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        # 50 MB of zeros packs into about 50 KB: a ratio of about 1000.
+        dst.writestr("xl/media/padding.bin", b"\x00" * (50 * 1024 * 1024))
+    assert path.stat().st_size < 200_000
+    assert "压缩炸弹" in refused(path, ledger_setup)
+
+
+def test_a_workbook_without_the_ledger_sheet_names_it(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row()], sheet="Sheet1")
+    assert refused(path, ledger_setup) == (
+        "找不到名为“台账”的工作表。请使用下载的模板，不要修改工作表名称。"
+    )
+
+
+def test_missing_required_headers_are_named(tmp_path, ledger_setup):
+    headers = [h if h not in ("身份证号", "改造方式") else f"{h}备注" for h in HEADERS]
+    path = xlsx(tmp_path / "a.xlsx", [row()], headers=headers)
+    message = refused(path, ledger_setup)
+    assert "缺少必需的列：身份证号、改造方式" in message
+    assert "第 1 行" in message
+
+
+def test_duplicate_headers_are_named(tmp_path, ledger_setup):
+    headers = [*HEADERS, "联系电话"]
+    assert "列重复：联系电话" in refused(
+        xlsx(tmp_path / "a.xlsx", [row()], headers=headers), ledger_setup
+    )
+
+
+def test_merged_header_cells_are_reported_as_missing_columns(tmp_path, ledger_setup):
+    path = tmp_path / "merged.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(HEADERS)
+    ws.merge_cells("C1:D1")  # 户主姓名 and 身份证号 merged: 身份证号 disappears
+    ws.append(row())
+    wb.save(path)
+    message = refused(path, ledger_setup)
+    assert "缺少必需的列：身份证号" in message
+    assert "不要合并单元格" in message
+
+
+def test_no_header_row_at_all_is_unusable(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [["a", "b"]], headers=["x", "y"])
+    assert "找不到“台账”工作表的表头行" in refused(path, ledger_setup)
+
+
+def test_spaces_and_full_width_in_headers_are_tolerated(tmp_path, ledger_setup, town_a):
+    headers = [f" {h.replace('（', '(').replace('）', ')')} " for h in HEADERS]
+    headers[2] = "户 主 姓 名"
+    outcome = import_ledger(
+        xlsx(tmp_path / "a.xlsx", [row()], headers=headers),
+        programme=ledger_setup,
+        scope=Scope(None),
+    )
+    assert outcome.errors == [] and outcome.created == 1
+
+
+def test_a_header_only_file_says_there_are_no_rows(tmp_path, ledger_setup):
+    outcome = import_ledger(
+        xlsx(tmp_path / "a.xlsx", []), programme=ledger_setup, scope=Scope(None)
+    )
+    assert [e.as_dict() for e in outcome.errors] == [
+        {"row": None, "column": "", "message": "表头下面没有数据行：请从第 2 行起填写。"}
+    ]
+    assert Household.objects.count() == 0
+
+
+@override_settings(LEDGER_IMPORT_MAX_ROWS=5)
+def test_more_rows_than_allowed_are_refused_before_parsing(tmp_path, ledger_setup):
+    rows = [row(id_number=IDS[i]) for i in range(20)]
+    message = refused(xlsx(tmp_path / "a.xlsx", rows), ledger_setup)
+    assert "单个文件最多 5 行" in message
+
+
+def test_formula_cells_are_refused_with_row_and_column(tmp_path, ledger_setup):
+    path = tmp_path / "formula.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.write_row(0, 0, HEADERS)
+    for col, value in enumerate(row()):
+        if value is not None:
+            ws.write_string(1, col, str(value))
+    ws.write_formula(1, 6, "=1+2", None, 3)  # 家庭人口 as a formula with a cached 3
+    wb.close()
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert [e.as_dict() for e in outcome.errors] == [
+        {
+            "row": 2,
+            "column": "家庭人口",
+            "message": "该单元格是公式。请复制后“选择性粘贴为数值”，再导入。",
+        }
+    ]
+    assert Household.objects.count() == 0
+
+
+def written(path, values):
+    """A workbook whose cells are all text cells (xlsxwriter's write_string, never a formula)."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.write_row(0, 0, HEADERS)
+    for col, value in enumerate(values):
+        if value is not None:
+            ws.write_string(1, col, str(value))
+    wb.close()
+    return path
+
+
+def test_a_formula_written_by_openpyxl_is_refused_too(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row(address="=cmd|' /C calc'!A0")])
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "家庭住址")]
+    assert "公式" in outcome.errors[0].message
+
+
+def test_text_starting_with_equals_is_an_error(tmp_path, ledger_setup):
+    path = written(tmp_path / "a.xlsx", row(address="=cmd|' /C calc'!A0"))
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "家庭住址")]
+    assert "“=”开头" in outcome.errors[0].message
+
+
+def test_control_characters_are_stripped(tmp_path, ledger_setup):
+    path = written(
+        tmp_path / "ctrl.xlsx", row(head_name="王\x07建国\u200b", notes="第一行\x1b[31m")
+    )
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert outcome.errors == []
+    h = Household.objects.get()
+    assert (h.head_name, h.notes) == ("王建国", "第一行[31m")
+
+
+def test_formulas_and_rows_are_found_across_read_chunks(tmp_path, ledger_setup, monkeypatch):
+    import tasks.ledger.importing
+
+    path = tmp_path / "many.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("台账")
+    ws.write_row(0, 0, HEADERS)
+    for r in range(1, 41):
+        for col, value in enumerate(row(id_number=IDS[r])):
+            if value is not None:
+                ws.write_string(r, col, str(value))
+        if r % 7 == 0:
+            ws.write_formula(r, 6, "=2+1", None, 3)
+    wb.close()
+    monkeypatch.setattr(tasks.ledger.importing, "SCAN_CHUNK", 97)  # cut tags everywhere
+    facts = tasks.ledger.importing.inspect_file(path)
+    assert facts.data_rows_upper_bound == 41
+    assert facts.formula_cells == [(r + 1, 6) for r in range(7, 41, 7)]
+
+
+def test_a_formula_in_the_very_last_cell_is_found(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], notes="=1+1")])
+    outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "备注")]
