@@ -32,19 +32,12 @@ from acceptance.forms import (
 from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment, Inspector
 from acceptance.queries import AcceptanceState
 from tasks.models import Household, Town, Village
-from tasks.services import active_programme
+from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 
 log = logging.getLogger("zichuan.acceptance")
-
-
-def _programme_or_404():
-    programme = active_programme()
-    if programme is None:
-        raise Http404
-    return programme
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
@@ -62,7 +55,7 @@ def _masked(user: Any, id_number: str) -> str:
 @role_required("acceptance.view_acceptance")
 def acceptance_list(request: HttpRequest) -> HttpResponse:
     """Built households awaiting acceptance or in rectification, filtered by state and place."""
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     user = request.user
     state = request.GET.get("state", "")
     town = None
@@ -312,7 +305,7 @@ def _batch_households(user: Any, programme: Any, village: Village, kind: str) ->
 def batch(request: HttpRequest) -> HttpResponse:
     """Village batch acceptance: choose village and kind, then one team, one date and a result
     per household in one screen. Saved all together or not at all."""
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     user = request.user
     village_param = request.GET.get("village", "")
     if village_param:
@@ -381,7 +374,7 @@ def batch(request: HttpRequest) -> HttpResponse:
 @role_required("acceptance.view_acceptance")
 def register_export(request: HttpRequest) -> HttpResponse:
     """The acceptance register of one town (or, for district-wide roles, every town) as xlsx."""
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     user = request.user
     town = None
     if request.GET.get("town"):

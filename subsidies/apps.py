@@ -10,3 +10,7 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         from subsidies import receivers  # noqa: F401  (connects the ledger's signals)
+        from subsidies.queries import amounts_by_season
+        from tasks.progress.sections import register_report_section
+
+        register_report_section("subsidies", amounts_by_season)

@@ -9,7 +9,7 @@ import io
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,27 +25,16 @@ from subsidies.forms import (
 )
 from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
 from tasks.models import Household
-from tasks.services import active_programme
+from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
-
-
-def _programme():
-    programme = active_programme()
-    if programme is None:
-        raise Http404
-    return programme
-
-
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    for m in exc.messages:
-        messages.error(request, m)
 
 
 @require_GET
 @role_required("subsidies.view_subsidystandard")
 def standard_list(request: HttpRequest) -> HttpResponse:
-    programme = _programme()
+    programme = active_programme_or_404()
     standards = SubsidyStandard.objects.filter(programme=programme).order_by("route", "-version")
     current = services.current_standards(programme)
     rows = [
@@ -83,7 +72,7 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **changes,
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -97,7 +86,7 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required("subsidies.view_instalment")
 def overview(request: HttpRequest) -> HttpResponse:
-    programme = _programme()
+    programme = active_programme_or_404()
     return render(
         request,
         "subsidies/overview.html",
@@ -115,7 +104,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required("subsidies.prepare_batch")
 def batch_prepare(request: HttpRequest) -> HttpResponse:
-    programme = _programme()
+    programme = active_programme_or_404()
     form = BatchPrepareForm(request.POST or None, seasons=programme.heating_seasons())
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +115,7 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -185,7 +174,7 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.batch_approve(batch=batch, by=request.user)
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("批次已审核通过。"))
     return redirect(batch)
@@ -199,7 +188,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.batch_mark_exported(batch=batch, by=request.user)
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("批次已标记为已导出，请下载发放表送银行。"))
     return redirect(batch)
@@ -213,7 +202,7 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.disbursement_export(batch=batch, by=request.user, out=buf)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
         return redirect(batch)
     buf.seek(0)
     return FileResponse(
@@ -238,7 +227,7 @@ def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("批次已确认发放。"))
     return redirect(batch)
@@ -256,7 +245,7 @@ def line_fail(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
     try:
         services.line_mark_failed(line=line, reason=form.cleaned_data["reason"], by=request.user)
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("该明细已标记为支付失败，补贴退回待发放。"))
     return redirect(batch)
@@ -275,7 +264,7 @@ def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
             batch=batch, file=form.cleaned_data["file"], by=request.user
         )
     except ValidationError as exc:
-        _error(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,

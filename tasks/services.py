@@ -67,10 +67,6 @@ def _count(result: LoadResult, created: bool, label: str) -> None:
         result.unchanged += 1
 
 
-def active_programme() -> Programme | None:
-    return Programme.objects.filter(is_active=True).first() or Programme.objects.first()
-
-
 CATALOGUE_EXAMPLE = Path(settings.BASE_DIR) / "fixtures" / "catalogue_example.json"
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from tasks.services import programme_data_load
-from tests.factories import UserFactory
+from tests.factories import ApprovedPlanFactory, UserFactory
 from zichuan_heating.roles import Role, sync_role_groups
 
 PASSWORD = "pw-for-tests-1"
@@ -107,3 +107,14 @@ def anon_client():
 def pytest_configure(config):
     # Browser tests drive Django from Playwright's event loop thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def approved_plan_a(programme, town_a, district):
+    """洪山镇's implementation plan, approved by the district office: construction may start."""
+    return ApprovedPlanFactory(programme=programme, town=town_a, approved_by=district)
+
+
+@pytest.fixture
+def approved_plan_b(programme, town_b, district):
+    return ApprovedPlanFactory(programme=programme, town=town_b, approved_by=district)

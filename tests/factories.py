@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from bench.generate import unique_id_numbers
 from tasks.models import (
@@ -13,11 +14,13 @@ from tasks.models import (
     EquipmentModel,
     Household,
     HouseholdStatus,
+    PlanStatus,
     Programme,
     Quota,
     Route,
     Town,
     TownKind,
+    TownPlan,
     Village,
 )
 from zichuan_heating.models import User
@@ -107,6 +110,16 @@ class EquipmentModelFactory(factory.django.DjangoModelFactory):
 
 
 _ids = iter(unique_id_numbers(200_000, seed=42))
+
+
+class ApprovedPlanFactory(factory.django.DjangoModelFactory):
+    """A town's implementation plan in force (已核准): what starting construction needs."""
+
+    class Meta:
+        model = TownPlan
+
+    status = PlanStatus.APPROVED
+    approved_at = factory.LazyFunction(timezone.now)
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):

@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from zichuan_heating.roles import Role
+from zichuan_heating.scoping import sees_all_towns
 
 
 class User(AbstractUser):
@@ -56,7 +57,7 @@ class User(AbstractUser):
 
     @property
     def sees_all_towns(self) -> bool:
-        return self.has_perm("tasks.view_all_towns")
+        return sees_all_towns(self)
 
 
 class Notification(models.Model):

@@ -15,6 +15,16 @@ from django.shortcuts import get_object_or_404
 M = TypeVar("M", bound=models.Model)
 
 
+def sees_all_towns(user: Any) -> bool:
+    """Who sees every town: the one rule (district office, finance, administrators)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm("tasks.view_all_towns"))
+    )
+
+
 class TownScopedQuerySet(models.QuerySet):
     #: Path from this model to the town's primary key, e.g. "town_id" or "household__town_id".
     town_field = "town_id"
@@ -22,7 +32,7 @@ class TownScopedQuerySet(models.QuerySet):
     def for_user(self, user: Any) -> "TownScopedQuerySet":
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_superuser or user.has_perm("tasks.view_all_towns"):
+        if sees_all_towns(user):
             return self
         if user.town_id:
             return self.filter(**{self.model_town_field(): user.town_id})
@@ -53,7 +63,7 @@ def get_for_user_or_404(model_or_qs: type[M] | models.QuerySet, user: Any, **loo
 
 def check_town_allowed(user: Any, town_id: int | None) -> None:
     """Raise 404 when a town official names a town that is not theirs (e.g. in a filter)."""
-    if town_id is None or user.is_superuser or user.has_perm("tasks.view_all_towns"):
+    if town_id is None or sees_all_towns(user):
         return
     if user.town_id != town_id:
         raise Http404

@@ -19,7 +19,7 @@ from tasks.ledger.exporting import write_ledger, write_template
 from tasks.ledger.filters import HouseholdFilter
 from tasks.ledger.import_services import import_job_confirm, import_job_create
 from tasks.models import ImportJob, ImportState, Town
-from tasks.services import active_programme
+from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -36,13 +36,6 @@ class UploadForm(forms.Form):
     )
 
 
-def _programme_or_404():
-    programme = active_programme()
-    if programme is None:
-        raise Http404
-    return programme
-
-
 @require_GET
 @role_required("tasks.import_household")
 def ledger_template(request: HttpRequest) -> HttpResponse:
@@ -56,7 +49,7 @@ def ledger_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required("tasks.import_household")
 def ledger_import(request: HttpRequest) -> HttpResponse:
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +136,7 @@ def ledger_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("tasks.view_household")
 def ledger_export(request: HttpRequest) -> HttpResponse:
     """The ledger as the list shows it (same filters), in the import template's columns."""
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     user = request.user
     base = queries.households_for_user(user, programme)
     filterset = HouseholdFilter(request.GET, queryset=base, user=user)

@@ -29,7 +29,6 @@ import operator
 import re
 import time
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +51,19 @@ from tasks.models import (
 )
 from tasks.models.ledger import CONTRACTOR_KIND_FOR_ROUTE
 from tasks.validators import validate_id_number, validate_phone
-from zichuan_heating.spreadsheets import safe_cell
+from zichuan_heating.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    UnusableFile,
+    inspect_workbook,
+    read_sheet,
+    safe_cell,
+)
+from zichuan_heating.spreadsheets import (
+    WorkbookFacts as FileFacts,
+)
+from zichuan_heating.spreadsheets import (
+    column_letter as _column_letter,
+)
 
 SHEET_NAME = "台账"
 #: The template's columns, in order (issue 3). Keys are the Household fields they fill.
@@ -77,15 +88,8 @@ REQUIRED = {"town", "village", "head_name", "id_number", "route"}
 ROUTE_BY_LABEL = {"集中供暖": "central", "气代煤": "gas", "电代煤": "electric"}
 LABEL_BY_ROUTE = {v: k for k, v in ROUTE_BY_LABEL.items()}
 
-#: Zip members may not unpack to more than this in total, nor more than RATIO times their size.
-MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100
-#: How many header-row candidates to look at above the data (a title row or two is common).
-HEADER_SEARCH_ROWS = 10
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 5000
-#: Bytes of sheet XML read at a time when counting rows and looking for formulas.
-SCAN_CHUNK = 1 << 20
 
 # The fields an import writes; compared to decide between "updated" and "unchanged".
 WRITE_FIELDS = [
@@ -112,14 +116,6 @@ STATUS_RANK = {
 }
 
 
-class UnusableFile(Exception):
-    """The file as a whole cannot be imported (exit code 2); the message is for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(frozen=True, slots=True)
 class RowError:
     row: int | None
@@ -128,13 +124,6 @@ class RowError:
 
     def as_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "message": self.message}
-
-
-@dataclass
-class FileFacts:
-    sheet_path: str
-    data_rows_upper_bound: int
-    formula_cells: list[tuple[int, int]]  # (excel row, zero-based column)
 
 
 @dataclass
@@ -225,179 +214,18 @@ def neutralise(text: str) -> str:
 
 
 def inspect_file(path: str | Path) -> FileFacts:
-    """Refuse what must not reach a parser; return where the sheet lives and its formula cells."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise UnusableFile(_("找不到上传的文件，请重新上传。")) from None
-    if size == 0:
-        raise UnusableFile(_("文件是空的，请上传填写好的台账 xlsx 文件。"))
-    if size > settings.LEDGER_IMPORT_MAX_BYTES:
-        raise UnusableFile(
-            _("文件过大（%(mb).1f MB），最大允许 %(max)d MB。")
-            % {"mb": size / 1048576, "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576}
-        )
-    with path.open("rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise UnusableFile(
-            _(
-                "该文件已加密（设置了打开密码），或是旧版 .xls 格式。"
-                "请取消密码，另存为 Excel 工作簿（.xlsx）后再上传。"
-            )
-        )
-    if not magic.startswith(b"PK"):
-        raise UnusableFile(
-            _("该文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写，另存为 .xlsx 后上传。")
-        )
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnusableFile(_("文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。")) from None
-    with zf:
-        infos = zf.infolist()
-        total = sum(i.file_size for i in infos)
-        packed = sum(i.compress_size for i in infos)
-        # Ratios only count for big members: a tiny file of repeated bytes is no bomb.
-        big = 1024 * 1024
-        bomb = total > MAX_UNCOMPRESSED_BYTES or (
-            packed and total > big and total / packed > MAX_COMPRESSION_RATIO
-        )
-        if bomb:
-            raise UnusableFile(
-                _("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的台账文件。")
-            )
-        for info in infos:
-            if (
-                info.file_size > big
-                and info.file_size / max(info.compress_size, 1) > MAX_COMPRESSION_RATIO
-            ):
-                raise UnusableFile(
-                    _("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的台账文件。")
-                )
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            raise UnusableFile(
-                _("该文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写，另存为 .xlsx 后上传。")
-            )
-        sheet_path = _sheet_path(zf, SHEET_NAME)
-        if sheet_path is None or sheet_path not in names:
-            raise UnusableFile(
-                _("找不到名为“%(name)s”的工作表。请使用下载的模板，不要修改工作表名称。")
-                % {"name": SHEET_NAME}
-            )
-        rows, formulas = _scan_sheet(zf, sheet_path)
-    limit = settings.LEDGER_IMPORT_MAX_ROWS
-    if rows > limit + HEADER_SEARCH_ROWS:
-        raise UnusableFile(
-            _("文件行数过多（约 %(n)d 行），单个文件最多 %(max)d 行，请拆分后分批导入。")
-            % {"n": rows, "max": limit}
-        )
-    return FileFacts(sheet_path, rows, formulas)
+    """The shared checks with the ledger's sheet name and limits."""
+    return inspect_workbook(
+        path,
+        sheet_name=SHEET_NAME,
+        max_bytes=settings.LEDGER_IMPORT_MAX_BYTES,
+        max_rows=settings.LEDGER_IMPORT_MAX_ROWS,
+        what=_("台账"),
+    )
 
 
-_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?>")
-_ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
-_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
-
-
-def _sheet_path(zf: zipfile.ZipFile, name: str) -> str | None:
-    """The zip member of the named sheet, from workbook.xml and its relationships."""
-    import html
-
-    workbook = zf.read("xl/workbook.xml")
-    rel_id = None
-    for tag in _SHEET_RE.findall(workbook):
-        attrs = dict(_ATTR_RE.findall(tag))
-        if html.unescape(attrs.get(b"name", b"").decode("utf-8")).strip() == name:
-            rel_id = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
-            break
-    if rel_id is None:
-        return None
-    try:
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return None
-    for tag in _REL_RE.findall(rels):
-        attrs = dict(_ATTR_RE.findall(tag))
-        if attrs.get(b"Id") == rel_id:
-            target = attrs.get(b"Target", b"").decode("utf-8")
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
-
-
-_CELL_FORMULA_RE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)><f[ >/]')
-
-
-def _scan_sheet(zf: zipfile.ZipFile, sheet_path: str) -> tuple[int, list[tuple[int, int]]]:
-    """Count rows and find formula cells, streaming the sheet's XML in chunks."""
-    rows = 0
-    formulas: list[tuple[int, int]] = []
-    tail = b""
-    with zf.open(sheet_path) as fh:
-        while True:
-            chunk = fh.read(SCAN_CHUNK)
-            if not chunk:
-                break
-            data = tail + chunk
-            # Keep the last cell (and anything after it) for the next round, so a row tag is
-            # never counted twice and a cell's <f> is never separated from its <c r="..">.
-            cut = data.rfind(b"<c ")
-            if cut <= 0:
-                cut = data.rfind(b"<")
-            head, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-            rows += _scan_piece(head, formulas)
-            if rows > settings.LEDGER_IMPORT_MAX_ROWS + HEADER_SEARCH_ROWS:
-                break
-    rows += _scan_piece(tail, formulas)
-    return rows, formulas
-
-
-def _scan_piece(piece: bytes, formulas: list[tuple[int, int]]) -> int:
-    """Rows started in this piece of sheet XML; its formula cells are added to `formulas`."""
-    if b"<f" in piece:
-        for m in _CELL_FORMULA_RE.finditer(piece):
-            formulas.append((int(m.group(2)), _column_index(m.group(1).decode())))
-    return piece.count(b"<row ") + piece.count(b"<row>")
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_sheet(path: str | Path) -> list[list[Any]]:
-    """The `台账` sheet's cells as Python values (python-calamine)."""
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_name(SHEET_NAME)
-        return sheet.to_python(skip_empty_area=False)
-    except python_calamine.PasswordError:
-        raise UnusableFile(_("该文件已加密（设置了打开密码），请取消密码后再上传。")) from None
-    except python_calamine.WorksheetNotFound:
-        raise UnusableFile(
-            _("找不到名为“%(name)s”的工作表。请使用下载的模板，不要修改工作表名称。")
-            % {"name": SHEET_NAME}
-        ) from None
-    except Exception:
-        raise UnusableFile(_("文件已损坏，无法作为 Excel 工作簿（.xlsx）读取。")) from None
+def read_ledger_sheet(path: str | Path) -> list[list[Any]]:
+    return read_sheet(path, sheet_name=SHEET_NAME)
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
@@ -606,7 +434,7 @@ def validate(
     started = time.perf_counter()
     facts = inspect_file(path)
     inspected = time.perf_counter()
-    rows = read_sheet(path)
+    rows = read_ledger_sheet(path)
     read = time.perf_counter()
     header_index, positions = find_header(rows)
     data = rows[header_index + 1 :]

@@ -24,7 +24,7 @@ from tasks.ledger.forms import (
     WithdrawForm,
 )
 from tasks.models import Household, HouseholdStatus, IdNumberView, Route
-from tasks.services import active_programme
+from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.pagination import EstimatingPaginator
 from zichuan_heating.scoping import get_for_user_or_404

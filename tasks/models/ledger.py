@@ -99,6 +99,15 @@ class HouseholdQuerySet(TownScopedQuerySet):
     def active(self) -> "HouseholdQuerySet":
         return self.exclude(status=HouseholdStatus.WITHDRAWN)
 
+    def locked(self) -> "HouseholdQuerySet":
+        """These households' rows, locked for the transaction, always in primary-key order.
+
+        The one household row lock of every app: acceptance, the ledger and subsidies all
+        lock households through here, first, before any row that hangs off them, so two
+        transactions touching the same households queue instead of deadlocking.
+        """
+        return self.select_for_update(of=("self",)).order_by("pk")
+
 
 class Household(models.Model):
     # Every query filters by programme first; the composite indexes below lead with it.

@@ -14,8 +14,9 @@ from tasks.models import NoticeState, SupervisionNotice, Town
 from tasks.models.plans import AWAITING_TOWN_STATES
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
-from tasks.services import active_programme
+from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
 STATE_FILTERS = {
@@ -23,11 +24,6 @@ STATE_FILTERS = {
     "answered": {"state": NoticeState.ANSWERED},
     "closed": {"state": NoticeState.CLOSED},
 }
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @role_required("tasks.view_supervisionnotice")
@@ -65,7 +61,7 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
                 **{k: form.cleaned_data[k] for k in ("town", "title", "problem", "deadline")},
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("督办已下发，%(town)s将收到通知。") % {"town": notice.town})
             return redirect(notice)
@@ -119,7 +115,7 @@ def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ps.notice_answer(notice=notice, user=request.user, answer=form.cleaned_data["answer"])
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("整改情况已反馈区清洁取暖办。"))
     return redirect(notice)
@@ -136,7 +132,7 @@ def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
             notice=notice, user=request.user, comment=form.cleaned_data.get("comment", "")
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("督办已销号。"))
     return redirect(notice)
@@ -158,7 +154,7 @@ def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
             deadline=form.cleaned_data["deadline"],
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已退回，镇（街道）需重新整改。"))
     return redirect(notice)

@@ -3,7 +3,7 @@ review queue, review with version differences, and the all-towns overview."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,21 +28,10 @@ from tasks.plans.forms import (
     TownPlanForm,
     line_initial,
 )
-from tasks.services import active_programme
+from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
-
-
-def _programme_or_404():
-    programme = active_programme()
-    if programme is None:
-        raise Http404
-    return programme
-
-
-def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @role_required("tasks.view_townplan")
@@ -58,7 +47,7 @@ def plan_index(request: HttpRequest) -> HttpResponse:
 @role_required("tasks.view_townplan")
 def plan_town(request: HttpRequest, code: str) -> HttpResponse:
     town = get_for_user_or_404(Town, request.user, code=code)
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     revisions = list(
         TownPlan.objects.for_user(request.user)
         .filter(programme=programme, town=town)
@@ -113,7 +102,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
     town = get_for_user_or_404(Town, request.user, code=code)
     if not ps.is_town_official_of(request.user, town.pk):
         raise PermissionDenied
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     plans = TownPlan.objects.filter(programme=programme, town=town)
     working = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.RETURNED]).first()
     if working is None and plans.filter(status=PlanStatus.SUBMITTED).exists():
@@ -139,7 +128,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
                         plan=base, user=request.user, lines=formset.lines(), **fields
                     )
             except ValidationError as exc:
-                _error_messages(request, exc)
+                flash_errors(request, exc)
             else:
                 if base is not None and plan.pk != base.pk:
                     messages.success(
@@ -177,7 +166,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ps.plan_submit(plan=plan, user=request.user)
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("方案已报送区清洁取暖办审核。"))
     return redirect("plans:plan_town", plan.town.code)
@@ -255,7 +244,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             ps.plan_approve(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
         except ValidationError as exc:
-            _error_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -277,7 +266,7 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ps.plan_return(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
     except ValidationError as exc:
-        _error_messages(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("已退回，镇（街道）将收到审核意见。"))
     return redirect("plans:plan_detail", plan.pk)
@@ -285,7 +274,7 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("tasks.review_townplan")
 def plan_review_queue(request: HttpRequest) -> HttpResponse:
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     return render(
         request,
         "tasks/plans/review_queue.html",
@@ -295,7 +284,7 @@ def plan_review_queue(request: HttpRequest) -> HttpResponse:
 
 @role_required("tasks.view_townplan", "tasks.view_all_towns")
 def plan_overview(request: HttpRequest) -> HttpResponse:
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     today = timezone.localdate()
     setting = ScheduleSetting.objects.filter(programme=programme).first()
     threshold = setting.behind_threshold_percent if setting else pq.DEFAULT_BEHIND_THRESHOLD
@@ -320,7 +309,7 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
 @role_required("tasks.change_schedulesetting")
 @require_POST
 def plan_threshold(request: HttpRequest) -> HttpResponse:
-    programme = _programme_or_404()
+    programme = active_programme_or_404()
     form = ThresholdForm(request.POST)
     if form.is_valid():
         try:
@@ -330,7 +319,7 @@ def plan_threshold(request: HttpRequest) -> HttpResponse:
                 behind_threshold_percent=form.cleaned_data["behind_threshold_percent"],
             )
         except ValidationError as exc:
-            _error_messages(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("滞后阈值已更新。"))
     else:

@@ -18,7 +18,7 @@ from celery import shared_task
 def send_reminders_job(self, day: str | None = None) -> int:
     """The daily beat: reminders of the active programme for today (Asia/Shanghai)."""
     from tasks.progress.reminders import reminders_send
-    from tasks.services import active_programme
+    from tasks.queries import active_programme
 
     programme = active_programme()
     if programme is None:
@@ -44,7 +44,7 @@ def render_report_job(self, job_id: int) -> str:
 def weekly_district_report_job(self) -> int | None:
     """Every Monday: render the district report and e-mail it to the district office."""
     from tasks.progress.reports import weekly_district_report_send
-    from tasks.services import active_programme
+    from tasks.queries import active_programme
 
     programme = active_programme()
     if programme is None:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tasks.models import ReportJob, ReportState, Town
 from tasks.progress.reports import report_file
 from tasks.progress.services import report_job_request
-from tasks.services import active_programme
+from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.scoping import get_for_user_or_404
 

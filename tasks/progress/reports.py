@@ -40,14 +40,8 @@ from tasks.models import (
 from tasks.plans.queries import approved_plan_town_ids
 from tasks.progress import report_queries
 from tasks.progress.queries import PROGRESS_STAGES, percent
+from tasks.progress.sections import report_section
 from tasks.validators import mask_id_number
-
-# Subsidies arrive with the subsidy module (branch `subsidies`). This is the ONE place that
-# decides whether the reports have a subsidy section: it renders only if this import succeeds.
-try:
-    from subsidies.queries import amounts_by_season
-except ImportError:  # the subsidy module has not landed yet
-    amounts_by_season = None
 
 logger = logging.getLogger("zichuan.reports")
 
@@ -61,10 +55,8 @@ STAGE_LABELS = {
 
 
 def subsidy_amounts(programme: Programme, town_id: int | None = None) -> Any:
-    """Committed and paid amounts by heating season, or None while subsidies do not exist."""
-    if amounts_by_season is None:
-        return None
-    return amounts_by_season(programme, town_id=town_id)
+    """Committed and paid amounts by heating season, as the subsidies app registered them."""
+    return report_section("subsidies", programme, town_id)
 
 
 def open_supervision_notices(programme: Programme, town_id: int | None = None) -> list:

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from tasks.models import Town
 from tasks.progress import queries
-from tasks.services import active_programme
+from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.scoping import get_for_user_or_404
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from acceptance.checklists import checklist_for
 from acceptance.models import AcceptanceKind
 from acceptance.services import acceptance_record, rectification_record
-from tasks.models import ContractorKind, HouseholdStatus, PlanStatus, TownPlan
+from tasks.models import ContractorKind, HouseholdStatus
 from tests.factories import ContractorFactory, HouseholdFactory
 
 TODAY = datetime.date(2021, 9, 20)
@@ -25,22 +25,6 @@ def today():
     return timezone.localdate()
 
 
-def approve_plan(programme, town):
-    return TownPlan.objects.create(
-        programme=programme, town=town, status=PlanStatus.APPROVED, approved_at=timezone.now()
-    )
-
-
-@pytest.fixture
-def plan_a(programme, town_a):
-    return approve_plan(programme, town_a)
-
-
-@pytest.fixture
-def plan_b(programme, town_b):
-    return approve_plan(programme, town_b)
-
-
 @pytest.fixture
 def gas_company(db):
     return ContractorFactory(name="淄川区燃气有限公司", kind=ContractorKind.GAS)
@@ -52,12 +36,12 @@ def built_household(programme, town, contractor, **kw):
 
 
 @pytest.fixture
-def household_a(programme, town_a, plan_a, gas_company):
+def household_a(programme, town_a, approved_plan_a, gas_company):
     return built_household(programme, town_a, gas_company, head_name="王建国")
 
 
 @pytest.fixture
-def household_b(programme, town_b, plan_b, gas_company):
+def household_b(programme, town_b, approved_plan_b, gas_company):
     return built_household(programme, town_b, gas_company, head_name="李春梅")
 
 

@@ -98,7 +98,7 @@ def test_rectification_photos_attach_to_the_failed_inspection(household_a, offic
 
 
 @pytest.fixture
-def village_households(programme, town_a, plan_a, gas_company):
+def village_households(programme, town_a, approved_plan_a, gas_company):
     return [
         built_household(programme, town_a, gas_company, head_name=name)
         for name in ("甲户", "乙户", "丙户")
@@ -198,7 +198,7 @@ def test_batch_needs_at_least_one_household(official_a, today, programme):
 
 
 def test_accepted_households_are_those_whose_commissioning_stands(
-    programme, town_a, plan_a, gas_company, official_a, district
+    programme, town_a, approved_plan_a, gas_company, official_a, district
 ):
     accepted = built_household(programme, town_a, gas_company, head_name="验收户")
     revoked = built_household(programme, town_a, gas_company, head_name="撤销户")
@@ -218,12 +218,12 @@ def test_accepted_households_are_those_whose_commissioning_stands(
 def test_progress_by_town_counts_against_the_quota(
     programme,
     town_a,
-    plan_a,
+    approved_plan_a,
     gas_company,
     official_a,
     district,
     household_b,
-    plan_b,
+    approved_plan_b,
     official_b,
 ):
     households = [built_household(programme, town_a, gas_company) for _ in range(4)]

@@ -9,13 +9,12 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections
-from django.utils import timezone
 
 from acceptance.models import Acceptance, AcceptanceKind
 from tasks.ledger import signals
-from tasks.models import HouseholdStatus, PlanStatus, TownPlan
+from tasks.models import HouseholdStatus
 from tests.acceptance.conftest import built_household, inspect
-from tests.factories import ContractorFactory, UserFactory
+from tests.factories import ApprovedPlanFactory, ContractorFactory, UserFactory
 from zichuan_heating.roles import Role
 
 pytestmark = [
@@ -27,9 +26,7 @@ pytestmark = [
 
 
 def test_concurrent_commissioning_accepts_the_household_once(programme, town_a):
-    TownPlan.objects.create(
-        programme=programme, town=town_a, status=PlanStatus.APPROVED, approved_at=timezone.now()
-    )
+    ApprovedPlanFactory(programme=programme, town=town_a)
     gas = ContractorFactory(name="淄川区燃气有限公司")
     household = built_household(programme, town_a, gas)
     first = UserFactory(username="official_a1", town=town_a, role=Role.TOWN_OFFICIAL)

@@ -117,7 +117,9 @@ def test_town_without_an_approved_plan_cannot_inspect(programme, town_a, officia
     assert messages_of(excinfo) == ["洪山镇的实施方案尚未核准，不能组织验收。"]
 
 
-def test_household_without_contractor_cannot_be_inspected(programme, town_a, plan_a, official_a):
+def test_household_without_contractor_cannot_be_inspected(
+    programme, town_a, approved_plan_a, official_a
+):
     household = built_household(programme, town_a, None)
     with pytest.raises(ValidationError) as excinfo:
         inspect(household, official_a, COMPLETION)
@@ -200,7 +202,9 @@ def test_every_checklist_item_of_the_route_must_be_answered(household_a, officia
     assert messages_of(excinfo) == ["检查项目未填写：燃气报警器已安装。"]
 
 
-def test_electric_household_gets_the_electric_checklist(programme, town_a, plan_a, official_a):
+def test_electric_household_gets_the_electric_checklist(
+    programme, town_a, approved_plan_a, official_a
+):
     installer = ContractorFactory(name="淄川热泵安装公司", kind=ContractorKind.INSTALLER)
     household = built_household(programme, town_a, installer, route=Route.ELECTRIC)
     with pytest.raises(ValidationError) as excinfo:

@@ -370,7 +370,7 @@ def _batch_post(households, *, include, results, date):
 
 
 @pytest.fixture
-def three_in_village(programme, town_a, plan_a, gas_company):
+def three_in_village(programme, town_a, approved_plan_a, gas_company):
     return [
         built_household(programme, town_a, gas_company, head_name=n)
         for n in ("甲户", "乙户", "丙户")
@@ -508,7 +508,13 @@ def test_household_page_in_english(client_for, household_a, official_a):
 
 
 def test_list_page_queries_do_not_grow_with_rows(
-    client_for, official_a, programme, town_a, plan_a, gas_company, django_assert_max_num_queries
+    client_for,
+    official_a,
+    programme,
+    town_a,
+    approved_plan_a,
+    gas_company,
+    django_assert_max_num_queries,
 ):
     for _ in range(60):
         built_household(programme, town_a, gas_company)

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from acceptance.models import Acceptance
-from tasks.models import ContractorKind, HouseholdStatus, PlanStatus, TownPlan
+from tasks.models import ContractorKind, HouseholdStatus
 from tests.browser.conftest import log_in
-from tests.factories import ContractorFactory, HouseholdFactory
+from tests.factories import ApprovedPlanFactory, ContractorFactory, HouseholdFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,9 +40,7 @@ def test_official_inspects_fails_rectifies_reinspects_and_records_stove_removal(
     page, live_server, programme, town_a, official_a, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    TownPlan.objects.create(
-        programme=programme, town=town_a, status=PlanStatus.APPROVED, approved_at=timezone.now()
-    )
+    ApprovedPlanFactory(programme=programme, town=town_a)
     gas = ContractorFactory(name="淄川区燃气有限公司", kind=ContractorKind.GAS)
     household = HouseholdFactory(
         programme=programme,

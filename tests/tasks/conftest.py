@@ -2,16 +2,15 @@
 tests' fixtures come from tests/tasks/ledger_files.py."""
 
 import pytest
-from django.utils import timezone
 
-from tasks.models import ContractorKind, PlanStatus, Route, TownPlan
+from tasks.models import ContractorKind, Route
 from tests.factories import (
     ContractorFactory,
     EquipmentModelFactory,
     HouseholdFactory,
     VillageFactory,
 )
-from tests.tasks.ledger.ledger_files import approved_a, ledger_setup
+from tests.tasks.ledger.ledger_files import ledger_setup
 
 
 @pytest.fixture
@@ -56,15 +55,4 @@ def household_b(programme, town_b, village_b):
     return HouseholdFactory(programme=programme, town=town_b, village=village_b, head_name="李秀英")
 
 
-@pytest.fixture
-def approved_plan_a(programme, town_a, district):
-    return TownPlan.objects.create(
-        programme=programme,
-        town=town_a,
-        status=PlanStatus.APPROVED,
-        approved_at=timezone.now(),
-        approved_by=district,
-    )
-
-
-__all__ = ["approved_a", "ledger_setup"]
+__all__ = ["ledger_setup"]

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, today: str | None, dry_run: bool, json: bool, **options):
         from tasks.progress.reminders import reminders_send
-        from tasks.services import active_programme
+        from tasks.queries import active_programme
 
         try:
             day = datetime.date.fromisoformat(today) if today else None

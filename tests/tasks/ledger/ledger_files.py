@@ -6,11 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.utils import timezone
 
 from bench.generate import unique_id_numbers
 from tasks.ledger.importing import HEADERS
-from tasks.models import Contractor, EquipmentModel, PlanStatus, TownPlan, Village
+from tasks.models import Contractor, EquipmentModel, Village
 
 IDS = unique_id_numbers(50, seed=2024)
 
@@ -78,13 +77,6 @@ def ledger_setup(town_a, town_b, programme):
     Contractor.objects.get_or_create(name="示例燃气公司", defaults={"kind": "gas"})
     Contractor.objects.get_or_create(name="示例设备安装公司", defaults={"kind": "installer"})
     return programme
-
-
-@pytest.fixture
-def approved_a(ledger_setup, town_a, programme):
-    return TownPlan.objects.create(
-        programme=programme, town=town_a, status=PlanStatus.APPROVED, approved_at=timezone.now()
-    )
 
 
 def date(y, m, d):

@@ -276,7 +276,7 @@ def test_a_completion_date_needs_an_approved_plan(tmp_path, ledger_setup, town_a
 
 
 def test_with_an_approved_plan_a_completion_date_makes_the_household_built(
-    tmp_path, approved_a, ledger_setup, town_a
+    tmp_path, approved_plan_a, ledger_setup, town_a
 ):
     outcome = run(xlsx(tmp_path / "a.xlsx", [row(completed_on="2021-08-01")]), ledger_setup, town_a)
     assert outcome.errors == []

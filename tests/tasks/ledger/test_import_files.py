@@ -7,6 +7,8 @@ import pytest
 import xlsxwriter
 from django.test import override_settings
 
+import tasks.ledger.importing
+import zichuan_heating.spreadsheets
 from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
 from tasks.models import Household
 from tests.tasks.ledger.ledger_files import IDS, row, xlsx
@@ -195,7 +197,6 @@ def test_control_characters_are_stripped(tmp_path, ledger_setup):
 
 
 def test_formulas_and_rows_are_found_across_read_chunks(tmp_path, ledger_setup, monkeypatch):
-    import tasks.ledger.importing
 
     path = tmp_path / "many.xlsx"
     wb = xlsxwriter.Workbook(str(path))
@@ -208,7 +209,7 @@ def test_formulas_and_rows_are_found_across_read_chunks(tmp_path, ledger_setup, 
         if r % 7 == 0:
             ws.write_formula(r, 6, "=2+1", None, 3)
     wb.close()
-    monkeypatch.setattr(tasks.ledger.importing, "SCAN_CHUNK", 97)  # cut tags everywhere
+    monkeypatch.setattr(zichuan_heating.spreadsheets, "SCAN_CHUNK", 97)  # cut tags everywhere
     facts = tasks.ledger.importing.inspect_file(path)
     assert facts.data_rows_upper_bound == 41
     assert facts.formula_cells == [(r + 1, 6) for r in range(7, 41, 7)]

@@ -8,7 +8,7 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tasks.models import Household, HouseholdStatus, PlanStatus, Quota, TownPlan, Village
+from tasks.models import Household, HouseholdStatus, Quota, Village
 from tests import factories
 
 
@@ -32,14 +32,6 @@ def add_households(programme, town, status: str, n: int, village: str = "东村"
             )
         )
     Household.objects.bulk_create(rows)
-
-
-def approve_plan(programme, town) -> TownPlan:
-    from django.utils import timezone
-
-    return TownPlan.objects.create(
-        programme=programme, town=town, status=PlanStatus.APPROVED, approved_at=timezone.now()
-    )
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from django.core.management import call_command
 
 from tasks.models import HouseholdStatus, ReportJob, ReportKind, ReportState
 from tasks.progress.reports import (
-    amounts_by_season,
     annex_record,
     district_context,
     report_job_run,
     weekly_district_report_send,
 )
-from tests.tasks.progress.conftest import add_households, approve_plan, pdf_fonts, pdf_text
+from tests.factories import ApprovedPlanFactory
+from tests.tasks.progress.conftest import add_households, pdf_fonts, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def ledger(programme, town_a, town_b):
     add_households(programme, town_a, HouseholdStatus.CONTRACTED, 20, village="西村")
     add_households(programme, town_a, HouseholdStatus.WITHDRAWN, 5, village="西村")
     add_households(programme, town_b, HouseholdStatus.SURVEYED, 10)
-    approve_plan(programme, town_a)
+    ApprovedPlanFactory(programme=programme, town=town_a)
     return town_a, town_b
 
 
@@ -191,12 +191,14 @@ def test_a_job_that_keeps_dying_is_given_up_after_five_attempts(programme, repor
     assert not reports_dir.exists() or list(reports_dir.glob("*.pdf")) == []
 
 
-def test_the_subsidy_section_follows_the_subsidy_module(programme, ledger):
+def test_the_subsidy_section_is_what_the_subsidies_app_registered(programme, ledger, monkeypatch):
+    from subsidies.queries import amounts_by_season
+    from tasks.progress import sections
+
     context = district_context(programme, TODAY)
-    if amounts_by_season is None:
-        assert context["subsidies"] is None
-    else:
-        assert context["subsidies"] is not None
+    assert context["subsidies"] == amounts_by_season(programme, town_id=None)
+    monkeypatch.setattr(sections, "_SECTIONS", {})
+    assert district_context(programme, TODAY)["subsidies"] is None
 
 
 def test_the_weekly_district_report_is_mailed_to_the_district_office_with_the_pdf(
