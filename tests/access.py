@@ -3,15 +3,21 @@ anonymous is sent to log in, wrong method 405.
 """
 
 from collections.abc import Iterable
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.shortcuts import resolve_url
 from django.test import Client
 
 
 def assert_login_redirect(url: str, method: str = "get") -> None:
     response = getattr(Client(), method)(url)
     assert response.status_code == 302, f"{method.upper()} {url}: {response.status_code}"
-    assert response.url.startswith(f"/{settings.LOGIN_URL}/") or "login" in response.url
+    target = urlsplit(response.url)
+    assert target.path == resolve_url(settings.LOGIN_URL), f"{method.upper()} {url}: {response.url}"
+    assert parse_qs(target.query).get("next") == [url], (
+        f"{method.upper()} {url}: login without next={url}: {response.url}"
+    )
 
 
 def assert_status(client: Client, url: str, status: int, method: str = "get", **kw) -> None:

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from tasks.models.programme import Programme, Town, Village
 from tasks.validators import validate_id_number, validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 
 class Route(models.TextChoices):
@@ -90,6 +91,47 @@ class HouseholdStatus(models.TextChoices):
     BUILT = "built", _("已完工")
     ACCEPTED = "accepted", _("已验收")
     WITHDRAWN = "withdrawn", _("已退出")
+
+
+S = HouseholdStatus
+
+#: Every move of a household's status, in one table. The ledger's services and the importer
+#: move households through `HOUSEHOLD_FLOW.apply`; acceptance takes "accept" and
+#: "revoke_acceptance". Restoring a withdrawn household returns it to the status it had, which
+#: the service sets after `check`.
+HOUSEHOLD_FLOW = Flow(
+    "status",
+    [
+        Transition("contract", _("签约"), frozenset({S.SURVEYED}), S.CONTRACTED),
+        Transition("start", _("开工"), frozenset({S.CONTRACTED}), S.UNDER_CONSTRUCTION),
+        Transition("complete", _("登记完工"), frozenset({S.UNDER_CONSTRUCTION}), S.BUILT),
+        Transition("accept", _("验收通过"), frozenset({S.BUILT}), S.ACCEPTED),
+        Transition("revoke_acceptance", _("撤销验收"), frozenset({S.ACCEPTED}), S.BUILT),
+        Transition(
+            "withdraw",
+            _("退出"),
+            frozenset(set(S) - {S.WITHDRAWN}),
+            S.WITHDRAWN,
+        ),
+        Transition("restore", _("恢复"), frozenset({S.WITHDRAWN}), S.SURVEYED),
+    ],
+)
+
+
+class HouseholdReason(models.TextChoices):
+    """Why a household's history row was written; stored as the Chinese text, shown translated."""
+
+    REGISTER = "登记", _("登记")
+    EDIT = "修改台账信息", _("修改台账信息")
+    CONTRACT = "签约", _("签约")
+    START = "开工", _("开工")
+    COMPLETE = "完工", _("完工")
+    WITHDRAW = "退出", _("退出")
+    RESTORE = "恢复", _("恢复")
+    IMPORT = "Excel 导入", _("Excel 导入")
+    ACCEPT = "调试验收通过", _("调试验收通过")
+    REVOKE_ACCEPTANCE = "撤销验收", _("撤销验收")
+    STOVE_REMOVED = "燃煤炉具拆除", _("燃煤炉具拆除")
 
 
 class HouseholdQuerySet(TownScopedQuerySet):
