@@ -1,12 +1,10 @@
 """The acceptance register (验收台账) as an xlsx workbook: one row per inspection record.
 
-Every text cell is written as a string; text starting with = + - @ (or a tab / carriage
-return) gets a leading apostrophe so no spreadsheet treats it as a formula, and control
-characters are dropped so the file stays valid XML.
+Every text cell is written as a string through `spreadsheets.safe_cell`, the one safe-cell
+rule of every export (no cell read as a formula, no control character).
 """
 
 import io
-import re
 from collections.abc import Iterable
 
 import xlsxwriter
@@ -17,16 +15,7 @@ from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
 from acceptance.queries import teams_by_acceptance
 from tasks.models import HouseholdStatus, Route
 from tasks.validators import mask_id_number
-from zichuan_heating import spreadsheets
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# Control characters (all of Cc except the newline) and lone surrogates: invalid in xlsx XML.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-safe_cell = spreadsheets.safe_cell
+from zichuan_heating.spreadsheets import safe_cell
 
 
 def register_headers() -> list[str]:
@@ -85,10 +74,7 @@ def register_row(
 ) -> list[str]:
     labels = labels or _Labels()
     h = record.household
-    try:
-        rectification = record.rectification
-    except Acceptance.rectification.RelatedObjectDoesNotExist:
-        rectification = None
+    rectification = record.rectification_or_none
     members = "、".join(
         f"{name}（{organisation}{labels.contractor_mark if is_contractor else ''}）"
         for name, organisation, is_contractor in team

@@ -9,6 +9,7 @@ from acceptance.checklists import checklist_for
 from acceptance.models import AcceptanceKind, AcceptanceResult
 from acceptance.services import BatchEntry, InspectorData
 from tasks.models import Household, Village
+from zichuan_heating.forms import ConfirmedForm
 
 ITEM_CHOICES = [("", _("请选择")), ("1", _("合格")), ("0", _("不合格"))]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -116,10 +117,15 @@ class RectificationForm(forms.Form):
     attachments = MultipleFileField(label=_("整改照片或扫描件"))
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(ConfirmedForm):
+    """The reason, and a box the district office ticks: revoking stops unpaid subsidies."""
+
+    confirm_label = _("我已核对，确认撤销该验收记录")
+
     reason = forms.CharField(
         label=_("撤销原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
+    field_order = ["reason", "confirm"]
 
 
 class StoveRemovalForm(forms.Form):

@@ -32,6 +32,14 @@ class AcceptanceResult(models.TextChoices):
     FAIL = "fail", _("不通过")
 
 
+class AcceptanceReason(models.TextChoices):
+    """Why an acceptance record's history row was written; stored in Chinese, shown translated."""
+
+    INSPECT = "记录验收", _("记录验收")
+    REVOKE = "撤销验收", _("撤销验收")
+    REVOKE_WITH_COMPLETION = "随竣工验收一并撤销", _("随竣工验收一并撤销")
+
+
 class AcceptanceQuerySet(TownScopedQuerySet):
     town_field = "household__town_id"
 
@@ -118,6 +126,14 @@ class Acceptance(models.Model):
     @property
     def passed(self) -> bool:
         return self.result == AcceptanceResult.PASS
+
+    @property
+    def rectification_or_none(self) -> "Rectification | None":
+        """The rectification of a failed record, or None while there is none."""
+        try:
+            return self.rectification
+        except Rectification.DoesNotExist:
+            return None
 
 
 class Inspector(models.Model):

@@ -15,6 +15,7 @@ from acceptance.models import (
     Acceptance,
     AcceptanceKind,
     AcceptanceResult,
+    Attachment,
     ChecklistResult,
     Inspector,
     Rectification,
@@ -22,23 +23,73 @@ from acceptance.models import (
 from tasks.models import Household, HouseholdStatus, Programme, Quota
 from tasks.progress.queries import percent
 
+#: Newest first: the order in which "the latest valid record" is read.
+_NEWEST_FIRST = ("-date", "-created_at", "-id")
 
-def _valid_pass(kind: str) -> QuerySet:
-    return Acceptance.objects.filter(
-        household=OuterRef("pk"), kind=kind, result=AcceptanceResult.PASS, revoked=False
+
+def _valid_pass(kind: str, household: str = "pk") -> QuerySet:
+    return Acceptance.objects.valid().passed().filter(household=OuterRef(household), kind=kind)
+
+
+def accepted_filter(household: str = "") -> Q:
+    """What "accepted" means, as a filter: the household's status is accepted AND a valid
+    (not revoked) commissioning pass stands, so a status edited by hand elsewhere does not
+    make a household accepted.
+
+    `household` is the path from the filtered model to the household: "" on households,
+    "household__" on rows that hang off one (e.g. instalments).
+    """
+    return Q(**{f"{household}status": HouseholdStatus.ACCEPTED}) & Exists(
+        _valid_pass(AcceptanceKind.COMMISSIONING, household=f"{household}pk")
     )
 
 
 def accepted_households(programme: Programme) -> QuerySet:
-    """The households that passed commissioning and whose acceptance stands (not revoked).
+    """The accepted households of the programme: the one definition of "accepted".
 
-    This is the one definition of "accepted" the subsidy module builds on. It is a
-    `HouseholdQuerySet`, so callers can narrow it with `.for_user(user)` or `.for_town(id)`.
-    Both the household's status and a valid commissioning record are required, so a status
-    edited by hand elsewhere does not make a household accepted.
+    A `HouseholdQuerySet`, so callers narrow it with `.for_user(user)`, `.filter(pk__in=…)`
+    or `.values_list("pk", flat=True)`; for rows that hang off a household, filter with
+    `accepted_filter("household__")`.
     """
-    return Household.objects.filter(programme=programme, status=HouseholdStatus.ACCEPTED).filter(
-        Exists(_valid_pass(AcceptanceKind.COMMISSIONING))
+    return Household.objects.filter(programme=programme).filter(accepted_filter())
+
+
+def valid_records(household: Household) -> list[Acceptance]:
+    """The household's records that count (not revoked), oldest first, with rectifications."""
+    return list(
+        Acceptance.objects.valid()
+        .filter(household=household)
+        .select_related("rectification")
+        .order_by("date", "created_at", "id")
+    )
+
+
+def latest_valid_record(household: Household) -> Acceptance | None:
+    return Acceptance.objects.valid().filter(household=household).order_by(*_NEWEST_FIRST).first()
+
+
+def commissioning_pass(household: Household) -> Acceptance | None:
+    """The household's standing commissioning pass, if any."""
+    return (
+        Acceptance.objects.valid()
+        .passed()
+        .filter(household=household, kind=AcceptanceKind.COMMISSIONING)
+        .order_by("-date")
+        .first()
+    )
+
+
+def household_records(household: Household) -> list[Acceptance]:
+    """Every record of the household (revoked too) for its page: team, checklist, files."""
+    return list(
+        Acceptance.objects.filter(household=household)
+        .select_related("recorded_by", "revoked_by", "rectification__recorded_by")
+        .prefetch_related(
+            Prefetch("inspectors", queryset=Inspector.objects.order_by("id")),
+            "checklist",
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        )
+        .order_by("date", "created_at", "id")
     )
 
 
@@ -66,11 +117,13 @@ class AcceptanceState:
     OPEN = (AWAITING_COMPLETION, RECTIFYING, AWAITING_REINSPECTION, AWAITING_COMMISSIONING)
 
 
+def _latest_valid() -> QuerySet:
+    return Acceptance.objects.valid().filter(household=OuterRef("pk")).order_by(*_NEWEST_FIRST)
+
+
 def with_acceptance_state(qs: QuerySet) -> QuerySet:
     """Annotate households with what their latest valid record says (one query, subqueries)."""
-    latest = Acceptance.objects.filter(household=OuterRef("pk"), revoked=False).order_by(
-        "-date", "-created_at", "-id"
-    )
+    latest = _latest_valid()
     return qs.annotate(
         latest_id=Subquery(latest.values("pk")[:1]),
         latest_kind=Subquery(latest.values("kind")[:1]),
@@ -188,11 +241,7 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
         .select_related("town")
         .order_by("town__order", "town__code")
     )
-    latest_result = Subquery(
-        Acceptance.objects.filter(household=OuterRef("pk"), revoked=False)
-        .order_by("-date", "-created_at", "-id")
-        .values("result")[:1]
-    )
+    latest_result = Subquery(_latest_valid().values("result")[:1])
     counts = {
         row["town_id"]: row
         for row in Household.objects.filter(
@@ -201,11 +250,7 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
         .annotate(latest_result=latest_result)
         .values("town_id")
         .annotate(
-            accepted=Count(
-                "pk",
-                filter=Q(status=HouseholdStatus.ACCEPTED)
-                & Exists(_valid_pass(AcceptanceKind.COMMISSIONING)),
-            ),
+            accepted=Count("pk", filter=accepted_filter()),
             completion=Count(
                 "pk",
                 filter=Q(status__in=[HouseholdStatus.BUILT, HouseholdStatus.ACCEPTED])

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,26 +28,25 @@ from acceptance.forms import (
     inspector_formset,
     inspectors_from,
 )
-from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment, Inspector
+from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment
 from acceptance.queries import AcceptanceState
 from tasks.models import Household, Town, Village
 from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 
 log = logging.getLogger("zichuan.acceptance")
 
 
+# ID numbers are always masked here: a full one is shown only on the ledger's household
+# page, where each view is logged (IdNumberView).
+
+
 def _add_errors(form: Any, error: ValidationError) -> None:
     for message in error.messages:
         form.add_error(None, message)
-
-
-def _masked(user: Any, id_number: str) -> str:
-    """Always masked here: a full ID number is shown only on the ledger's household page,
-    where each view is logged (IdNumberView)."""
-    return mask_id_number(id_number)
 
 
 @require_GET
@@ -72,7 +70,7 @@ def acceptance_list(request: HttpRequest) -> HttpResponse:
     for h in page:
         h.acceptance_state = queries.state_of(h)
         h.acceptance_state_label = AcceptanceState.LABELS[h.acceptance_state]
-        h.id_display = _masked(user, h.id_number)
+        h.id_display = mask_id_number(h.id_number)
     return render(
         request,
         "acceptance/list.html",
@@ -89,24 +87,14 @@ def acceptance_list(request: HttpRequest) -> HttpResponse:
 
 
 def _household_context(request: HttpRequest, household: Household) -> dict[str, Any]:
-    records = (
-        Acceptance.objects.filter(household=household)
-        .select_related("recorded_by", "revoked_by", "rectification__recorded_by")
-        .prefetch_related(
-            Prefetch("inspectors", queryset=Inspector.objects.order_by("id")),
-            "checklist",
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-        )
-        .order_by("date", "created_at", "id")
-    )
-    records = list(records)
+    records = queries.household_records(household)
     state = queries.acceptance_state(household)
     latest_failed = next((r for r in reversed(records) if not r.revoked), None)
     if latest_failed is not None and latest_failed.passed:
         latest_failed = None
     return {
         "household": household,
-        "id_display": _masked(request.user, household.id_number),
+        "id_display": mask_id_number(household.id_number),
         "records": records,
         "state": state,
         "state_label": AcceptanceState.LABELS[state],
@@ -172,12 +160,7 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
             else AcceptanceKind.COMMISSIONING
         )
         if state == AcceptanceState.AWAITING_REINSPECTION:
-            latest = (
-                Acceptance.objects.filter(household=household, revoked=False)
-                .order_by("-date", "-created_at", "-id")
-                .first()
-            )
-            kind = latest.kind
+            kind = queries.latest_valid_record(household).kind
         form = InspectionForm(household=household, initial={"kind": kind})
         team = inspector_formset(None, contractor_name)
     return render(
@@ -260,8 +243,7 @@ def stove_removal(request: HttpRequest, pk: int) -> HttpResponse:
                 household=household, date=form.cleaned_data["date"], by=request.user
             )
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            flash_errors(request, error)
         else:
             messages.success(request, _("已登记燃煤炉具拆除。"))
     else:

@@ -26,7 +26,7 @@ def today():
 
 
 @pytest.fixture
-def gas_company(db):
+def gas_contractor(db):
     return ContractorFactory(name="淄川区燃气有限公司", kind=ContractorKind.GAS)
 
 
@@ -36,13 +36,13 @@ def built_household(programme, town, contractor, **kw):
 
 
 @pytest.fixture
-def household_a(programme, town_a, approved_plan_a, gas_company):
-    return built_household(programme, town_a, gas_company, head_name="王建国")
+def built_household_a(programme, town_a, approved_plan_a, gas_contractor):
+    return built_household(programme, town_a, gas_contractor, head_name="王建国")
 
 
 @pytest.fixture
-def household_b(programme, town_b, approved_plan_b, gas_company):
-    return built_household(programme, town_b, gas_company, head_name="李春梅")
+def built_household_b(programme, town_b, approved_plan_b, gas_contractor):
+    return built_household(programme, town_b, gas_contractor, head_name="李春梅")
 
 
 def team(contractor_name="淄川区燃气有限公司"):

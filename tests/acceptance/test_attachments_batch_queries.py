@@ -32,14 +32,14 @@ COMMISSIONING = AcceptanceKind.COMMISSIONING
 
 
 def test_jpeg_png_and_pdf_are_stored_under_media_root_with_their_sniffed_type(
-    household_a, official_a, media_root
+    built_household_a, official_a, media_root
 ):
     files = [
         upload("现场照片.jpg", jpeg_bytes(), "image/jpeg"),
         upload("scan.PNG", png_bytes(), "image/png"),
         upload("验收单.pdf", pdf_bytes(), "application/pdf"),
     ]
-    record = inspect(household_a, official_a, COMPLETION, attachments=files)
+    record = inspect(built_household_a, official_a, COMPLETION, attachments=files)
     stored = list(record.attachments.order_by("id"))
     assert [(a.original_name, a.kind) for a in stored] == [
         ("现场照片.jpg", "jpeg"),
@@ -57,19 +57,19 @@ def test_jpeg_png_and_pdf_are_stored_under_media_root_with_their_sniffed_type(
 
 
 def test_a_file_whose_content_is_not_an_image_or_pdf_is_refused_whatever_its_name(
-    household_a, official_a
+    built_household_a, official_a
 ):
     fake = upload("照片.jpg", b"MZ\x90\x00 this is an executable", "image/jpeg")
     with pytest.raises(ValidationError) as excinfo:
-        inspect(household_a, official_a, COMPLETION, attachments=[fake])
+        inspect(built_household_a, official_a, COMPLETION, attachments=[fake])
     assert excinfo.value.messages == ["附件“照片.jpg”不是 JPEG、PNG 照片或 PDF 扫描件。"]
     assert Acceptance.objects.count() == 0 and Attachment.objects.count() == 0
 
 
-def test_a_file_over_10_mb_is_refused(household_a, official_a):
+def test_a_file_over_10_mb_is_refused(built_household_a, official_a):
     big = upload("大图.jpg", jpeg_bytes() + b"\0" * (10 * 1024 * 1024), "image/jpeg")
     with pytest.raises(ValidationError) as excinfo:
-        inspect(household_a, official_a, COMPLETION, attachments=[big])
+        inspect(built_household_a, official_a, COMPLETION, attachments=[big])
     assert excinfo.value.messages == ["附件“大图.jpg”超过 10 MB。"]
     assert Attachment.objects.count() == 0
 
@@ -80,9 +80,9 @@ def test_exactly_10_mb_is_accepted():
     assert attachment_sniff(exact) == ("pdf", None)
 
 
-def test_rectification_photos_attach_to_the_failed_inspection(household_a, official_a, today):
-    inspect(household_a, official_a, COMPLETION)
-    failed = inspect(household_a, official_a, COMMISSIONING, result="fail")
+def test_rectification_photos_attach_to_the_failed_inspection(built_household_a, official_a, today):
+    inspect(built_household_a, official_a, COMPLETION)
+    failed = inspect(built_household_a, official_a, COMMISSIONING, result="fail")
     rectification = rectification_record(
         acceptance=failed,
         description="已补装燃气报警器",
@@ -98,9 +98,9 @@ def test_rectification_photos_attach_to_the_failed_inspection(household_a, offic
 
 
 @pytest.fixture
-def village_households(programme, town_a, approved_plan_a, gas_company):
+def village_households(programme, town_a, approved_plan_a, gas_contractor):
     return [
-        built_household(programme, town_a, gas_company, head_name=name)
+        built_household(programme, town_a, gas_contractor, head_name=name)
         for name in ("甲户", "乙户", "丙户")
     ]
 
@@ -198,14 +198,14 @@ def test_batch_needs_at_least_one_household(official_a, today, programme):
 
 
 def test_accepted_households_are_those_whose_commissioning_stands(
-    programme, town_a, approved_plan_a, gas_company, official_a, district
+    programme, town_a, approved_plan_a, gas_contractor, official_a, district
 ):
-    accepted = built_household(programme, town_a, gas_company, head_name="验收户")
-    revoked = built_household(programme, town_a, gas_company, head_name="撤销户")
+    accepted = built_household(programme, town_a, gas_contractor, head_name="验收户")
+    revoked = built_household(programme, town_a, gas_contractor, head_name="撤销户")
     hand_edited = built_household(
-        programme, town_a, gas_company, head_name="手改户", status=HouseholdStatus.ACCEPTED
+        programme, town_a, gas_contractor, head_name="手改户", status=HouseholdStatus.ACCEPTED
     )
-    built_household(programme, town_a, gas_company, head_name="未验户")
+    built_household(programme, town_a, gas_contractor, head_name="未验户")
     accept(accepted, official_a)
     record = accept(revoked, official_a)
     acceptance_revoke(acceptance=record, by=district, reason="资料不实")
@@ -219,19 +219,19 @@ def test_progress_by_town_counts_against_the_quota(
     programme,
     town_a,
     approved_plan_a,
-    gas_company,
+    gas_contractor,
     official_a,
     district,
-    household_b,
+    built_household_b,
     approved_plan_b,
     official_b,
 ):
-    households = [built_household(programme, town_a, gas_company) for _ in range(4)]
+    households = [built_household(programme, town_a, gas_contractor) for _ in range(4)]
     accept(households[0], official_a)
     accept(households[1], official_a)
     inspect(households[2], official_a, COMPLETION)
     failed = inspect(households[3], official_a, COMPLETION, result="fail")
-    accept(household_b, official_b)
+    accept(built_household_b, official_b)
     rows = {r.town_code: r for r in acceptance_progress_by_town(programme, district)}
     assert len(rows) == 9
     hongshan = rows["hongshan"]

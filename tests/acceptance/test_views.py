@@ -26,15 +26,15 @@ def stranger(programme):
 
 
 @pytest.fixture
-def failed_a(household_a, official_a):
-    inspect(household_a, official_a, COMPLETION)
-    return inspect(household_a, official_a, COMMISSIONING, result="fail")
+def failed_a(built_household_a, official_a):
+    inspect(built_household_a, official_a, COMPLETION)
+    return inspect(built_household_a, official_a, COMMISSIONING, result="fail")
 
 
 @pytest.fixture
-def attachment_a(household_a, official_a):
+def attachment_a(built_household_a, official_a):
     record = inspect(
-        household_a,
+        built_household_a,
         official_a,
         COMPLETION,
         attachments=[upload("验收单.pdf", pdf_bytes(), "application/pdf")],
@@ -45,7 +45,7 @@ def attachment_a(household_a, official_a):
 # --- the access battery, one per URL ---------------------------------------------------------
 
 
-def test_list_access_battery(cast, stranger, household_a):
+def test_list_access_battery(cast, stranger, built_household_a):
     battery(
         reverse("acceptance:list"),
         ok=[cast["official_a"], cast["district"], cast["finance"], cast["administrator"]],
@@ -54,9 +54,9 @@ def test_list_access_battery(cast, stranger, household_a):
     )
 
 
-def test_household_page_access_battery(cast, stranger, household_a):
+def test_household_page_access_battery(cast, stranger, built_household_a):
     battery(
-        reverse("acceptance:household", args=[household_a.pk]),
+        reverse("acceptance:household", args=[built_household_a.pk]),
         ok=[cast["official_a"], cast["district"], cast["finance"]],
         not_found=[cast["official_b"]],
         forbidden=[stranger],
@@ -64,9 +64,9 @@ def test_household_page_access_battery(cast, stranger, household_a):
     )
 
 
-def test_inspection_form_access_battery(cast, household_a):
+def test_inspection_form_access_battery(cast, built_household_a):
     battery(
-        reverse("acceptance:new", args=[household_a.pk]),
+        reverse("acceptance:new", args=[built_household_a.pk]),
         ok=[cast["official_a"]],
         not_found=[cast["official_b"]],
         forbidden=[cast["district"], cast["finance"]],
@@ -74,9 +74,9 @@ def test_inspection_form_access_battery(cast, household_a):
     )
 
 
-def test_inspection_post_by_finance_is_403_and_by_other_town_404(cast, household_a):
+def test_inspection_post_by_finance_is_403_and_by_other_town_404(cast, built_household_a):
     battery(
-        reverse("acceptance:new", args=[household_a.pk]),
+        reverse("acceptance:new", args=[built_household_a.pk]),
         method="post",
         ok=[],
         not_found=[cast["official_b"]],
@@ -96,8 +96,8 @@ def test_rectification_form_access_battery(cast, failed_a):
     )
 
 
-def test_revoke_page_access_battery(cast, household_a, official_a):
-    record = accept(household_a, official_a)
+def test_revoke_page_access_battery(cast, built_household_a, official_a):
+    record = accept(built_household_a, official_a)
     battery(
         reverse("acceptance:revoke", args=[record.pk]),
         ok=[cast["district"]],
@@ -115,9 +115,9 @@ def test_revoke_page_access_battery(cast, household_a, official_a):
     assert record.revoked is False
 
 
-def test_stove_removal_access_battery(cast, household_a):
+def test_stove_removal_access_battery(cast, built_household_a):
     battery(
-        reverse("acceptance:stove_removal", args=[household_a.pk]),
+        reverse("acceptance:stove_removal", args=[built_household_a.pk]),
         method="post",
         data={"date": "2021-10-01"},
         ok=[cast["official_a"]],
@@ -138,14 +138,14 @@ def test_attachment_download_access_battery(cast, stranger, attachment_a):
     )
 
 
-def test_batch_access_battery(cast, household_a):
+def test_batch_access_battery(cast, built_household_a):
     battery(
         reverse("acceptance:batch"),
         ok=[cast["official_a"]],
         forbidden=[cast["district"], cast["finance"]],
         wrong_method="put",
     )
-    village = household_a.village
+    village = built_household_a.village
     battery(
         reverse("acceptance:batch") + f"?village={village.pk}&kind=completion",
         ok=[cast["official_a"]],
@@ -154,7 +154,7 @@ def test_batch_access_battery(cast, household_a):
     )
 
 
-def test_register_export_access_battery(cast, stranger, household_a):
+def test_register_export_access_battery(cast, stranger, built_household_a):
     battery(
         reverse("acceptance:register") + "?town=hongshan",
         ok=[cast["official_a"], cast["district"], cast["finance"]],
@@ -167,20 +167,22 @@ def test_register_export_access_battery(cast, stranger, household_a):
 # --- the household page and its actions ------------------------------------------------------
 
 
-def test_household_page_shows_records_checklist_and_masked_id(client_for, household_a, official_a):
-    inspect(household_a, official_a, COMPLETION)
-    html = client_for(official_a).get(reverse("acceptance:household", args=[household_a.pk]))
+def test_household_page_shows_records_checklist_and_masked_id(
+    client_for, built_household_a, official_a
+):
+    inspect(built_household_a, official_a, COMPLETION)
+    html = client_for(official_a).get(reverse("acceptance:household", args=[built_household_a.pk]))
     text = html.content.decode()
     assert "竣工验收" in text and "通过" in text and "燃气报警器已安装" in text
     assert "赵师傅（淄川区燃气有限公司，施工单位）" in text
-    assert mask_id_number(household_a.id_number) in text
-    assert household_a.id_number not in text
+    assert mask_id_number(built_household_a.id_number) in text
+    assert built_household_a.id_number not in text
     assert 'id="acceptance-state">待调试验收<' in text
 
 
-def test_official_records_an_inspection_through_the_form(client_for, household_a, official_a):
+def test_official_records_an_inspection_through_the_form(client_for, built_household_a, official_a):
     client = client_for(official_a)
-    url = reverse("acceptance:new", args=[household_a.pk])
+    url = reverse("acceptance:new", args=[built_household_a.pk])
     page = client.get(url).content.decode()
     # The checklist fits the gas route, and the contractor's row is prefilled.
     assert "管道压力试验" in page and "线路容量满足要求" not in page
@@ -216,7 +218,7 @@ def test_official_records_an_inspection_through_the_form(client_for, household_a
     assert record.attachments.get().kind == "jpeg"
 
 
-def test_form_shows_service_messages_and_saves_nothing(client_for, household_a, official_a):
+def test_form_shows_service_messages_and_saves_nothing(client_for, built_household_a, official_a):
     data = {
         "kind": "commissioning",
         "date": datetime.date.today().isoformat(),
@@ -236,7 +238,9 @@ def test_form_shows_service_messages_and_saves_nothing(client_for, household_a, 
             )
         },
     }
-    response = client_for(official_a).post(reverse("acceptance:new", args=[household_a.pk]), data)
+    response = client_for(official_a).post(
+        reverse("acceptance:new", args=[built_household_a.pk]), data
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "须先通过竣工验收，才能进行调试验收。" in text
@@ -254,9 +258,9 @@ def test_rectification_through_the_form(client_for, failed_a, official_a):
 
 
 def test_district_revokes_with_confirmation_and_reason(
-    client_for, household_a, official_a, district
+    client_for, built_household_a, official_a, district
 ):
-    record = accept(household_a, official_a)
+    record = accept(built_household_a, official_a)
     client = client_for(district)
     url = reverse("acceptance:revoke", args=[record.pk])
     page = client.get(url).content.decode()
@@ -265,25 +269,31 @@ def test_district_revokes_with_confirmation_and_reason(
     assert response.status_code == 200
     record.refresh_from_db()
     assert record.revoked is False
+    assert 'type="checkbox" name="confirm"' in page and "checked" not in page
+    # The reason alone is not enough: the box must be ticked by the user.
     response = client.post(url, {"reason": "现场核查设备未安装"})
+    assert response.status_code == 200 and "请勾选确认后再提交" in response.content.decode()
+    record.refresh_from_db()
+    assert record.revoked is False
+    response = client.post(url, {"reason": "现场核查设备未安装", "confirm": "on"})
     assert response.status_code == 302
     record.refresh_from_db()
-    household_a.refresh_from_db()
+    built_household_a.refresh_from_db()
     assert record.revoked and record.revoke_reason == "现场核查设备未安装"
-    assert household_a.status == HouseholdStatus.BUILT
+    assert built_household_a.status == HouseholdStatus.BUILT
 
 
 def test_stove_removal_form_refuses_before_acceptance_and_records_after(
-    client_for, household_a, official_a
+    client_for, built_household_a, official_a
 ):
     client = client_for(official_a)
-    url = reverse("acceptance:stove_removal", args=[household_a.pk])
+    url = reverse("acceptance:stove_removal", args=[built_household_a.pk])
     today = datetime.date.today().isoformat()
     response = client.post(url, {"date": today}, follow=True)
     assert "该户尚未通过调试验收，不能登记燃煤炉具拆除（先立后破）。" in response.content.decode()
-    household_a.refresh_from_db()
-    assert household_a.coal_stove_removed_on is None
-    accept(household_a, official_a)
+    built_household_a.refresh_from_db()
+    assert built_household_a.coal_stove_removed_on is None
+    accept(built_household_a, official_a)
     response = client.post(url, {"date": today}, follow=True)
     assert f'id="stove-removed-on">{today}<' in response.content.decode()
 
@@ -296,13 +306,20 @@ def test_attachment_download_returns_the_file_with_its_type(client_for, attachme
 
 
 def test_list_shows_awaiting_and_rectifying_households_of_own_town_only(
-    client_for, household_a, household_b, failed_a, official_a, programme, town_a, gas_company
+    client_for,
+    built_household_a,
+    built_household_b,
+    failed_a,
+    official_a,
+    programme,
+    town_a,
+    gas_contractor,
 ):
-    waiting = built_household(programme, town_a, gas_company, head_name="待验户")
+    waiting = built_household(programme, town_a, gas_contractor, head_name="待验户")
     built_household(
         programme,
         town_a,
-        gas_company,
+        gas_contractor,
         head_name="施工户",
         status=HouseholdStatus.UNDER_CONSTRUCTION,
     )
@@ -322,9 +339,9 @@ def test_nav_has_the_acceptance_entry(client_for, official_a, finance, programme
 
 
 def test_dashboard_panel_shows_accepted_against_quota(
-    client_for, household_a, official_a, district
+    client_for, built_household_a, official_a, district
 ):
-    accept(household_a, official_a)
+    accept(built_household_a, official_a)
     text = client_for(district).get(reverse("progress:dashboard")).content.decode()
     assert 'id="acceptance-panel"' in text
     assert "调试验收时限 2021-09-30 已过" in text
@@ -370,9 +387,9 @@ def _batch_post(households, *, include, results, date):
 
 
 @pytest.fixture
-def three_in_village(programme, town_a, approved_plan_a, gas_company):
+def three_in_village(programme, town_a, approved_plan_a, gas_contractor):
     return [
-        built_household(programme, town_a, gas_company, head_name=n)
+        built_household(programme, town_a, gas_contractor, head_name=n)
         for n in ("甲户", "乙户", "丙户")
     ]
 
@@ -428,14 +445,16 @@ def _sheet(response):
 
 
 def test_register_export_lists_records_masks_ids_and_neutralises_formulas(
-    client_for, household_a, household_b, official_a, official_b, finance
+    client_for, built_household_a, built_household_b, official_a, official_b, finance
 ):
-    household_a.head_name = '=HYPERLINK("http://x")'
-    household_a.save()
-    inspect(household_a, official_a, COMPLETION)
-    failed = inspect(household_a, official_a, COMMISSIONING, result="fail", defects="+报警器缺失")
+    built_household_a.head_name = '=HYPERLINK("http://x")'
+    built_household_a.save()
+    inspect(built_household_a, official_a, COMPLETION)
+    failed = inspect(
+        built_household_a, official_a, COMMISSIONING, result="fail", defects="+报警器缺失"
+    )
     rectify(failed, official_a)
-    inspect(household_b, official_b, COMPLETION)
+    inspect(built_household_b, official_b, COMPLETION)
 
     response = client_for(official_a).get(reverse("acceptance:register"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -456,7 +475,7 @@ def test_register_export_lists_records_masks_ids_and_neutralises_formulas(
     body = rows[1:]
     assert len(body) == 2  # town_a only
     assert body[0][2] == '\'=HYPERLINK("http://x")'
-    assert body[0][3] == mask_id_number(household_a.id_number)
+    assert body[0][3] == mask_id_number(built_household_a.id_number)
     assert [r[6] for r in body] == ["竣工验收", "调试验收"]
     assert [r[8] for r in body] == ["通过", "不通过"]
     assert body[1][header.index("不合格项目")] == "燃气报警器已安装"
@@ -466,13 +485,17 @@ def test_register_export_lists_records_masks_ids_and_neutralises_formulas(
 
     # Finance holds tasks.view_full_id_number and sees every town unless it names one.
     rows = _sheet(client_for(finance).get(reverse("acceptance:register") + "?town=hongshan"))
-    assert rows[1][3] == household_a.id_number
+    assert rows[1][3] == built_household_a.id_number
     assert len(_sheet(client_for(finance).get(reverse("acceptance:register")))) == 4
 
 
-def test_attachment_rows_are_scoped_in_the_database_too(household_a, attachment_a, official_b):
+def test_attachment_rows_are_scoped_in_the_database_too(
+    built_household_a, attachment_a, official_b
+):
     assert not Attachment.objects.for_user(official_b).exists()
-    assert list(Attachment.objects.for_user(household_a.town.officials.first())) == [attachment_a]
+    assert list(Attachment.objects.for_user(built_household_a.town.officials.first())) == [
+        attachment_a
+    ]
 
 
 def test_batch_rows_that_shifted_since_the_page_was_shown_are_refused(
@@ -497,11 +520,11 @@ def test_batch_rows_that_shifted_since_the_page_was_shown_are_refused(
     assert Acceptance.objects.count() == 0
 
 
-def test_household_page_in_english(client_for, household_a, official_a):
-    inspect(household_a, official_a, COMPLETION)
+def test_household_page_in_english(client_for, built_household_a, official_a):
+    inspect(built_household_a, official_a, COMPLETION)
     client = client_for(official_a)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    text = client.get(reverse("acceptance:household", args=[household_a.pk])).content.decode()
+    text = client.get(reverse("acceptance:household", args=[built_household_a.pk])).content.decode()
     assert "Acceptance status" in text and "Pipe pressure test" in text
     assert "Awaiting commissioning" in text and "Head of household" not in text
     assert "Contractor" in text  # a generic word from the app catalogue
@@ -513,11 +536,11 @@ def test_list_page_queries_do_not_grow_with_rows(
     programme,
     town_a,
     approved_plan_a,
-    gas_company,
+    gas_contractor,
     django_assert_max_num_queries,
 ):
     for _ in range(60):
-        built_household(programme, town_a, gas_company)
+        built_household(programme, town_a, gas_contractor)
     client = client_for(official_a)
     client.get(reverse("acceptance:list"))  # warm the session and permission caches
     with django_assert_max_num_queries(12):
@@ -526,22 +549,22 @@ def test_list_page_queries_do_not_grow_with_rows(
 
 
 def test_household_page_queries_do_not_grow_with_records(
-    client_for, household_a, official_a, django_assert_max_num_queries
+    client_for, built_household_a, official_a, django_assert_max_num_queries
 ):
-    inspect(household_a, official_a, COMPLETION)
-    failed = inspect(household_a, official_a, COMMISSIONING, result="fail")
+    inspect(built_household_a, official_a, COMPLETION)
+    failed = inspect(built_household_a, official_a, COMMISSIONING, result="fail")
     rectify(failed, official_a)
-    inspect(household_a, official_a, COMMISSIONING)
+    inspect(built_household_a, official_a, COMMISSIONING)
     client = client_for(official_a)
     with django_assert_max_num_queries(16):
-        response = client.get(reverse("acceptance:household", args=[household_a.pk]))
+        response = client.get(reverse("acceptance:household", args=[built_household_a.pk]))
     assert len(response.context["records"]) == 3
 
 
 def test_admin_lists_acceptance_records_read_only(
-    client_for, administrator, household_a, official_a
+    client_for, administrator, built_household_a, official_a
 ):
-    record = inspect(household_a, official_a, COMPLETION)
+    record = inspect(built_household_a, official_a, COMPLETION)
     client = client_for(administrator)
     assert client.get(reverse("admin:acceptance_acceptance_changelist")).status_code == 200
     page = client.get(reverse("admin:acceptance_acceptance_change", args=[record.pk]))
@@ -564,6 +587,6 @@ def test_admin_lists_acceptance_records_read_only(
     ],
 )
 def test_safe_cell_neutralises_formulas_and_drops_control_characters(raw, cell):
-    from acceptance.exports import safe_cell
+    from zichuan_heating.spreadsheets import safe_cell
 
     assert safe_cell(raw) == cell

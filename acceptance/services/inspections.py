@@ -1,0 +1,166 @@
+"""Recording inspections: one household's, or a village batch with one team and one date.
+
+When commissioning passes the household moves through `HOUSEHOLD_FLOW` "accept" and
+`household_accepted` is sent inside the same transaction.
+"""
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from acceptance.checklists import checklist_for
+from acceptance.models import (
+    Acceptance,
+    AcceptanceKind,
+    AcceptanceReason,
+    AcceptanceResult,
+    ChecklistResult,
+    Inspector,
+)
+from acceptance.services.attachments import attachments_save
+from acceptance.services.checks import InspectorData, check_inspection
+from acceptance.services.common import lock_household, lock_households, require, save_household
+from tasks.ledger import signals
+from tasks.models import Household
+from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
+
+Team = Sequence[InspectorData | Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What one inspection of one household found."""
+
+    kind: str
+    date: datetime.date
+    checklist: Mapping[str, bool]
+    result: str
+    defects: str = ""
+    rectification_deadline: datetime.date | None = None
+    attachments: Sequence[Any] = ()
+
+
+def _write_inspection(
+    household: Household, inspection: Inspection, team: list[InspectorData], by: Any
+) -> Acceptance:
+    failed = inspection.result == AcceptanceResult.FAIL
+    record = Acceptance(
+        household=household,
+        kind=inspection.kind,
+        date=inspection.date,
+        result=inspection.result,
+        defects=(inspection.defects or "").strip(),
+        rectification_deadline=inspection.rectification_deadline if failed else None,
+        recorded_by=by,
+    )
+    record._history_user = by
+    record._change_reason = AcceptanceReason.INSPECT
+    record.full_clean()
+    record.save()
+    # Written once with the record and never changed: the record's own history covers them.
+    Inspector.objects.bulk_create(
+        Inspector(
+            acceptance=record,
+            name=m.name,
+            organisation=m.organisation,
+            is_contractor=m.is_contractor,
+        )
+        for m in team
+    )
+    ChecklistResult.objects.bulk_create(
+        ChecklistResult(
+            acceptance=record, item=item.code, passed=bool(inspection.checklist[item.code])
+        )
+        for item in checklist_for(household.route)
+    )
+    attachments_save(inspection.attachments, acceptance=record, by=by)
+    if inspection.kind == AcceptanceKind.COMMISSIONING and not failed:
+        HOUSEHOLD_FLOW.apply(household, "accept")
+        save_household(household, ["status"], by, HouseholdReason.ACCEPT)
+        signals.household_accepted.send(sender=Acceptance, household=household, by=by)
+    return record
+
+
+@transaction.atomic
+def acceptance_record(
+    *,
+    household: Household,
+    kind: str,
+    date: datetime.date,
+    inspectors: Team,
+    checklist: Mapping[str, bool],
+    result: str,
+    defects: str = "",
+    rectification_deadline: datetime.date | None = None,
+    by: Any,
+    attachments: Sequence[Any] = (),
+) -> Acceptance:
+    """Record one inspection of a household; raise ValidationError listing every problem."""
+    require(by, "acceptance.add_acceptance", household)
+    household = lock_household(household)
+    inspection = Inspection(
+        kind, date, checklist, result, defects, rectification_deadline, attachments
+    )
+    errors, team = check_inspection(household, inspection, inspectors)
+    if errors:
+        raise ValidationError(errors)
+    return _write_inspection(household, inspection, team, by)
+
+
+@dataclass
+class BatchEntry:
+    household: Household
+    checklist: Mapping[str, bool]
+    result: str
+    defects: str = ""
+    rectification_deadline: datetime.date | None = None
+    attachments: Sequence[Any] = field(default_factory=tuple)
+
+    def inspection(self, kind: str, date: datetime.date) -> Inspection:
+        return Inspection(
+            kind,
+            date,
+            self.checklist,
+            self.result,
+            self.defects,
+            self.rectification_deadline,
+            self.attachments,
+        )
+
+
+@transaction.atomic
+def acceptance_record_batch(
+    *,
+    kind: str,
+    date: datetime.date,
+    inspectors: Team,
+    entries: Sequence[BatchEntry],
+    by: Any,
+) -> list[Acceptance]:
+    """One team, one date, a result per household: all recorded, or none.
+
+    Every household is checked before anything is written; on any problem a ValidationError
+    maps each household's id (as a string) to its messages, and nothing is saved.
+    """
+    if not entries:
+        raise ValidationError(_("请至少选择一户。"))
+    for entry in entries:
+        require(by, "acceptance.add_acceptance", entry.household)
+    locked = lock_households([e.household.pk for e in entries])
+    errors: dict[str, list[str]] = {}
+    checked = []
+    for entry in entries:
+        household = locked[entry.household.pk]
+        inspection = entry.inspection(kind, date)
+        messages, team = check_inspection(household, inspection, inspectors)
+        if messages:
+            errors[str(household.pk)] = messages
+        checked.append((household, inspection, team))
+    if errors:
+        raise ValidationError(errors)
+    return [_write_inspection(h, inspection, team, by) for h, inspection, team in checked]
