@@ -32,6 +32,18 @@ class AcceptanceResult(models.TextChoices):
     FAIL = "fail", _("不通过")
 
 
+def _user_field(verbose_name: str, **extra: bool) -> models.ForeignKey:
+    """Who recorded, revoked or uploaded: kept when the user is gone (PROTECT), no reverse."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **extra,
+    )
+
+
 class AcceptanceReason(models.TextChoices):
     """Why an acceptance record's history row was written; stored in Chinese, shown translated."""
 
@@ -60,24 +72,11 @@ class Acceptance(models.Model):
     result = models.CharField(_("验收结果"), max_length=8, choices=AcceptanceResult.choices)
     defects = models.TextField(_("存在问题"), blank=True)
     rectification_deadline = models.DateField(_("整改期限"), null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("记录人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = _user_field(_("记录人"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     revoked = models.BooleanField(_("已撤销"), default=False)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("撤销人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    revoked_by = _user_field(_("撤销人"), blank=True)
     revoke_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     objects = AcceptanceQuerySet.as_manager()
@@ -183,7 +182,9 @@ class ChecklistResult(models.Model):
         return item_label(self.item)
 
 
-class RectificationQuerySet(TownScopedQuerySet):
+class OnAcceptanceQuerySet(TownScopedQuerySet):
+    """Rows that hang off an acceptance record, scoped by the record's household's town."""
+
     town_field = "acceptance__household__town_id"
 
 
@@ -198,16 +199,10 @@ class Rectification(models.Model):
     )
     description = models.TextField(_("整改情况"))
     date = models.DateField(_("整改完成日期"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("记录人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = _user_field(_("记录人"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
-    objects = RectificationQuerySet.as_manager()
+    objects = OnAcceptanceQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("整改记录修改记录"))
 
     class Meta:
@@ -241,10 +236,6 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return str(PurePath("acceptance", f"{uuid.uuid4().hex}{suffix}"))
 
 
-class AttachmentQuerySet(TownScopedQuerySet):
-    town_field = "acceptance__household__town_id"
-
-
 class Attachment(models.Model):
     """A photo or a scanned form of an inspection (or of its rectification)."""
 
@@ -263,16 +254,10 @@ class Attachment(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     kind = models.CharField(_("文件类型"), max_length=8, choices=AttachmentKind.choices)
     size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("上传人"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = _user_field(_("上传人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = AttachmentQuerySet.as_manager()
+    objects = OnAcceptanceQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("附件修改记录"))
 
     class Meta:

@@ -175,23 +175,24 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-@role_required("acceptance.add_rectification")
-def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
-    acceptance = get_for_user_or_404(
+def _record_or_404(request: HttpRequest, pk: int) -> Acceptance:
+    return get_for_user_or_404(
         Acceptance.objects.select_related("household__village", "household__town"),
         request.user,
         pk=pk,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("acceptance.add_rectification")
+def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
+    acceptance = _record_or_404(request, pk)
     form = RectificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
+            # The form's fields are the service's: description, date, attachments.
             services.rectification_record(
-                acceptance=acceptance,
-                description=form.cleaned_data["description"],
-                date=form.cleaned_data["date"],
-                by=request.user,
-                attachments=form.cleaned_data["attachments"],
+                acceptance=acceptance, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -209,11 +210,7 @@ def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("acceptance.revoke_acceptance")
 def acceptance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the reason; the POST revokes."""
-    acceptance = get_for_user_or_404(
-        Acceptance.objects.select_related("household__village", "household__town"),
-        request.user,
-        pk=pk,
-    )
+    acceptance = _record_or_404(request, pk)
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -282,6 +279,17 @@ def _batch_households(user: Any, programme: Any, village: Village, kind: str) ->
     return ready
 
 
+def _batch_errors(error: ValidationError, rows: Any) -> list[str]:
+    """Each household's messages on its row; the page-wide messages returned."""
+    if not hasattr(error, "error_dict"):
+        return error.messages
+    by_pk = {str(f.household.pk): f for f in rows.forms}
+    for key, errs in error.message_dict.items():
+        for message in errs:
+            by_pk[key].add_error(None, message)
+    return [_("有改造户未通过校验，本次验收一户也未保存，请修改后重新提交。")]
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("acceptance.add_acceptance")
 def batch(request: HttpRequest) -> HttpResponse:
@@ -317,16 +325,7 @@ def batch(request: HttpRequest) -> HttpResponse:
                 by=user,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                by_pk = {str(f.household.pk): f for f in rows.forms}
-                for key, errs in error.message_dict.items():
-                    for message in errs:
-                        by_pk[key].add_error(None, message)
-                batch_errors.append(
-                    _("有改造户未通过校验，本次验收一户也未保存，请修改后重新提交。")
-                )
-            else:
-                batch_errors.extend(error.messages)
+            batch_errors = _batch_errors(error, rows)
         else:
             passed = sum(1 for r in saved if r.result == AcceptanceResult.PASS)
             messages.success(

@@ -1,6 +1,7 @@
 """A town official takes a household through acceptance in a real browser: completion passes,
 commissioning fails, the rectification is recorded, the re-inspection passes, and the coal
-stove's removal is recorded (先立后破)."""
+stove's removal is recorded (先立后破); then the district office revokes the commissioning,
+which it can only do by ticking the confirmation box itself."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from acceptance.models import Acceptance
 from tasks.models import ContractorKind, HouseholdStatus
 from tests.browser.conftest import log_in
-from tests.factories import ApprovedPlanFactory, ContractorFactory, HouseholdFactory
+from tests.factories import ContractorFactory, HouseholdFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +38,9 @@ def fill_inspection(page, *, kind, result, today, failing=(), defects="", deadli
 
 
 def test_official_inspects_fails_rectifies_reinspects_and_records_stove_removal(
-    page, live_server, programme, town_a, official_a, tmp_path, settings
+    page, live_server, programme, town_a, official_a, district, approved_plan_a, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    ApprovedPlanFactory(programme=programme, town=town_a)
     gas = ContractorFactory(name="淄川区燃气有限公司", kind=ContractorKind.GAS)
     household = HouseholdFactory(
         programme=programme,
@@ -102,3 +102,21 @@ def test_official_inspects_fails_rectifies_reinspects_and_records_stove_removal(
         ("commissioning", "fail"),
         ("commissioning", "pass"),
     ]
+
+    passed = Acceptance.objects.get(household=household, kind="commissioning", result="pass")
+    page.context.clear_cookies()
+    log_in(page, live_server, "district")
+    page.goto(f"{live_server.url}/acceptance/households/{household.pk}/")
+    page.click(f"#record-{passed.pk} >> text=撤销此次验收")
+    page.fill("#id_reason", "现场核查报警器未接电")
+    assert not page.is_checked("#id_confirm")
+    page.click("#revoke-form button[type=submit]")  # the unticked box stops the form
+    passed.refresh_from_db()
+    assert passed.revoked is False
+    page.check("#id_confirm")
+    with page.expect_navigation():
+        page.click("#revoke-form button[type=submit]")
+    assert "已撤销 1 条验收记录。" in page.inner_text(".messages")
+    assert page.inner_text("#household-status") == "已完工"
+    passed.refresh_from_db()
+    assert passed.revoked and passed.revoke_reason == "现场核查报警器未接电"
