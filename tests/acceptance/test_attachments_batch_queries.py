@@ -11,6 +11,7 @@ from acceptance.models import Acceptance, AcceptanceKind, Attachment, Rectificat
 from acceptance.queries import (
     acceptance_milestone,
     acceptance_progress_by_town,
+    accepted_filter,
     accepted_households,
 )
 from acceptance.services import (
@@ -213,6 +214,9 @@ def test_accepted_households_are_those_whose_commissioning_stands(
     assert list(result) == [accepted]
     assert hand_edited not in result
     assert list(result.for_user(official_a)) == [accepted]
+    # The same definition on rows that hang off a household (as subsidies' instalments do).
+    on_rows = Acceptance.objects.filter(accepted_filter("household__"))
+    assert {r.household_id for r in on_rows} == {accepted.pk}
 
 
 def test_progress_by_town_counts_against_the_quota(
