@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from acceptance.models import (
     Acceptance,
@@ -21,6 +21,7 @@ from tasks.ledger import signals
 from tasks.models import ContractorKind, HouseholdStatus, PlanStatus, Route, TownPlan
 from tests.acceptance.conftest import accept, all_pass, built_household, inspect, rectify, team
 from tests.factories import ContractorFactory
+from zichuan_heating.history import reason_label
 
 COMPLETION = AcceptanceKind.COMPLETION
 COMMISSIONING = AcceptanceKind.COMMISSIONING
@@ -93,6 +94,20 @@ def test_commissioning_pass_makes_the_household_accepted_and_signals_once(
     assert built_household_a.history.count() == before + 1
     assert latest.status == "accepted" and latest.history_user == official_a
     assert latest.history_change_reason == "调试验收通过"
+
+
+def test_history_reasons_are_stored_untranslated_whatever_the_language(
+    built_household_a, official_a, district, today
+):
+    with translation.override("en"):
+        record = accept(built_household_a, official_a)
+        household_record_stove_removal(household=built_household_a, date=today, by=official_a)
+        acceptance_revoke(acceptance=record, by=district, reason="复核不实")
+    reasons = list(built_household_a.history.values_list("history_change_reason", flat=True))
+    assert reasons[:3] == ["撤销验收", "燃煤炉具拆除", "调试验收通过"]
+    assert record.history.last().history_change_reason == AcceptanceReason.INSPECT == "记录验收"
+    with translation.override("en"):
+        assert reason_label(reasons[0]) == "Revoke acceptance"
 
 
 def test_commissioning_before_completion_is_refused(built_household_a, official_a, received):
