@@ -86,31 +86,31 @@ def main(argv: list[str] | None = None) -> None:
         plan = ps.plan_create(
             programme=programme,
             town=town,
-            user=official,
+            by=official,
             lines=lines,
             summary="分村实施。",
             emergency_arrangements="值班电话 5180000。",
         )
         for r in range(args.revisions):
             t = time.perf_counter()
-            ps.plan_submit(plan=plan, user=official)
+            ps.plan_submit(plan=plan, by=official)
             timings["submit"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            ps.plan_approve(plan=plan, user=district)
+            ps.plan_approve(plan=plan, by=district)
             timings["approve"].append(time.perf_counter() - t)
             if r < args.revisions - 1:
                 lines[0]["households"] += 1
                 lines[-1]["households"] -= 1
                 t = time.perf_counter()
-                plan = ps.plan_update(plan=plan, user=official, lines=lines, summary=f"第{r + 2}版")
+                plan = ps.plan_update(plan=plan, by=official, lines=lines, summary=f"第{r + 2}版")
                 timings["revise"].append(time.perf_counter() - t)
         towns.append((town, plan))
 
     # One town with a pending revision, so the review queue and the diff have work to do.
     town, plan = towns[1]
     official = User.objects.get(username=f"bench-{town.code}")
-    pending = ps.plan_update(plan=plan, user=official, summary="待审修订")
-    ps.plan_submit(plan=pending, user=official)
+    pending = ps.plan_update(plan=plan, by=official, summary="待审修订")
+    ps.plan_submit(plan=pending, by=official)
 
     lines_total = sum(p.lines.count() for _t, p in towns)
     print(

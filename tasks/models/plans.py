@@ -15,6 +15,7 @@ from tasks.models.ledger import Contractor, Route
 from tasks.models.programme import Programme, Town, Village
 from tasks.validators import validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 
 class PlanStatus(models.TextChoices):
@@ -29,6 +30,37 @@ class PlanStatus(models.TextChoices):
 OPEN_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNED)
 #: The town may edit a revision only in these states.
 EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.RETURNED)
+
+P = PlanStatus
+#: How a revision moves. "edit" and "revise" are checks only: editing leaves the state as it
+#: is, and revising opens a new revision while the approved one stays in force.
+PLAN_FLOW = Flow(
+    "status",
+    [
+        Transition("edit", _("修改"), frozenset(EDITABLE_PLAN_STATUSES), P.DRAFT),
+        Transition("revise", _("开启新的修订版本"), frozenset({P.APPROVED}), P.APPROVED),
+        Transition("submit", _("报送"), frozenset(EDITABLE_PLAN_STATUSES), P.SUBMITTED),
+        Transition("approve", _("核准"), frozenset({P.SUBMITTED}), P.APPROVED),
+        Transition("return", _("退回"), frozenset({P.SUBMITTED}), P.RETURNED),
+        Transition("supersede", _("被新版本取代"), frozenset({P.APPROVED}), P.SUPERSEDED),
+    ],
+)
+
+
+class PlanReason(models.TextChoices):
+    """Why a plan's history row was written; stored as the Chinese text, shown translated."""
+
+    CREATE = "编制方案", _("编制方案")
+    UPDATE = "修改方案", _("修改方案")
+    NEW_REVISION = "开启修订版本", _("开启修订版本")
+    SUBMIT = "报送", _("报送")
+    APPROVE = "核准", _("核准")
+    RETURN = "退回", _("退回")
+    SUPERSEDED = "被新版本取代", _("被新版本取代")
+
+
+#: The behind-schedule threshold (percentage points) until the district office sets one.
+DEFAULT_BEHIND_THRESHOLD = Decimal("10.0")
 
 
 class TownPlan(models.Model):
@@ -284,7 +316,7 @@ class ScheduleSetting(models.Model):
         _("滞后阈值（百分点）"),
         max_digits=5,
         decimal_places=1,
-        default=Decimal("10.0"),
+        default=DEFAULT_BEHIND_THRESHOLD,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("完工进度低于直线计划进度超过此百分点即视为进度滞后。"),
     )
@@ -323,6 +355,27 @@ class NoticeState(models.TextChoices):
 
 #: States in which the town still owes an answer.
 AWAITING_TOWN_STATES = (NoticeState.OPEN, NoticeState.SENT_BACK)
+
+#: How a notice moves: the town answers, the office closes it or sends it back.
+NOTICE_FLOW = Flow(
+    "state",
+    [
+        Transition("answer", _("反馈"), frozenset(AWAITING_TOWN_STATES), NoticeState.ANSWERED),
+        Transition("close", _("销号"), frozenset({NoticeState.ANSWERED}), NoticeState.CLOSED),
+        Transition(
+            "send_back", _("退回"), frozenset({NoticeState.ANSWERED}), NoticeState.SENT_BACK
+        ),
+    ],
+)
+
+
+class NoticeReason(models.TextChoices):
+    """Why a notice's history row was written; stored as the Chinese text, shown translated."""
+
+    ISSUE = "下发督办", _("下发督办")
+    ANSWER = "反馈整改情况", _("反馈整改情况")
+    CLOSE = "销号", _("销号")
+    SEND_BACK = "退回重新整改", _("退回重新整改")
 
 
 class SupervisionNoticeQuerySet(TownScopedQuerySet):

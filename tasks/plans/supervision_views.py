@@ -57,7 +57,7 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
         try:
             notice = ps.notice_issue(
                 programme=programme,
-                user=request.user,
+                by=request.user,
                 **{k: form.cleaned_data[k] for k in ("town", "title", "problem", "deadline")},
             )
         except ValidationError as exc:
@@ -113,7 +113,7 @@ def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写整改情况。"))
         return redirect(notice)
     try:
-        ps.notice_answer(notice=notice, user=request.user, answer=form.cleaned_data["answer"])
+        ps.notice_answer(notice=notice, by=request.user, answer=form.cleaned_data["answer"])
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -129,7 +129,7 @@ def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     try:
         ps.notice_close(
-            notice=notice, user=request.user, comment=form.cleaned_data.get("comment", "")
+            notice=notice, by=request.user, comment=form.cleaned_data.get("comment", "")
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -149,7 +149,7 @@ def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         ps.notice_send_back(
             notice=notice,
-            user=request.user,
+            by=request.user,
             comment=form.cleaned_data["comment"],
             deadline=form.cleaned_data["deadline"],
         )

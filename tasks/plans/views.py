@@ -18,6 +18,7 @@ from tasks.models import (
     TownPlanLine,
     TownPlanSubmission,
 )
+from tasks.plans import checks
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
 from tasks.plans.forms import (
@@ -83,14 +84,14 @@ def plan_town(request: HttpRequest, code: str) -> HttpResponse:
         {
             "town": town,
             "programme": programme,
-            "quota": ps.town_quota(programme.pk, town.pk),
+            "quota": checks.town_quota(programme.pk, town.pk),
             "revisions": revisions,
             "in_force": in_force,
             "working": working,
             "reviews": reviews,
             "submissions": submissions,
             "can_edit": can_edit,
-            "checks": ps.plan_check(working) if working and working.is_editable else [],
+            "checks": checks.plan_check(working) if working and working.is_editable else [],
         },
     )
 
@@ -113,19 +114,19 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         form = TownPlanForm(request.POST, instance=None)
         formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"town": town})
         if form.is_valid() and formset.is_valid():
-            fields = {k: form.cleaned_data[k] for k in ps.PLAN_TEXT_FIELDS}
+            fields = {k: form.cleaned_data[k] for k in checks.PLAN_TEXT_FIELDS}
             try:
                 if base is None:
                     plan = ps.plan_create(
                         programme=programme,
                         town=town,
-                        user=request.user,
+                        by=request.user,
                         lines=formset.lines(),
                         **fields,
                     )
                 else:
                     plan = ps.plan_update(
-                        plan=base, user=request.user, lines=formset.lines(), **fields
+                        plan=base, by=request.user, lines=formset.lines(), **fields
                     )
             except ValidationError as exc:
                 flash_errors(request, exc)
@@ -153,7 +154,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             "plan": base,
             "form": form,
             "formset": formset,
-            "quota": ps.town_quota(programme.pk, town.pk),
+            "quota": checks.town_quota(programme.pk, town.pk),
             "opens_revision": base is not None and base.status == PlanStatus.APPROVED,
         },
     )
@@ -164,7 +165,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(TownPlan, request.user, pk=pk)
     try:
-        ps.plan_submit(plan=plan, user=request.user)
+        ps.plan_submit(plan=plan, by=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -192,7 +193,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and not request.user.town_id
     )
     lines = TownPlanLine.objects.filter(plan=plan).select_related("village", "contractor")
-    quota = ps.town_quota(plan.programme_id, plan.town_id)
+    quota = checks.town_quota(plan.programme_id, plan.town_id)
     total = sum(line.households for line in lines)
     return render(
         request,
@@ -209,7 +210,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": can_review,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
-            "checks": ps.plan_check(plan) if plan.is_editable else [],
+            "checks": checks.plan_check(plan) if plan.is_editable else [],
         },
     )
 
@@ -242,7 +243,7 @@ def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApproveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            ps.plan_approve(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
+            ps.plan_approve(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
@@ -264,7 +265,7 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("退回时必须填写审核意见。"))
         return redirect("plans:plan_detail", plan.pk)
     try:
-        ps.plan_return(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
+        ps.plan_return(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -315,7 +316,7 @@ def plan_threshold(request: HttpRequest) -> HttpResponse:
         try:
             ps.schedule_setting_update(
                 programme=programme,
-                user=request.user,
+                by=request.user,
                 behind_threshold_percent=form.cleaned_data["behind_threshold_percent"],
             )
         except ValidationError as exc:

@@ -80,7 +80,7 @@ def test_the_district_report_lists_supervision_notices_not_yet_closed(
     notice_issue(
         programme=programme,
         town=town_b,
-        user=district,
+        by=district,
         title="昆仑镇改造进度滞后",
         problem="已完工户数低于计划进度。",
         deadline=datetime.date.today() + datetime.timedelta(days=10),
