@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tasks.models import (
     PlanReview,
     PlanStatus,
-    ScheduleSetting,
     Town,
     TownPlan,
     TownPlanLine,
@@ -287,8 +286,8 @@ def plan_review_queue(request: HttpRequest) -> HttpResponse:
 def plan_overview(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     today = timezone.localdate()
-    setting = ScheduleSetting.objects.filter(programme=programme).first()
-    threshold = setting.behind_threshold_percent if setting else pq.DEFAULT_BEHIND_THRESHOLD
+    setting = pq.schedule_setting(programme)
+    threshold = pq.threshold_of(setting)
     rows = pq.town_overview(programme, request.user, today, threshold)
     return render(
         request,
@@ -298,10 +297,8 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "today": today,
             "threshold": threshold,
-            "threshold_form": ThresholdForm(
-                instance=setting,
-                initial={"behind_threshold_percent": pq.DEFAULT_BEHIND_THRESHOLD},
-            ),
+            # Without a setting the form shows the model's default, DEFAULT_BEHIND_THRESHOLD.
+            "threshold_form": ThresholdForm(instance=setting),
             "behind_count": sum(1 for r in rows if r.behind),
         },
     )
