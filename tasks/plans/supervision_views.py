@@ -126,11 +126,11 @@ def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
     form = NoticeCloseForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        messages.error(request, _("请勾选确认后再销号。"))
+        return redirect(notice)
     try:
-        ps.notice_close(
-            notice=notice, by=request.user, comment=form.cleaned_data.get("comment", "")
-        )
+        ps.notice_close(notice=notice, by=request.user, comment=form.cleaned_data["comment"])
     except ValidationError as exc:
         flash_errors(request, exc)
     else:

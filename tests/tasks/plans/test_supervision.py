@@ -266,10 +266,18 @@ def test_issue_answer_and_close_through_the_pages(
     town.post(reverse("plans:notice_answer", args=[notice.pk]), {"answer": "已配齐。"})
     page = office.get(response.url).content.decode()
     assert 'id="decide"' in page and "已配齐。" in page
+    # Closing is final: without the ticked box nothing happens.
     office.post(reverse("plans:notice_close", args=[notice.pk]), {"comment": "核实无误"})
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.ANSWERED
+    close = {"comment": "核实无误", "confirm": "on"}
+    office.post(reverse("plans:notice_close", args=[notice.pk]), close)
     notice.refresh_from_db()
     assert notice.state == NoticeState.CLOSED
     assert notice.office_comment == "核实无误"
+    # The history names each step by its fixed reason.
+    history = office.get(response.url).content.decode().split('id="notice-history"')[1]
+    assert "下发督办" in history and "反馈整改情况" in history and "· 销号" in history
     # Nobody can act on a closed notice: no forms on the page.
     page = town.get(response.url).content.decode()
     assert 'id="answer-form"' not in page
