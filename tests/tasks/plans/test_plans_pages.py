@@ -14,11 +14,6 @@ from tests.tasks.plans.plan_helpers import approved_plan, draft_plan, line_dicts
 
 
 @pytest.fixture
-def stranger(programme_data):
-    return UserFactory(username="no-role")
-
-
-@pytest.fixture
 def submitted_a(programme, town_a, official_a):
     plan = draft_plan(programme, town_a, official_a)
     ps.plan_submit(plan=plan, by=official_a)
@@ -348,9 +343,8 @@ def test_threshold_is_saved_by_the_district(client_for, district, programme):
 
 
 def test_dashboard_panel_shows_each_towns_plan_state_against_6_15(
-    client_for, district, official_a, programme, town_a
+    client_for, district, official_a, approved_plan_a
 ):
-    approved_plan(programme, town_a, official_a, district)
     html = client_for(district).get(reverse("progress:dashboard")).content.decode()
     assert 'id="plans-panel"' in html
     assert "已核准 1/9" in html

@@ -13,12 +13,6 @@ from tasks.models import NoticeState, SupervisionNotice
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
 from tests.access import battery
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def stranger(programme_data):
-    return UserFactory(username="no-role")
 
 
 def issue(programme, town, district, days=7, title="进度滞后") -> SupervisionNotice:
