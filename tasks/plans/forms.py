@@ -85,14 +85,16 @@ class ReturnForm(forms.Form):
     )
 
 
+def optional_comment(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": 2, "cols": 70}), required=False
+    )
+
+
 class ApproveForm(ConfirmedForm):
     confirm_label = _("我已审阅该版本，确认核准")
 
-    comment = forms.CharField(
-        label=_("审核意见（可选）"),
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
-        required=False,
-    )
+    comment = optional_comment(_("审核意见（可选）"))
 
 
 class ThresholdForm(forms.ModelForm):
@@ -123,11 +125,7 @@ class NoticeCloseForm(ConfirmedForm):
 
     confirm_label = _("整改已核实，确认销号（销号后不能恢复）")
 
-    comment = forms.CharField(
-        label=_("区办意见（可选）"),
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
-        required=False,
-    )
+    comment = optional_comment(_("区办意见（可选）"))
 
 
 class NoticeSendBackForm(forms.Form):

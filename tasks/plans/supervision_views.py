@@ -1,6 +1,8 @@
 """Supervision notices (督办): the district office issues, the town answers, the office closes
 or sends back."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from tasks.models import NoticeState, SupervisionNotice, Town
 from tasks.models.plans import AWAITING_TOWN_STATES
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
+from tasks.plans.views import attempt
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -104,57 +107,53 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _office_or_town_acts(
+    request: HttpRequest, pk: int, form_class: type, invalid: str, act: Callable, done: str
+) -> HttpResponse:
+    """Read the form (or say `invalid`), run the service on the notice, say `done`."""
+    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        attempt(request, lambda: act(notice=notice, by=request.user, **form.cleaned_data), done)
+    return redirect(notice)
+
+
 @role_required("tasks.answer_supervisionnotice")
 @require_POST
 def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeAnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写整改情况。"))
-        return redirect(notice)
-    try:
-        ps.notice_answer(notice=notice, by=request.user, answer=form.cleaned_data["answer"])
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("整改情况已反馈区清洁取暖办。"))
-    return redirect(notice)
+    return _office_or_town_acts(
+        request,
+        pk,
+        NoticeAnswerForm,
+        _("请填写整改情况。"),
+        ps.notice_answer,
+        _("整改情况已反馈区清洁取暖办。"),
+    )
 
 
 @role_required("tasks.issue_supervisionnotice")
 @require_POST
 def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请勾选确认后再销号。"))
-        return redirect(notice)
-    try:
-        ps.notice_close(notice=notice, by=request.user, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("督办已销号。"))
-    return redirect(notice)
+    return _office_or_town_acts(
+        request,
+        pk,
+        NoticeCloseForm,
+        _("请勾选确认后再销号。"),
+        lambda confirm, **kwargs: ps.notice_close(**kwargs),
+        _("督办已销号。"),
+    )
 
 
 @role_required("tasks.issue_supervisionnotice")
 @require_POST
 def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeSendBackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("退回时必须说明理由。"))
-        return redirect(notice)
-    try:
-        ps.notice_send_back(
-            notice=notice,
-            by=request.user,
-            comment=form.cleaned_data["comment"],
-            deadline=form.cleaned_data["deadline"],
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已退回，镇（街道）需重新整改。"))
-    return redirect(notice)
+    return _office_or_town_acts(
+        request,
+        pk,
+        NoticeSendBackForm,
+        _("退回时必须说明理由。"),
+        ps.notice_send_back,
+        _("已退回，镇（街道）需重新整改。"),
+    )

@@ -1,6 +1,8 @@
 """Town plan pages: the town's plan and its versions, editing, submission, the district's
 review queue, review with version differences, and the all-towns overview."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +34,17 @@ from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
+
+
+def attempt(request: HttpRequest, call: Callable[[], object], done: str) -> bool:
+    """Run a service; flash its refusal, or `done` when it went through."""
+    try:
+        call()
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return False
+    messages.success(request, done)
+    return True
 
 
 @role_required("tasks.view_townplan")
@@ -163,12 +176,11 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(TownPlan, request.user, pk=pk)
-    try:
-        ps.plan_submit(plan=plan, by=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("方案已报送区清洁取暖办审核。"))
+    attempt(
+        request,
+        lambda: ps.plan_submit(plan=plan, by=request.user),
+        _("方案已报送区清洁取暖办审核。"),
+    )
     return redirect("plans:plan_town", plan.town.code)
 
 
@@ -240,18 +252,15 @@ def plan_submission(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_detail(request, pk)
     form = ApproveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ps.plan_approve(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("已核准%(town)s实施方案（第%(rev)d版）。")
-                % {"town": plan.town.name, "rev": plan.revision},
-            )
-            return redirect("plans:plan_detail", plan.pk)
+    done = _("已核准%(town)s实施方案（第%(rev)d版）。") % {
+        "town": plan.town.name,
+        "rev": plan.revision,
+    }
+    comment = form.cleaned_data.get("comment") if form.is_bound and form.is_valid() else None
+    if comment is not None and attempt(
+        request, lambda: ps.plan_approve(plan=plan, by=request.user, comment=comment), done
+    ):
+        return redirect("plans:plan_detail", plan.pk)
     return render(request, "tasks/plans/approve.html", {"plan": plan, "form": form})
 
 
@@ -263,12 +272,11 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("退回时必须填写审核意见。"))
         return redirect("plans:plan_detail", plan.pk)
-    try:
-        ps.plan_return(plan=plan, by=request.user, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已退回，镇（街道）将收到审核意见。"))
+    attempt(
+        request,
+        lambda: ps.plan_return(plan=plan, by=request.user, comment=form.cleaned_data["comment"]),
+        _("已退回，镇（街道）将收到审核意见。"),
+    )
     return redirect("plans:plan_detail", plan.pk)
 
 
@@ -310,16 +318,13 @@ def plan_threshold(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     form = ThresholdForm(request.POST)
     if form.is_valid():
-        try:
-            ps.schedule_setting_update(
-                programme=programme,
-                by=request.user,
-                behind_threshold_percent=form.cleaned_data["behind_threshold_percent"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("滞后阈值已更新。"))
+        attempt(
+            request,
+            lambda: ps.schedule_setting_update(
+                programme=programme, by=request.user, **form.cleaned_data
+            ),
+            _("滞后阈值已更新。"),
+        )
     else:
         messages.error(request, _("滞后阈值应在 0 到 100 之间。"))
     return redirect("plans:plan_overview")

@@ -30,6 +30,15 @@ def _save(plan: TownPlan, by: Any, reason: PlanReason) -> None:
     plan.save()
 
 
+def _tell_town(plan: TownPlan, title: str, comment: str) -> None:
+    notification_send(
+        recipients=town_officials(plan.town_id),
+        title=title,
+        body=comment,
+        url=reverse("plans:plan_detail", args=[plan.pk]),
+    )
+
+
 @transaction.atomic
 def plan_submit(*, plan: TownPlan, by: Any) -> TownPlanSubmission:
     """Report the revision to the district office; every check must pass."""
@@ -95,12 +104,7 @@ def plan_approve(*, plan: TownPlan, by: Any, comment: str = "") -> PlanReview:
     plan.approved_at = now
     plan.approved_by = by
     _save(plan, by, PlanReason.APPROVE)
-    notification_send(
-        recipients=town_officials(plan.town_id),
-        title=_("实施方案（第%(rev)d版）已核准") % {"rev": plan.revision},
-        body=comment,
-        url=reverse("plans:plan_detail", args=[plan.pk]),
-    )
+    _tell_town(plan, _("实施方案（第%(rev)d版）已核准") % {"rev": plan.revision}, comment)
     return review
 
 
@@ -112,10 +116,6 @@ def plan_return(*, plan: TownPlan, by: Any, comment: str) -> PlanReview:
         raise ValidationError({"comment": _("退回时必须填写审核意见。")})
     plan, review = _review(plan, by, "return", comment)
     _save(plan, by, PlanReason.RETURN)
-    notification_send(
-        recipients=town_officials(plan.town_id),
-        title=_("实施方案（第%(rev)d版）被退回，请修改后重新报送") % {"rev": plan.revision},
-        body=comment,
-        url=reverse("plans:plan_detail", args=[plan.pk]),
-    )
+    title = _("实施方案（第%(rev)d版）被退回，请修改后重新报送") % {"rev": plan.revision}
+    _tell_town(plan, title, comment)
     return review

@@ -117,27 +117,25 @@ def notice_answer(*, notice: SupervisionNotice, by: Any, answer: str) -> Supervi
     )
 
 
-def _office_decides(notice: SupervisionNotice, by: Any, action: str) -> SupervisionNotice:
-    require_district(by, "tasks.issue_supervisionnotice")
-    notice = _lock_notice(notice)
-    NOTICE_FLOW.check(notice, action)
-    return notice
+def _office_decides(
+    notice: SupervisionNotice, by: Any, action: str, comment: str, reason: NoticeReason, title: str
+) -> SupervisionNotice:
+    """Move an answered notice on (close or send back) and tell the town why."""
+    NOTICE_FLOW.apply(notice, action)
+    notice.office_comment = comment
+    return _save_and_tell(
+        notice, by, reason, town_officials(notice.town_id), title % {"title": notice.title}, comment
+    )
 
 
 @transaction.atomic
 def notice_close(*, notice: SupervisionNotice, by: Any, comment: str = "") -> SupervisionNotice:
-    notice = _office_decides(notice, by, "close")
-    NOTICE_FLOW.apply(notice, "close")
-    notice.office_comment = (comment or "").strip()
+    require_district(by, "tasks.issue_supervisionnotice")
+    notice = _lock_notice(notice)
     notice.closed_by = by
     notice.closed_at = timezone.now()
-    return _save_and_tell(
-        notice,
-        by,
-        NoticeReason.CLOSE,
-        town_officials(notice.town_id),
-        _("督办已销号：%(title)s") % {"title": notice.title},
-        notice.office_comment,
+    return _office_decides(
+        notice, by, "close", (comment or "").strip(), NoticeReason.CLOSE, _("督办已销号：%(title)s")
     )
 
 
@@ -145,21 +143,16 @@ def notice_close(*, notice: SupervisionNotice, by: Any, comment: str = "") -> Su
 def notice_send_back(
     *, notice: SupervisionNotice, by: Any, comment: str, deadline: datetime.date | None = None
 ) -> SupervisionNotice:
+    require_district(by, "tasks.issue_supervisionnotice")
+    notice = _lock_notice(notice)
+    NOTICE_FLOW.check(notice, "send_back")
     comment = (comment or "").strip()
-    notice = _office_decides(notice, by, "send_back")
     if not comment:
         raise ValidationError({"comment": _("退回时必须说明理由。")})
     if deadline is not None:
         if _deadline_error(deadline):
             raise ValidationError({"deadline": _deadline_error(deadline)})
         notice.deadline = deadline
-    NOTICE_FLOW.apply(notice, "send_back")
-    notice.office_comment = comment
-    return _save_and_tell(
-        notice,
-        by,
-        NoticeReason.SEND_BACK,
-        town_officials(notice.town_id),
-        _("督办整改情况被退回：%(title)s") % {"title": notice.title},
-        comment,
+    return _office_decides(
+        notice, by, "send_back", comment, NoticeReason.SEND_BACK, _("督办整改情况被退回：%(title)s")
     )
