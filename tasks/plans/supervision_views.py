@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tasks.models import NoticeState, SupervisionNotice, Town
@@ -107,53 +108,41 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _office_or_town_acts(
-    request: HttpRequest, pk: int, form_class: type, invalid: str, act: Callable, done: str
-) -> HttpResponse:
-    """Read the form (or say `invalid`), run the service on the notice, say `done`."""
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, invalid)
-    else:
-        attempt(request, lambda: act(notice=notice, by=request.user, **form.cleaned_data), done)
-    return redirect(notice)
+def _notice_action(
+    perm: str, form_class: type, invalid: str, act: Callable, done: str
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST-only view: read the form (or say `invalid`), run `act` on the notice, say `done`."""
+
+    @role_required(perm)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+        else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+            attempt(request, lambda: act(notice=notice, by=request.user, **data), done)
+        return redirect(notice)
+
+    return view
 
 
-@role_required("tasks.answer_supervisionnotice")
-@require_POST
-def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    return _office_or_town_acts(
-        request,
-        pk,
-        NoticeAnswerForm,
-        _("请填写整改情况。"),
-        ps.notice_answer,
-        _("整改情况已反馈区清洁取暖办。"),
-    )
-
-
-@role_required("tasks.issue_supervisionnotice")
-@require_POST
-def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _office_or_town_acts(
-        request,
-        pk,
-        NoticeCloseForm,
-        _("请勾选确认后再销号。"),
-        lambda confirm, **kwargs: ps.notice_close(**kwargs),
-        _("督办已销号。"),
-    )
-
-
-@role_required("tasks.issue_supervisionnotice")
-@require_POST
-def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    return _office_or_town_acts(
-        request,
-        pk,
-        NoticeSendBackForm,
-        _("退回时必须说明理由。"),
-        ps.notice_send_back,
-        _("已退回，镇（街道）需重新整改。"),
-    )
+ANSWER, ISSUE = "tasks.answer_supervisionnotice", "tasks.issue_supervisionnotice"
+notice_answer = _notice_action(
+    ANSWER,
+    NoticeAnswerForm,
+    _lazy("请填写整改情况。"),
+    ps.notice_answer,
+    _lazy("整改情况已反馈区清洁取暖办。"),
+)
+notice_close = _notice_action(
+    ISSUE, NoticeCloseForm, _lazy("请勾选确认后再销号。"), ps.notice_close, _lazy("督办已销号。")
+)
+notice_send_back = _notice_action(
+    ISSUE,
+    NoticeSendBackForm,
+    _lazy("退回时必须说明理由。"),
+    ps.notice_send_back,
+    _lazy("已退回，镇（街道）需重新整改。"),
+)
