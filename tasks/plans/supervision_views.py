@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tasks.models import NoticeState, SupervisionNotice, Town
-from tasks.models.plans import AWAITING_TOWN_STATES
+from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
 from tasks.plans.views import attempt
@@ -83,12 +83,12 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     user = request.user
     can_answer = (
-        notice.state in AWAITING_TOWN_STATES
+        NOTICE_FLOW.can(notice, "answer")
         and user.has_perm("tasks.answer_supervisionnotice")
         and ps.is_town_official_of(user, notice.town_id)
     )
     can_decide = (
-        notice.state == NoticeState.ANSWERED
+        NOTICE_FLOW.can(notice, "close")
         and user.has_perm("tasks.issue_supervisionnotice")
         and not user.town_id
     )

@@ -19,6 +19,7 @@ from tasks.models import (
     TownPlanLine,
     TownPlanSubmission,
 )
+from tasks.models.plans import EDITABLE_PLAN_STATUSES, OPEN_PLAN_STATUSES, PLAN_FLOW
 from tasks.plans import checks
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
@@ -69,11 +70,7 @@ def plan_town(request: HttpRequest, code: str) -> HttpResponse:
     )
     in_force = next((p for p in revisions if p.status == PlanStatus.APPROVED), None)
     working = next(
-        (
-            p
-            for p in revisions
-            if p.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNED)
-        ),
+        (p for p in revisions if p.status in OPEN_PLAN_STATUSES),
         None,
     )
     reviews = (
@@ -117,7 +114,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     programme = active_programme_or_404()
     plans = TownPlan.objects.filter(programme=programme, town=town)
-    working = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.RETURNED]).first()
+    working = plans.filter(status__in=EDITABLE_PLAN_STATUSES).first()
     if working is None and plans.filter(status=PlanStatus.SUBMITTED).exists():
         messages.warning(request, _("方案已报送，正在等待区清洁取暖办审核，暂不能修改。"))
         return redirect("plans:plan_town", town.code)
@@ -199,7 +196,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = latest.first()
     previous = pq.previous_submission(latest) if latest else None
     can_review = (
-        plan.status == PlanStatus.SUBMITTED
+        PLAN_FLOW.can(plan, "approve")
         and request.user.has_perm("tasks.review_townplan")
         and not request.user.town_id
     )
