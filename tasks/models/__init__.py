@@ -12,7 +12,11 @@ from tasks.models.ledger import (
     Route,
 )
 from tasks.models.plans import (
+    NOTICE_FLOW,
+    PLAN_FLOW,
+    NoticeReason,
     NoticeState,
+    PlanReason,
     PlanReview,
     PlanStatus,
     ReviewDecision,
@@ -25,6 +29,8 @@ from tasks.models.plans import (
 from tasks.models.programme import Programme, Quota, Town, TownKind, Village
 
 __all__ = [
+    "NOTICE_FLOW",
+    "PLAN_FLOW",
     "Contractor",
     "ContractorKind",
     "EquipmentModel",
@@ -34,7 +40,9 @@ __all__ = [
     "ImportJob",
     "ImportState",
     "Milestone",
+    "NoticeReason",
     "NoticeState",
+    "PlanReason",
     "PlanReview",
     "PlanStatus",
     "Programme",

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.programme import Programme, Town
+from tasks.models.programme import programme_key, town_key
 from zichuan_heating.scoping import TownScopedQuerySet
 
 
@@ -23,16 +23,11 @@ class Milestone(models.TextChoices):
 class ReminderLog(models.Model):
     """A reminder claimed before it is sent: the unique constraints make a second send fail."""
 
-    programme = models.ForeignKey(
-        Programme, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="reminder_logs"
-    )
-    town = models.ForeignKey(
-        Town,
-        verbose_name=_("镇（街道）"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="reminder_logs",
+    programme = programme_key("reminder_logs", models.CASCADE)
+    town = town_key(
+        "reminder_logs",
+        models.CASCADE,
+        optional=True,
         help_text=_("为空表示发给区清洁取暖办的汇总提醒。"),
     )
     milestone = models.CharField(_("时间节点"), max_length=16, choices=Milestone.choices)
@@ -80,17 +75,8 @@ class ReportState(models.TextChoices):
 
 class ReportJob(models.Model):
     kind = models.CharField(_("报告类型"), max_length=16, choices=ReportKind.choices)
-    programme = models.ForeignKey(
-        Programme, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="report_jobs"
-    )
-    town = models.ForeignKey(
-        Town,
-        verbose_name=_("镇（街道）"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="report_jobs",
-    )
+    programme = programme_key("report_jobs", models.CASCADE)
+    town = town_key("report_jobs", models.CASCADE, optional=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申请人"),

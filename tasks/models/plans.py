@@ -4,7 +4,6 @@ and the district's supervision notices (督办) to towns that lag.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -12,9 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tasks.models.ledger import Contractor, Route
-from tasks.models.programme import Programme, Town, Village
+from tasks.models.programme import (
+    Programme,
+    Town,
+    Village,
+    programme_key,
+    recorded_user,
+    town_key,
+)
 from tasks.validators import validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 
 class PlanStatus(models.TextChoices):
@@ -30,11 +37,40 @@ OPEN_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNE
 #: The town may edit a revision only in these states.
 EDITABLE_PLAN_STATUSES = (PlanStatus.DRAFT, PlanStatus.RETURNED)
 
+P = PlanStatus
+#: How a revision moves. "edit" and "revise" are checks only: editing leaves the state as it
+#: is, and revising opens a new revision while the approved one stays in force.
+PLAN_FLOW = Flow(
+    "status",
+    [
+        Transition("edit", _("修改"), frozenset(EDITABLE_PLAN_STATUSES), P.DRAFT),
+        Transition("revise", _("开启新的修订版本"), frozenset({P.APPROVED}), P.APPROVED),
+        Transition("submit", _("报送"), frozenset(EDITABLE_PLAN_STATUSES), P.SUBMITTED),
+        Transition("approve", _("核准"), frozenset({P.SUBMITTED}), P.APPROVED),
+        Transition("return", _("退回"), frozenset({P.SUBMITTED}), P.RETURNED),
+        Transition("supersede", _("被新版本取代"), frozenset({P.APPROVED}), P.SUPERSEDED),
+    ],
+)
+
+
+class PlanReason(models.TextChoices):
+    """Why a plan's history row was written; stored as the Chinese text, shown translated."""
+
+    CREATE = "编制方案", _("编制方案")
+    UPDATE = "修改方案", _("修改方案")
+    NEW_REVISION = "开启修订版本", _("开启修订版本")
+    SUBMIT = "报送", _("报送")
+    APPROVE = "核准", _("核准")
+    RETURN = "退回", _("退回")
+    SUPERSEDED = "被新版本取代", _("被新版本取代")
+
+
+#: The behind-schedule threshold (percentage points) until the district office sets one.
+DEFAULT_BEHIND_THRESHOLD = Decimal("10.0")
+
 
 class TownPlan(models.Model):
-    programme = models.ForeignKey(
-        Programme, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="town_plans"
-    )
+    programme = programme_key("town_plans")
     town = models.ForeignKey(
         Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="plans"
     )
@@ -62,23 +98,9 @@ class TownPlan(models.Model):
         related_name="revisions",
     )
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("报送人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    submitted_by = recorded_user(_("报送人"), optional=True)
     approved_at = models.DateTimeField(_("核准时间"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("核准人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    approved_by = recorded_user(_("核准人"), optional=True)
     superseded_at = models.DateTimeField(_("被取代时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -196,23 +218,25 @@ class TownPlanLine(models.Model):
         return f"{self.village.name}·{self.get_route_display()}"
 
 
-class TownPlanSubmission(models.Model):
+class PlanRecord(models.Model):
+    """What hangs off one revision (a submission, a review): scoped by the plan's town."""
+
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "plan__town_id"
+
+    class Meta:
+        abstract = True
+
+
+class TownPlanSubmission(PlanRecord):
     """A frozen copy of a revision as it was submitted; the district diffs these."""
 
     plan = models.ForeignKey(
         TownPlan, verbose_name=_("实施方案"), on_delete=models.PROTECT, related_name="submissions"
     )
     submitted_at = models.DateTimeField(_("报送时间"))
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("报送人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    submitted_by = recorded_user(_("报送人"))
     snapshot = models.JSONField(_("报送内容"))
-
-    objects = TownScopedQuerySet.as_manager()
-    town_field = "plan__town_id"
 
     class Meta:
         verbose_name = _("实施方案报送版本")
@@ -233,7 +257,7 @@ class ReviewDecision(models.TextChoices):
     RETURNED = "returned", _("退回")
 
 
-class PlanReview(models.Model):
+class PlanReview(PlanRecord):
     plan = models.ForeignKey(
         TownPlan, verbose_name=_("实施方案"), on_delete=models.PROTECT, related_name="reviews"
     )
@@ -245,16 +269,8 @@ class PlanReview(models.Model):
     )
     decision = models.CharField(_("审核结果"), max_length=16, choices=ReviewDecision.choices)
     comment = models.TextField(_("审核意见"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    reviewed_by = recorded_user(_("审核人"))
     reviewed_at = models.DateTimeField(_("审核时间"))
-
-    objects = TownScopedQuerySet.as_manager()
-    town_field = "plan__town_id"
 
     class Meta:
         verbose_name = _("实施方案审核")
@@ -284,19 +300,12 @@ class ScheduleSetting(models.Model):
         _("滞后阈值（百分点）"),
         max_digits=5,
         decimal_places=1,
-        default=Decimal("10.0"),
+        default=DEFAULT_BEHIND_THRESHOLD,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("完工进度低于直线计划进度超过此百分点即视为进度滞后。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("设置人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    updated_by = recorded_user(_("设置人"), optional=True)
 
     history = HistoricalRecords(verbose_name=_("进度滞后阈值修改记录"))
 
@@ -324,6 +333,27 @@ class NoticeState(models.TextChoices):
 #: States in which the town still owes an answer.
 AWAITING_TOWN_STATES = (NoticeState.OPEN, NoticeState.SENT_BACK)
 
+#: How a notice moves: the town answers, the office closes it or sends it back.
+NOTICE_FLOW = Flow(
+    "state",
+    [
+        Transition("answer", _("反馈"), frozenset(AWAITING_TOWN_STATES), NoticeState.ANSWERED),
+        Transition("close", _("销号"), frozenset({NoticeState.ANSWERED}), NoticeState.CLOSED),
+        Transition(
+            "send_back", _("退回"), frozenset({NoticeState.ANSWERED}), NoticeState.SENT_BACK
+        ),
+    ],
+)
+
+
+class NoticeReason(models.TextChoices):
+    """Why a notice's history row was written; stored as the Chinese text, shown translated."""
+
+    ISSUE = "下发督办", _("下发督办")
+    ANSWER = "反馈整改情况", _("反馈整改情况")
+    CLOSE = "销号", _("销号")
+    SEND_BACK = "退回重新整改", _("退回重新整改")
+
 
 class SupervisionNoticeQuerySet(TownScopedQuerySet):
     def awaiting_town(self) -> "SupervisionNoticeQuerySet":
@@ -339,50 +369,21 @@ class SupervisionNoticeQuerySet(TownScopedQuerySet):
 class SupervisionNotice(models.Model):
     """督办: the district office tells a town what is wrong and by when to rectify it."""
 
-    programme = models.ForeignKey(
-        Programme,
-        verbose_name=_("年度"),
-        on_delete=models.PROTECT,
-        related_name="supervision_notices",
-    )
-    town = models.ForeignKey(
-        Town,
-        verbose_name=_("镇（街道）"),
-        on_delete=models.PROTECT,
-        related_name="supervision_notices",
-    )
+    programme = programme_key("supervision_notices")
+    town = town_key("supervision_notices")
     title = models.CharField(_("督办事项"), max_length=200)
     problem = models.TextField(_("存在问题"))
     deadline = models.DateField(_("整改期限"))
     state = models.CharField(
         _("状态"), max_length=16, choices=NoticeState.choices, default=NoticeState.OPEN
     )
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("督办人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    issued_by = recorded_user(_("督办人"))
     issued_at = models.DateTimeField(_("下发时间"))
     answer = models.TextField(_("整改情况"), blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("反馈人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    answered_by = recorded_user(_("反馈人"), optional=True)
     answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     office_comment = models.TextField(_("区办意见"), blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("销号人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    closed_by = recorded_user(_("销号人"), optional=True)
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
 
     objects = SupervisionNoticeQuerySet.as_manager()

@@ -2,12 +2,47 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zichuan_heating.scoping import TownScopedQuerySet
+
+# --- field makers: the same foreign keys, written once ------------------------------------
+
+
+def recorded_user(label: str, *, optional: bool = False) -> models.ForeignKey:
+    """Who did something (submitted, approved, issued…): kept, never a reverse relation."""
+    extra = {"null": True, "blank": True} if optional else {}
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **extra,
+    )
+
+
+def programme_key(related_name: str, on_delete=models.PROTECT) -> models.ForeignKey:
+    return models.ForeignKey(
+        "tasks.Programme", verbose_name=_("年度"), on_delete=on_delete, related_name=related_name
+    )
+
+
+def town_key(
+    related_name: str, on_delete=models.PROTECT, *, optional: bool = False, **extra
+) -> models.ForeignKey:
+    if optional:
+        extra.update(null=True, blank=True)
+    return models.ForeignKey(
+        "tasks.Town",
+        verbose_name=_("镇（街道）"),
+        on_delete=on_delete,
+        related_name=related_name,
+        **extra,
+    )
 
 
 class Programme(models.Model):
@@ -86,9 +121,7 @@ class Town(models.Model):
 
 
 class Village(models.Model):
-    town = models.ForeignKey(
-        Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="villages"
-    )
+    town = town_key("villages")
     name = models.CharField(_("村（居）"), max_length=50)
 
     objects = TownScopedQuerySet.as_manager()
@@ -106,12 +139,8 @@ class Village(models.Model):
 
 
 class Quota(models.Model):
-    programme = models.ForeignKey(
-        Programme, verbose_name=_("年度"), on_delete=models.CASCADE, related_name="quotas"
-    )
-    town = models.ForeignKey(
-        Town, verbose_name=_("镇（街道）"), on_delete=models.PROTECT, related_name="quotas"
-    )
+    programme = programme_key("quotas", models.CASCADE)
+    town = town_key("quotas")
     households = models.PositiveIntegerField(_("建设任务（户）"))
 
     objects = TownScopedQuerySet.as_manager()

@@ -46,28 +46,26 @@ class TownPlanAdmin(SimpleHistoryAdmin):
         return False
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Submissions and reviews are records: written by the services, never in the admin."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(TownPlanSubmission)
-class TownPlanSubmissionAdmin(admin.ModelAdmin):
+class TownPlanSubmissionAdmin(RecordAdmin):
     list_display = ["plan", "submitted_at", "submitted_by"]
     readonly_fields = ["plan", "submitted_at", "submitted_by", "snapshot"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(PlanReview)
-class PlanReviewAdmin(admin.ModelAdmin):
+class PlanReviewAdmin(RecordAdmin):
     list_display = ["plan", "decision", "reviewed_by", "reviewed_at"]
     list_filter = ["decision"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SupervisionNotice)

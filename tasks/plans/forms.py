@@ -12,6 +12,7 @@ from tasks.models import (
     TownPlanLine,
 )
 from tasks.plans.services import LINE_FIELDS
+from zichuan_heating.forms import ConfirmedForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -84,13 +85,16 @@ class ReturnForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
-    comment = forms.CharField(
-        label=_("审核意见（可选）"),
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
-        required=False,
+def optional_comment(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": 2, "cols": 70}), required=False
     )
-    confirm = forms.BooleanField(label=_("我已审阅该版本，确认核准"), required=True)
+
+
+class ApproveForm(ConfirmedForm):
+    confirm_label = _("我已审阅该版本，确认核准")
+
+    comment = optional_comment(_("审核意见（可选）"))
 
 
 class ThresholdForm(forms.ModelForm):
@@ -116,12 +120,12 @@ class NoticeAnswerForm(forms.Form):
     )
 
 
-class NoticeCloseForm(forms.Form):
-    comment = forms.CharField(
-        label=_("区办意见（可选）"),
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 70}),
-        required=False,
-    )
+class NoticeCloseForm(ConfirmedForm):
+    """Closing (销号) is final: nothing reopens a closed notice, so the office ticks a box."""
+
+    confirm_label = _("整改已核实，确认销号（销号后不能恢复）")
+
+    comment = optional_comment(_("区办意见（可选）"))
 
 
 class NoticeSendBackForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks.models import (
+    Milestone,
     PlanStatus,
     Programme,
     Quota,
@@ -21,9 +22,8 @@ from tasks.models import (
     TownPlan,
     TownPlanSubmission,
 )
-from tasks.progress.queries import TownProgress, percent, progress_by_town
-
-DEFAULT_BEHIND_THRESHOLD = Decimal("10.0")
+from tasks.models.plans import AWAITING_TOWN_STATES, DEFAULT_BEHIND_THRESHOLD
+from tasks.progress.queries import TownProgress, percent, progress_by_town, unmet_milestones
 
 PLAN_DIFF_FIELDS = (
     ("summary", gettext_lazy("方案概述")),
@@ -237,8 +237,16 @@ def plan_states(programme: Programme, user: Any, today: datetime.date) -> list[T
 # --- behind schedule -----------------------------------------------------------------------
 
 
+def schedule_setting(programme: Programme) -> ScheduleSetting | None:
+    return ScheduleSetting.objects.filter(programme=programme).first()
+
+
 def behind_threshold(programme: Programme) -> Decimal:
-    setting = ScheduleSetting.objects.filter(programme=programme).first()
+    """The district's threshold for the programme, or the default until one is set."""
+    return threshold_of(schedule_setting(programme))
+
+
+def threshold_of(setting: ScheduleSetting | None) -> Decimal:
     return setting.behind_threshold_percent if setting else DEFAULT_BEHIND_THRESHOLD
 
 
@@ -294,15 +302,23 @@ def schedule_for(
 ) -> TownSchedule:
     """The behind-schedule rule for one town: a milestone missed, or built progress below the
     straight line from plan approval to the construction deadline by more than `threshold`
-    percentage points."""
+    percentage points.
+
+    A milestone is missed once its day has passed and the town still does not meet it
+    (`unmet_milestones`, the rule reminders and reports use); a plan approved after its day
+    stays missed (`TownPlanState.overdue`).
+    """
     quota = plan.quota
-    missed = []
-    if plan.overdue:
-        missed.append(_("实施方案"))
-    if today > programme.construction_due and built < quota:
-        missed.append(_("工程建设"))
-    if today > programme.acceptance_due and accepted < quota:
-        missed.append(_("调试验收"))
+    unmet = unmet_milestones(
+        quota=quota,
+        counts={"built": built, "accepted": accepted},
+        plan_approved=plan.first_approved_on is not None,
+    )
+    missed = [
+        str(label)
+        for key, label, due in programme.milestones()
+        if (key in unmet and today > due) or (key == Milestone.PLAN and plan.overdue)
+    ]
     return TownSchedule(
         plan=plan,
         progress=progress,
@@ -325,8 +341,7 @@ def town_overview(
 ) -> list[TownSchedule]:
     """Every town the user sees with progress, milestones and whether it is behind.
 
-    `built` counts households that reached 已完工 (progress_by_town's cumulative stage count);
-    a stage the ledger does not count yet is taken as 0.
+    `built` counts households that reached 已完工 (progress_by_town's cumulative stage count).
     """
     if threshold is None:
         threshold = behind_threshold(programme)
@@ -339,8 +354,8 @@ def town_overview(
             schedule_for(
                 plan=state,
                 programme=programme,
-                built=counts.get("built") or 0,
-                accepted=counts.get("accepted") or 0,
+                built=counts.get("built", 0),
+                accepted=counts.get("accepted", 0),
                 threshold=threshold,
                 today=today,
                 progress=row,
@@ -353,10 +368,8 @@ def construction_blocked_reason(programme: Programme, town_id: int) -> str | Non
     """Why a town's households cannot start construction yet (核准后实施), or None.
 
     For the ledger's "start construction" action to show where the button would be; the rule
-    itself is `queries.approved_plan_town_ids`.
+    itself is `approved_plan_town_ids`.
     """
-    from tasks.plans.queries import approved_plan_town_ids
-
     if town_id in approved_plan_town_ids(programme):
         return None
     latest = (
@@ -375,8 +388,6 @@ def construction_blocked_reason(programme: Programme, town_id: int) -> str | Non
 
 def notice_counts_for_town(town_id: int, today: datetime.date) -> dict[str, int]:
     """Open (awaiting the town) and overdue notices of one town: one query, for the header."""
-    from tasks.models.plans import AWAITING_TOWN_STATES
-
     return SupervisionNotice.objects.filter(
         town_id=town_id, state__in=AWAITING_TOWN_STATES
     ).aggregate(
@@ -387,8 +398,6 @@ def notice_counts_for_town(town_id: int, today: datetime.date) -> dict[str, int]
 
 def approved_plan_town_ids(programme: Programme) -> set[int]:
     """Towns whose implementation plan for the programme has an approved revision in force."""
-    from tasks.models import PlanStatus, TownPlan
-
     return set(
         TownPlan.objects.filter(programme=programme, status=PlanStatus.APPROVED).values_list(
             "town_id", flat=True

@@ -1,6 +1,8 @@
 """Supervision notices (督办): the district office issues, the town answers, the office closes
 or sends back."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -8,12 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tasks.models import NoticeState, SupervisionNotice, Town
-from tasks.models.plans import AWAITING_TOWN_STATES
+from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
+from tasks.plans.views import attempt
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -57,7 +61,7 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
         try:
             notice = ps.notice_issue(
                 programme=programme,
-                user=request.user,
+                by=request.user,
                 **{k: form.cleaned_data[k] for k in ("town", "title", "problem", "deadline")},
             )
         except ValidationError as exc:
@@ -79,12 +83,12 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     user = request.user
     can_answer = (
-        notice.state in AWAITING_TOWN_STATES
+        NOTICE_FLOW.can(notice, "answer")
         and user.has_perm("tasks.answer_supervisionnotice")
         and ps.is_town_official_of(user, notice.town_id)
     )
     can_decide = (
-        notice.state == NoticeState.ANSWERED
+        NOTICE_FLOW.can(notice, "close")
         and user.has_perm("tasks.issue_supervisionnotice")
         and not user.town_id
     )
@@ -104,57 +108,41 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required("tasks.answer_supervisionnotice")
-@require_POST
-def notice_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeAnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写整改情况。"))
+def _notice_action(
+    perm: str, form_class: type, invalid: str, act: Callable, done: str
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST-only view: read the form (or say `invalid`), run `act` on the notice, say `done`."""
+
+    @role_required(perm)
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            messages.error(request, invalid)
+        else:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+            attempt(request, lambda: act(notice=notice, by=request.user, **data), done)
         return redirect(notice)
-    try:
-        ps.notice_answer(notice=notice, user=request.user, answer=form.cleaned_data["answer"])
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("整改情况已反馈区清洁取暖办。"))
-    return redirect(notice)
+
+    return view
 
 
-@role_required("tasks.issue_supervisionnotice")
-@require_POST
-def notice_close(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeCloseForm(request.POST)
-    form.is_valid()
-    try:
-        ps.notice_close(
-            notice=notice, user=request.user, comment=form.cleaned_data.get("comment", "")
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("督办已销号。"))
-    return redirect(notice)
-
-
-@role_required("tasks.issue_supervisionnotice")
-@require_POST
-def notice_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-    form = NoticeSendBackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("退回时必须说明理由。"))
-        return redirect(notice)
-    try:
-        ps.notice_send_back(
-            notice=notice,
-            user=request.user,
-            comment=form.cleaned_data["comment"],
-            deadline=form.cleaned_data["deadline"],
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已退回，镇（街道）需重新整改。"))
-    return redirect(notice)
+ANSWER, ISSUE = "tasks.answer_supervisionnotice", "tasks.issue_supervisionnotice"
+notice_answer = _notice_action(
+    ANSWER,
+    NoticeAnswerForm,
+    _lazy("请填写整改情况。"),
+    ps.notice_answer,
+    _lazy("整改情况已反馈区清洁取暖办。"),
+)
+notice_close = _notice_action(
+    ISSUE, NoticeCloseForm, _lazy("请勾选确认后再销号。"), ps.notice_close, _lazy("督办已销号。")
+)
+notice_send_back = _notice_action(
+    ISSUE,
+    NoticeSendBackForm,
+    _lazy("退回时必须说明理由。"),
+    ps.notice_send_back,
+    _lazy("已退回，镇（街道）需重新整改。"),
+)

@@ -1,6 +1,8 @@
 """Town plan pages: the town's plan and its versions, editing, submission, the district's
 review queue, review with version differences, and the all-towns overview."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tasks.models import (
     PlanReview,
     PlanStatus,
-    ScheduleSetting,
     Town,
     TownPlan,
     TownPlanLine,
     TownPlanSubmission,
 )
+from tasks.models.plans import EDITABLE_PLAN_STATUSES, OPEN_PLAN_STATUSES, PLAN_FLOW
+from tasks.plans import checks
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
 from tasks.plans.forms import (
@@ -32,6 +35,17 @@ from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
+
+
+def attempt(request: HttpRequest, call: Callable[[], object], done: str) -> bool:
+    """Run a service; flash its refusal, or `done` when it went through."""
+    try:
+        call()
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return False
+    messages.success(request, done)
+    return True
 
 
 @role_required("tasks.view_townplan")
@@ -56,11 +70,7 @@ def plan_town(request: HttpRequest, code: str) -> HttpResponse:
     )
     in_force = next((p for p in revisions if p.status == PlanStatus.APPROVED), None)
     working = next(
-        (
-            p
-            for p in revisions
-            if p.status in (PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.RETURNED)
-        ),
+        (p for p in revisions if p.status in OPEN_PLAN_STATUSES),
         None,
     )
     reviews = (
@@ -83,14 +93,14 @@ def plan_town(request: HttpRequest, code: str) -> HttpResponse:
         {
             "town": town,
             "programme": programme,
-            "quota": ps.town_quota(programme.pk, town.pk),
+            "quota": checks.town_quota(programme.pk, town.pk),
             "revisions": revisions,
             "in_force": in_force,
             "working": working,
             "reviews": reviews,
             "submissions": submissions,
             "can_edit": can_edit,
-            "checks": ps.plan_check(working) if working and working.is_editable else [],
+            "checks": checks.plan_check(working) if working and working.is_editable else [],
         },
     )
 
@@ -104,7 +114,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     programme = active_programme_or_404()
     plans = TownPlan.objects.filter(programme=programme, town=town)
-    working = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.RETURNED]).first()
+    working = plans.filter(status__in=EDITABLE_PLAN_STATUSES).first()
     if working is None and plans.filter(status=PlanStatus.SUBMITTED).exists():
         messages.warning(request, _("方案已报送，正在等待区清洁取暖办审核，暂不能修改。"))
         return redirect("plans:plan_town", town.code)
@@ -113,19 +123,19 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         form = TownPlanForm(request.POST, instance=None)
         formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"town": town})
         if form.is_valid() and formset.is_valid():
-            fields = {k: form.cleaned_data[k] for k in ps.PLAN_TEXT_FIELDS}
+            fields = {k: form.cleaned_data[k] for k in checks.PLAN_TEXT_FIELDS}
             try:
                 if base is None:
                     plan = ps.plan_create(
                         programme=programme,
                         town=town,
-                        user=request.user,
+                        by=request.user,
                         lines=formset.lines(),
                         **fields,
                     )
                 else:
                     plan = ps.plan_update(
-                        plan=base, user=request.user, lines=formset.lines(), **fields
+                        plan=base, by=request.user, lines=formset.lines(), **fields
                     )
             except ValidationError as exc:
                 flash_errors(request, exc)
@@ -153,7 +163,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             "plan": base,
             "form": form,
             "formset": formset,
-            "quota": ps.town_quota(programme.pk, town.pk),
+            "quota": checks.town_quota(programme.pk, town.pk),
             "opens_revision": base is not None and base.status == PlanStatus.APPROVED,
         },
     )
@@ -163,12 +173,11 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user_or_404(TownPlan, request.user, pk=pk)
-    try:
-        ps.plan_submit(plan=plan, user=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("方案已报送区清洁取暖办审核。"))
+    attempt(
+        request,
+        lambda: ps.plan_submit(plan=plan, by=request.user),
+        _("方案已报送区清洁取暖办审核。"),
+    )
     return redirect("plans:plan_town", plan.town.code)
 
 
@@ -187,12 +196,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     latest = latest.first()
     previous = pq.previous_submission(latest) if latest else None
     can_review = (
-        plan.status == PlanStatus.SUBMITTED
+        PLAN_FLOW.can(plan, "approve")
         and request.user.has_perm("tasks.review_townplan")
         and not request.user.town_id
     )
     lines = TownPlanLine.objects.filter(plan=plan).select_related("village", "contractor")
-    quota = ps.town_quota(plan.programme_id, plan.town_id)
+    quota = checks.town_quota(plan.programme_id, plan.town_id)
     total = sum(line.households for line in lines)
     return render(
         request,
@@ -209,7 +218,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_review": can_review,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
-            "checks": ps.plan_check(plan) if plan.is_editable else [],
+            "checks": checks.plan_check(plan) if plan.is_editable else [],
         },
     )
 
@@ -240,18 +249,15 @@ def plan_submission(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_for_detail(request, pk)
     form = ApproveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ps.plan_approve(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("已核准%(town)s实施方案（第%(rev)d版）。")
-                % {"town": plan.town.name, "rev": plan.revision},
-            )
-            return redirect("plans:plan_detail", plan.pk)
+    done = _("已核准%(town)s实施方案（第%(rev)d版）。") % {
+        "town": plan.town.name,
+        "rev": plan.revision,
+    }
+    comment = form.cleaned_data.get("comment") if form.is_bound and form.is_valid() else None
+    if comment is not None and attempt(
+        request, lambda: ps.plan_approve(plan=plan, by=request.user, comment=comment), done
+    ):
+        return redirect("plans:plan_detail", plan.pk)
     return render(request, "tasks/plans/approve.html", {"plan": plan, "form": form})
 
 
@@ -263,12 +269,11 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("退回时必须填写审核意见。"))
         return redirect("plans:plan_detail", plan.pk)
-    try:
-        ps.plan_return(plan=plan, user=request.user, comment=form.cleaned_data["comment"])
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已退回，镇（街道）将收到审核意见。"))
+    attempt(
+        request,
+        lambda: ps.plan_return(plan=plan, by=request.user, comment=form.cleaned_data["comment"]),
+        _("已退回，镇（街道）将收到审核意见。"),
+    )
     return redirect("plans:plan_detail", plan.pk)
 
 
@@ -286,8 +291,8 @@ def plan_review_queue(request: HttpRequest) -> HttpResponse:
 def plan_overview(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     today = timezone.localdate()
-    setting = ScheduleSetting.objects.filter(programme=programme).first()
-    threshold = setting.behind_threshold_percent if setting else pq.DEFAULT_BEHIND_THRESHOLD
+    setting = pq.schedule_setting(programme)
+    threshold = pq.threshold_of(setting)
     rows = pq.town_overview(programme, request.user, today, threshold)
     return render(
         request,
@@ -297,10 +302,8 @@ def plan_overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "today": today,
             "threshold": threshold,
-            "threshold_form": ThresholdForm(
-                instance=setting,
-                initial={"behind_threshold_percent": pq.DEFAULT_BEHIND_THRESHOLD},
-            ),
+            # Without a setting the form shows the model's default, DEFAULT_BEHIND_THRESHOLD.
+            "threshold_form": ThresholdForm(instance=setting),
             "behind_count": sum(1 for r in rows if r.behind),
         },
     )
@@ -312,16 +315,13 @@ def plan_threshold(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     form = ThresholdForm(request.POST)
     if form.is_valid():
-        try:
-            ps.schedule_setting_update(
-                programme=programme,
-                user=request.user,
-                behind_threshold_percent=form.cleaned_data["behind_threshold_percent"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("滞后阈值已更新。"))
+        attempt(
+            request,
+            lambda: ps.schedule_setting_update(
+                programme=programme, by=request.user, **form.cleaned_data
+            ),
+            _("滞后阈值已更新。"),
+        )
     else:
         messages.error(request, _("滞后阈值应在 0 到 100 之间。"))
     return redirect("plans:plan_overview")

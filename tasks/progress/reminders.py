@@ -5,8 +5,8 @@ A reminder fires 14, 7, 3 and 1 days before a milestone and every day once it is
 officials of each town that does not meet it; the district office gets one digest a day. Each
 (town, milestone, day) is claimed by inserting a `ReminderLog` row BEFORE anything is sent: the
 unique constraints make a second insert fail, so a rerun, a Celery retry or a second beat process
-cannot send it twice. The queries are a fixed handful (grouped counts), whatever the number of
-households.
+cannot send it twice. Which towns miss which milestone is `queries.lagging_towns`; the queries
+are a fixed handful (grouped counts), whatever the number of households.
 """
 
 import datetime
@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.models import Milestone, Programme, ReminderLog, Town
-from tasks.plans.queries import approved_plan_town_ids
-from tasks.progress import report_queries
+from tasks.progress.queries import lagging_towns
 from zichuan_heating.models import User
 from zichuan_heating.services import notification_send
 
@@ -48,19 +47,6 @@ def time_left(due: datetime.date, days_left: int) -> str:
 
 
 @dataclass
-class Standing:
-    """A town's figures for one milestone."""
-
-    town: Town
-    quota: int
-    done: int | None  # None for the plan milestone (approved or not)
-
-    @property
-    def missing(self) -> int:
-        return max(self.quota - (self.done or 0), 0)
-
-
-@dataclass
 class Reminder:
     milestone: str
     due: datetime.date
@@ -81,40 +67,6 @@ class Reminder:
             "recipients": sorted(u.email or u.username for u in self.recipients),
             "status": status,
         }
-
-
-def figures(milestone: str, s: Standing) -> str:
-    """The town's figures in one line, e.g. 建设任务 458 户，已完工 301 户，还差 157 户."""
-    if milestone == Milestone.PLAN:
-        return _("实施方案尚未核准")
-    label = _("已完工") if milestone == Milestone.CONSTRUCTION else _("已验收")
-    return _("建设任务 %(quota)s 户，%(label)s %(done)s 户，还差 %(missing)s 户") % {
-        "quota": s.quota,
-        "label": label,
-        "done": s.done or 0,
-        "missing": s.missing,
-    }
-
-
-def lagging_towns(programme: Programme) -> dict[str, list[Standing]]:
-    """For each milestone, the towns that do not meet it (today's figures): three queries."""
-    quotas = report_queries.quotas(programme)
-    counts = report_queries.stage_counts(programme)
-    approved = approved_plan_town_ids(programme)
-    result: dict[str, list[Standing]] = {
-        m: [] for m in (Milestone.PLAN, "construction", "acceptance")
-    }
-    for q in quotas:
-        town_counts = counts.get(q.town_id, {})
-        if q.town_id not in approved:
-            result[Milestone.PLAN].append(Standing(q.town, q.households, None))
-        built = town_counts.get("built", 0)
-        if built < q.households:
-            result[Milestone.CONSTRUCTION].append(Standing(q.town, q.households, built))
-        accepted = town_counts.get("accepted", 0)
-        if accepted < q.households:
-            result[Milestone.ACCEPTANCE].append(Standing(q.town, q.households, accepted))
-    return result
 
 
 def reminders_for_day(programme: Programme, today: datetime.date) -> list[Reminder]:
@@ -144,7 +96,7 @@ def reminders_for_day(programme: Programme, today: datetime.date) -> list[Remind
             % {"label": label, "when": when, "count": len(lagging[key])}
         )
         for s in lagging[key]:
-            line = f"{figures(key, s)}，{when}"
+            line = f"{s.figures(key)}，{when}"
             digest_lines.append(f"  {s.town.name}：{line}")
             reminders.append(
                 Reminder(

@@ -47,7 +47,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
         raise Http404
     code = request.POST.get("town", "")
     town = get_for_user_or_404(Town, request.user, code=code) if code else None
-    job = report_job_request(user=request.user, programme=programme, town=town)
+    job = report_job_request(by=request.user, programme=programme, town=town)
     messages.success(request, _("已提交生成%(title)s，完成后可在此下载。") % {"title": job.title})
     return redirect("progress:report_list")
 

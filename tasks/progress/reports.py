@@ -1,7 +1,7 @@
 """PDF progress reports (WeasyPrint): the district report, a town report with its household
 annex, and the job that renders a requested report exactly once.
 
-Reports only read. Every figure comes from grouped counts (`report_queries`), so the district
+Reports only read. Every figure comes from grouped counts (`queries`), so the district
 report costs the same handful of queries whatever the number of households. The annex is
 the only part that grows with the ledger; it is laid out as a few monospaced text blocks instead
 of table rows (a WeasyPrint table costs ~11 ms a row; a text line of three households ~1 ms).
@@ -37,9 +37,16 @@ from tasks.models import (
     Route,
     Town,
 )
-from tasks.plans.queries import approved_plan_town_ids
-from tasks.progress import report_queries
-from tasks.progress.queries import PROGRESS_STAGES, percent
+from tasks.progress.queries import (
+    PROGRESS_STAGES,
+    Standing,
+    annex_rows,
+    lagging_towns,
+    percent,
+    stage_counts,
+    town_quotas,
+    village_stage_counts,
+)
 from tasks.progress.sections import report_section
 from tasks.validators import mask_id_number
 
@@ -99,28 +106,16 @@ def total_row(rows: list[ProgressRow], name: str) -> ProgressRow:
 
 
 def milestone_status(
-    programme: Programme, rows: list[ProgressRow], approved_codes: set[str], today: datetime.date
+    programme: Programme,
+    rows: list[ProgressRow],
+    lagging: dict[str, list[Standing]],
+    today: datetime.date,
 ) -> list[dict[str, Any]]:
-    """Per milestone: its date, days left (negative: overdue), and the towns not meeting it."""
+    """Per milestone: its date, days left (negative: overdue), and the towns not meeting it
+    (`lagging`, from `queries.lagging_towns`, the rule the reminders use too)."""
     out = []
     for key, label, due in programme.milestones():
-        if key == Milestone.PLAN:
-            lagging = [r for r in rows if r.code not in approved_codes]
-            detail = {r.code: _("实施方案尚未核准") for r in lagging}
-        else:
-            stage = "built" if key == Milestone.CONSTRUCTION else "accepted"
-            word = STAGE_LABELS[stage]
-            lagging = [r for r in rows if r.counts.get(stage, 0) < r.quota]
-            detail = {
-                r.code: _("建设任务 %(quota)s 户，%(label)s %(done)s 户，还差 %(missing)s 户")
-                % {
-                    "quota": r.quota,
-                    "label": word,
-                    "done": r.counts.get(stage, 0),
-                    "missing": r.quota - r.counts.get(stage, 0),
-                }
-                for r in lagging
-            }
+        towns = lagging.get(key, [])
         days_left = (due - today).days
         out.append(
             {
@@ -128,11 +123,11 @@ def milestone_status(
                 "label": label,
                 "due": due,
                 "days_left": days_left,
-                "overdue": days_left < 0 and bool(lagging),
+                "overdue": days_left < 0 and bool(towns),
                 "overdue_days": -days_left,
-                "met": len(rows) - len(lagging),
+                "met": len(rows) - len(towns),
                 "total": len(rows),
-                "lagging": [{"name": r.name, "detail": detail[r.code]} for r in lagging],
+                "lagging": [{"name": s.town.name, "detail": s.figures(key)} for s in towns],
             }
         )
     return out
@@ -198,16 +193,14 @@ def _common(programme: Programme, today: datetime.date | None) -> dict[str, Any]
 def district_context(programme: Programme, today: datetime.date | None = None) -> dict[str, Any]:
     """Everything the district report shows: four queries (plus two guarded sections)."""
     ctx = _common(programme, today)
-    quotas = report_queries.quotas(programme)
-    counts = report_queries.stage_counts(programme)
+    counts = stage_counts(programme)
     rows = [
         ProgressRow(
             name=q.town.name, code=q.town.code, quota=q.households, counts=counts.get(q.town_id, {})
         )
-        for q in quotas
+        for q in town_quotas(programme)
     ]
-    approved = {q.town.code for q in quotas if q.town_id in approved_plan_town_ids(programme)}
-    milestones = milestone_status(programme, rows, approved, ctx["today"])
+    milestones = milestone_status(programme, rows, lagging_towns(programme), ctx["today"])
     lagging_names = sorted(
         {t["name"] for m in milestones if m["days_left"] <= 14 for t in m["lagging"]},
         key=[r.name for r in rows].index,
@@ -273,7 +266,7 @@ def annex_blocks(programme: Programme, town_id: int) -> tuple[list[str], int]:
     current: list[str] = []
     n = 0
     for n, (village, head, id_number, route, status) in enumerate(
-        report_queries.annex_rows(programme, town_id), start=1
+        annex_rows(programme, town_id), start=1
     ):
         current.append(annex_record(n, village, head, id_number, route, status))
         if len(current) == ANNEX_PER_LINE:
@@ -306,16 +299,16 @@ def town_context(
     programme: Programme, town: Town, today: datetime.date | None = None, annex: bool = True
 ) -> dict[str, Any]:
     ctx = _common(programme, today)
-    quota = report_queries.quotas(programme, [town.pk])
-    counts = report_queries.stage_counts(programme, [town.pk]).get(town.pk, {})
+    quota = town_quotas(programme, [town.pk])
+    counts = stage_counts(programme, town_id=town.pk).get(town.pk, {})
     row = ProgressRow(
         name=town.name, code=town.code, quota=quota[0].households if quota else 0, counts=counts
     )
-    approved = {town.code} if town.pk in approved_plan_town_ids(programme) else set()
-    milestones = milestone_status(programme, [row], approved, ctx["today"])
+    lagging = lagging_towns(programme, [town.pk])
+    milestones = milestone_status(programme, [row], lagging, ctx["today"])
     villages = [
         ProgressRow(name=v.name, quota=c.get("registered", 0), counts=c)
-        for v, c in report_queries.village_stage_counts(programme, town.pk)
+        for v, c in village_stage_counts(programme, town.pk)
     ]
     blocks, households = annex_blocks(programme, town.pk) if annex else ([], 0)
     ctx.update(

@@ -70,7 +70,6 @@ def test_plan_is_returned_fixed_and_approved(
     office.goto(f"{live_server.url}/plans/review/")
     office.click("#review-queue >> text=洪山镇")
     office.fill("#id_comment", "请补充应急演练安排。")
-    office.on("dialog", lambda dialog: dialog.accept())
     office.click("#return-plan")
     assert "已退回" in office.locator(".messages").inner_text()
     assert office.locator("#plan-status").inner_text() == "已退回"

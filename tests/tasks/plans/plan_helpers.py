@@ -37,7 +37,7 @@ def draft_plan(programme, town, official, **fields) -> TownPlan:
     return ps.plan_create(
         programme=programme,
         town=town,
-        user=official,
+        by=official,
         lines=lines if lines is not None else valid_lines(town, quota),
         **fields,
     )
@@ -45,8 +45,8 @@ def draft_plan(programme, town, official, **fields) -> TownPlan:
 
 def approved_plan(programme, town, official, district) -> TownPlan:
     plan = draft_plan(programme, town, official)
-    ps.plan_submit(plan=plan, user=official)
-    ps.plan_approve(plan=plan, user=district)
+    ps.plan_submit(plan=plan, by=official)
+    ps.plan_approve(plan=plan, by=district)
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
     return plan

@@ -14,14 +14,9 @@ from tests.tasks.plans.plan_helpers import approved_plan, draft_plan, line_dicts
 
 
 @pytest.fixture
-def stranger(programme_data):
-    return UserFactory(username="no-role")
-
-
-@pytest.fixture
 def submitted_a(programme, town_a, official_a):
     plan = draft_plan(programme, town_a, official_a)
-    ps.plan_submit(plan=plan, user=official_a)
+    ps.plan_submit(plan=plan, by=official_a)
     return plan
 
 
@@ -232,7 +227,7 @@ def test_review_queue_flags_a_shortfall(client_for, programme, town_a, official_
         lines=valid_lines(town_a, 400),
         quota_shortfall_reason="58 户并入城区管网。",
     )
-    ps.plan_submit(plan=plan, user=official_a)
+    ps.plan_submit(plan=plan, by=official_a)
     response = client_for(district).get(reverse("plans:plan_review_queue"))
     item = response.context["items"][0]
     assert (item.quota, item.total, item.shortfall) == (458, 400, True)
@@ -254,8 +249,8 @@ def test_district_returns_with_comment_then_approves_through_the_pages(
     town_page = client_for(official_a).get(reverse("plans:plan_town", args=[town_a.code]))
     assert "请补充演练安排。" in town_page.content.decode()
 
-    ps.plan_update(plan=submitted_a, user=official_a, emergency_arrangements="每月演练。")
-    ps.plan_submit(plan=submitted_a, user=official_a)
+    ps.plan_update(plan=submitted_a, by=official_a, emergency_arrangements="每月演练。")
+    ps.plan_submit(plan=submitted_a, by=official_a)
     url = reverse("plans:plan_approve", args=[submitted_a.pk])
     confirm_page = client.get(url)
     assert "确认核准洪山镇实施方案第1版？" in confirm_page.content.decode()
@@ -272,7 +267,7 @@ def test_district_returns_with_comment_then_approves_through_the_pages(
 def test_plan_detail_shows_the_difference_from_the_previous_submission(
     client_for, submitted_a, official_a, district, town_a
 ):
-    ps.plan_return(plan=submitted_a, user=district, comment="东边再加一村。")
+    ps.plan_return(plan=submitted_a, by=district, comment="东边再加一村。")
     lines = line_dicts(submitted_a)
     lines[0]["households"] = 200
     lines[0]["village_safety_phone"] = "13905333333"
@@ -280,8 +275,8 @@ def test_plan_detail_shows_the_difference_from_the_previous_submission(
     lines.append(
         {**lines[0], "village": VillageFactory(town=town_a, name="新村"), "households": 258}
     )
-    ps.plan_update(plan=submitted_a, user=official_a, lines=lines, summary="三村调整。")
-    ps.plan_submit(plan=submitted_a, user=official_a)
+    ps.plan_update(plan=submitted_a, by=official_a, lines=lines, summary="三村调整。")
+    ps.plan_submit(plan=submitted_a, by=official_a)
     response = client_for(district).get(reverse("plans:plan_detail", args=[submitted_a.pk]))
     diff = response.context["diff"]
     assert [(c.label, c.old, c.new) for c in diff.fields] == [
@@ -348,9 +343,8 @@ def test_threshold_is_saved_by_the_district(client_for, district, programme):
 
 
 def test_dashboard_panel_shows_each_towns_plan_state_against_6_15(
-    client_for, district, official_a, programme, town_a
+    client_for, district, official_a, approved_plan_a
 ):
-    approved_plan(programme, town_a, official_a, district)
     html = client_for(district).get(reverse("progress:dashboard")).content.decode()
     assert 'id="plans-panel"' in html
     assert "已核准 1/9" in html
@@ -375,14 +369,14 @@ def test_construction_blocked_reason_follows_the_plan(programme, town_a, officia
         "本镇（街道）尚未编制实施方案，方案经区清洁取暖办核准后方可开工。"
     )
     plan = draft_plan(programme, town_a, official_a)
-    ps.plan_submit(plan=plan, user=official_a)
+    ps.plan_submit(plan=plan, by=official_a)
     assert construction_blocked_reason(programme, town_a.pk) == (
         "本镇（街道）实施方案（第1版）已报送，经区清洁取暖办核准后方可开工。"
     )
-    ps.plan_approve(plan=plan, user=district)
+    ps.plan_approve(plan=plan, by=district)
     assert construction_blocked_reason(programme, town_a.pk) is None
     # A pending revision does not block again: the approved one stays in force.
-    ps.plan_update(plan=plan, user=official_a, summary="修订")
+    ps.plan_update(plan=plan, by=official_a, summary="修订")
     assert construction_blocked_reason(programme, town_a.pk) is None
 
 

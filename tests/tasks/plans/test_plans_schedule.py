@@ -118,9 +118,9 @@ def test_plan_states_use_the_first_approval_date_in_local_time(
     assert rows["hongshan"].overdue and not rows["hongshan"].met_on_time
 
     # A later revision approved in August does not move the first approval date.
-    new = ps.plan_update(plan=plan, user=official_a, summary="修订")
-    ps.plan_submit(plan=new, user=official_a)
-    ps.plan_approve(plan=new, user=district)
+    new = ps.plan_update(plan=plan, by=official_a, summary="修订")
+    ps.plan_submit(plan=new, by=official_a)
+    ps.plan_approve(plan=new, by=district)
     rows = {s.town_code: s for s in pq.plan_states(programme, district, D(2021, 9, 1))}
     assert rows["hongshan"].first_approved_on == D(2021, 6, 16)
     assert rows["hongshan"].in_force.pk == new.pk
@@ -131,15 +131,15 @@ def test_plan_states_use_the_first_approval_date_in_local_time(
 
 def test_plan_state_label_shows_a_pending_revision(programme, town_a, official_a, district):
     plan = approved_plan(programme, town_a, official_a, district)
-    new = ps.plan_update(plan=plan, user=official_a, summary="修订")
-    ps.plan_submit(plan=new, user=official_a)
+    new = ps.plan_update(plan=plan, by=official_a, summary="修订")
+    ps.plan_submit(plan=new, by=official_a)
     (row,) = pq.plan_states(programme, official_a, D(2021, 7, 1))
     assert row.label == "已核准（第1版）；第2版已报送"
 
 
 def test_town_overview_uses_the_threshold_the_office_set(programme, town_a, district):
     ps.schedule_setting_update(
-        programme=programme, user=district, behind_threshold_percent=Decimal("25")
+        programme=programme, by=district, behind_threshold_percent=Decimal("25")
     )
     rows = pq.town_overview(programme, district, D(2021, 6, 1))
     assert {r.threshold for r in rows} == {Decimal("25.0")}

@@ -19,6 +19,7 @@ from hypothesis.stateful import (
 
 from tasks.models import PlanReview, PlanStatus, ReviewDecision, TownPlan
 from tasks.models.plans import OPEN_PLAN_STATUSES
+from tasks.plans import checks
 from tasks.plans import services as ps
 from tasks.plans.queries import approved_plan_town_ids
 from tests.tasks.plans.plan_helpers import draft_plan, valid_lines
@@ -33,6 +34,15 @@ START = st.sampled_from(STARTS)
 WHICH = st.sampled_from(["latest", "latest", "approved", "superseded"])
 BREAKS = ["none", "none", "no_officer", "late_finish", "short_no_reason", "short_with_reason"]
 BREAK = st.sampled_from(BREAKS)
+#: Where each start leaves the town's latest revision: (revision, status), None for no plan.
+START_STATE = {
+    "none": None,
+    "draft": (1, PlanStatus.DRAFT),
+    "submitted": (1, PlanStatus.SUBMITTED),
+    "approved": (1, PlanStatus.APPROVED),
+    "revising": (2, PlanStatus.DRAFT),
+    "revision_submitted": (2, PlanStatus.SUBMITTED),
+}
 
 
 class PlanWorkflow(RuleBasedStateMachine):
@@ -101,7 +111,9 @@ class PlanWorkflow(RuleBasedStateMachine):
                     self._approve("district", town, "latest")
                 elif step == "approved":
                     self._edit(official, town, "approved", 1, "none")
-            assert self._latest(town) is None or start != "none"
+            latest = self._latest(town)
+            reached = None if latest is None else (latest.revision, latest.status)
+            assert reached == START_STATE[start]
 
     @rule(town=st.sampled_from(TOWNS), returns=st.booleans())
     def town_moves_on(self, town, returns):
@@ -184,7 +196,7 @@ class PlanWorkflow(RuleBasedStateMachine):
         try:
             written = ps.plan_update(
                 plan=plan,
-                user=self.users[actor],
+                by=self.users[actor],
                 lines=lines,
                 summary=f"{actor} {shift} {brk}",
                 quota_shortfall_reason=reason,
@@ -204,7 +216,7 @@ class PlanWorkflow(RuleBasedStateMachine):
         if plan is None:
             return
         try:
-            ps.plan_submit(plan=plan, user=self.users[actor])
+            ps.plan_submit(plan=plan, by=self.users[actor])
         except PermissionDenied:
             assert actor != f"official_{town}"
         except ValidationError:
@@ -221,7 +233,7 @@ class PlanWorkflow(RuleBasedStateMachine):
             return
         was = plan.status
         try:
-            ps.plan_approve(plan=plan, user=self.users[actor])
+            ps.plan_approve(plan=plan, by=self.users[actor])
         except PermissionDenied:
             assert actor != "district"
         except ValidationError:
@@ -239,7 +251,7 @@ class PlanWorkflow(RuleBasedStateMachine):
             return
         was = plan.status
         try:
-            ps.plan_return(plan=plan, user=self.users[actor], comment=comment)
+            ps.plan_return(plan=plan, by=self.users[actor], comment=comment)
         except PermissionDenied:
             assert actor != "district"
         except ValidationError:
@@ -272,7 +284,7 @@ class PlanWorkflow(RuleBasedStateMachine):
             status__in=[PlanStatus.APPROVED, PlanStatus.SUPERSEDED]
         ):
             review = plan.reviews.get(decision=ReviewDecision.APPROVED)
-            assert ps.plan_snapshot(plan) == review.submission.snapshot
+            assert checks.plan_snapshot(plan) == review.submission.snapshot
 
     @invariant()
     def a_town_once_approved_stays_approved(self):
@@ -337,7 +349,7 @@ def test_two_reviewers_approving_at_once_approve_once(programme, town_a, officia
 
     district2 = UserFactory(username="district2", role=Role.DISTRICT_OFFICE)
     plan = draft_plan(programme, town_a, official_a)
-    ps.plan_submit(plan=plan, user=official_a)
+    ps.plan_submit(plan=plan, by=official_a)
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -346,7 +358,7 @@ def test_two_reviewers_approving_at_once_approve_once(programme, town_a, officia
 
         try:
             barrier.wait()
-            ps.plan_approve(plan=TownPlan.objects.get(pk=plan.pk), user=user)
+            ps.plan_approve(plan=TownPlan.objects.get(pk=plan.pk), by=user)
             outcomes.append("approved")
         except ValidationError:
             outcomes.append("refused")

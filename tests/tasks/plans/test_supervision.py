@@ -13,19 +13,13 @@ from tasks.models import NoticeState, SupervisionNotice
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
 from tests.access import battery
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def stranger(programme_data):
-    return UserFactory(username="no-role")
 
 
 def issue(programme, town, district, days=7, title="进度滞后") -> SupervisionNotice:
     return ps.notice_issue(
         programme=programme,
         town=town,
-        user=district,
+        by=district,
         title=title,
         problem="完工进度低于计划 20 个百分点。",
         deadline=timezone.localdate() + datetime.timedelta(days=days),
@@ -44,21 +38,21 @@ def test_the_full_notice_workflow_with_send_back(programme, town_a, official_a, 
     assert notice.state == NoticeState.OPEN
     assert official_a.notifications.get().title.startswith("督办：进度滞后（")
 
-    notice = ps.notice_answer(notice=notice, user=official_a, answer="已增派两支施工队。")
+    notice = ps.notice_answer(notice=notice, by=official_a, answer="已增派两支施工队。")
     assert (notice.state, notice.answered_by) == (NoticeState.ANSWERED, official_a)
     assert district.notifications.get().title == "洪山镇已反馈督办整改情况：进度滞后"
 
     new_deadline = timezone.localdate() + datetime.timedelta(days=3)
     notice = ps.notice_send_back(
-        notice=notice, user=district, comment="未见实效。", deadline=new_deadline
+        notice=notice, by=district, comment="未见实效。", deadline=new_deadline
     )
     assert (notice.state, notice.office_comment, notice.deadline) == (
         NoticeState.SENT_BACK,
         "未见实效。",
         new_deadline,
     )
-    notice = ps.notice_answer(notice=notice, user=official_a, answer="本周完工 60 户。")
-    notice = ps.notice_close(notice=notice, user=district, comment="同意销号。")
+    notice = ps.notice_answer(notice=notice, by=official_a, answer="本周完工 60 户。")
+    notice = ps.notice_close(notice=notice, by=district, comment="同意销号。")
     assert notice.state == NoticeState.CLOSED
     assert notice.closed_by == district
     assert list(notice.history.order_by("history_id").values_list("state", flat=True)) == [
@@ -79,12 +73,12 @@ def test_only_the_district_issues_closes_and_sends_back(
         with pytest.raises(PermissionDenied):
             issue(programme, town_a, user)
     notice = issue(programme, town_a, district)
-    ps.notice_answer(notice=notice, user=official_a, answer="已整改。")
+    ps.notice_answer(notice=notice, by=official_a, answer="已整改。")
     for user in (official_a, official_b, finance):
         with pytest.raises(PermissionDenied):
-            ps.notice_close(notice=notice, user=user)
+            ps.notice_close(notice=notice, by=user)
         with pytest.raises(PermissionDenied):
-            ps.notice_send_back(notice=notice, user=user, comment="x")
+            ps.notice_send_back(notice=notice, by=user, comment="x")
     notice.refresh_from_db()
     assert notice.state == NoticeState.ANSWERED
 
@@ -93,7 +87,7 @@ def test_only_the_towns_own_official_answers(programme, town_a, official_b, dist
     notice = issue(programme, town_a, district)
     for user in (official_b, district):
         with pytest.raises(PermissionDenied):
-            ps.notice_answer(notice=notice, user=user, answer="x")
+            ps.notice_answer(notice=notice, by=user, answer="x")
     notice.refresh_from_db()
     assert (notice.state, notice.answer) == (NoticeState.OPEN, "")
 
@@ -101,19 +95,19 @@ def test_only_the_towns_own_official_answers(programme, town_a, official_b, dist
 def test_state_rules_of_the_notice(programme, town_a, official_a, district):
     notice = issue(programme, town_a, district)
     with pytest.raises(ValidationError) as exc:
-        ps.notice_close(notice=notice, user=district)
-    assert exc.value.messages == ["督办当前为“待整改”，不能销号。"]
+        ps.notice_close(notice=notice, by=district)
+    assert exc.value.messages == ["当前状态为“待整改”，不能销号。"]
     with pytest.raises(ValidationError):
-        ps.notice_answer(notice=notice, user=official_a, answer="  ")
-    ps.notice_answer(notice=notice, user=official_a, answer="已整改。")
+        ps.notice_answer(notice=notice, by=official_a, answer="  ")
+    ps.notice_answer(notice=notice, by=official_a, answer="已整改。")
     with pytest.raises(ValidationError):
-        ps.notice_answer(notice=notice, user=official_a, answer="再答一次")
+        ps.notice_answer(notice=notice, by=official_a, answer="再答一次")
     with pytest.raises(ValidationError) as exc:
-        ps.notice_send_back(notice=notice, user=district, comment="")
+        ps.notice_send_back(notice=notice, by=district, comment="")
     assert exc.value.messages == ["退回时必须说明理由。"]
-    ps.notice_close(notice=notice, user=district)
+    ps.notice_close(notice=notice, by=district)
     with pytest.raises(ValidationError):
-        ps.notice_send_back(notice=notice, user=district, comment="晚了")
+        ps.notice_send_back(notice=notice, by=district, comment="晚了")
 
 
 def test_a_deadline_in_the_past_is_refused(programme, town_a, district):
@@ -134,7 +128,7 @@ def test_overdue_means_awaiting_the_town_after_the_deadline(
     ]
     assert notice.is_overdue(deadline + datetime.timedelta(days=1))
     assert not notice.is_overdue(deadline)
-    ps.notice_answer(notice=notice, user=official_a, answer="已整改。")
+    ps.notice_answer(notice=notice, by=official_a, answer="已整改。")
     notice.refresh_from_db()
     assert not notice.is_overdue(deadline + datetime.timedelta(days=30))
     counts = pq.notice_counts_for_town(town_a.pk, deadline + datetime.timedelta(days=1))
@@ -266,10 +260,18 @@ def test_issue_answer_and_close_through_the_pages(
     town.post(reverse("plans:notice_answer", args=[notice.pk]), {"answer": "已配齐。"})
     page = office.get(response.url).content.decode()
     assert 'id="decide"' in page and "已配齐。" in page
+    # Closing is final: without the ticked box nothing happens.
     office.post(reverse("plans:notice_close", args=[notice.pk]), {"comment": "核实无误"})
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.ANSWERED
+    close = {"comment": "核实无误", "confirm": "on"}
+    office.post(reverse("plans:notice_close", args=[notice.pk]), close)
     notice.refresh_from_db()
     assert notice.state == NoticeState.CLOSED
     assert notice.office_comment == "核实无误"
+    # The history names each step by its fixed reason.
+    history = office.get(response.url).content.decode().split('id="notice-history"')[1]
+    assert "下发督办" in history and "反馈整改情况" in history and "· 销号" in history
     # Nobody can act on a closed notice: no forms on the page.
     page = town.get(response.url).content.decode()
     assert 'id="answer-form"' not in page

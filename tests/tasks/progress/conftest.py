@@ -1,4 +1,5 @@
-"""Fixtures for the jobs tests: households in bulk, a real SMTP server, PDF tools."""
+"""Fixtures for the progress tests: households in bulk, a reports folder, a real SMTP server,
+PDF tools."""
 
 import email
 import socket
@@ -32,6 +33,14 @@ def add_households(programme, town, status: str, n: int, village: str = "东村"
             )
         )
     Household.objects.bulk_create(rows)
+
+
+@pytest.fixture
+def reports_dir(settings, tmp_path):
+    """Reports go to a fresh folder of the test's own."""
+    settings.REPORTS_DIR = tmp_path / "reports"
+    settings.REPORTS_DIR.mkdir()
+    return settings.REPORTS_DIR
 
 
 @pytest.fixture

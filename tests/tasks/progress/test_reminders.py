@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 
 from tasks.models import Household, HouseholdStatus, Milestone, ReminderLog
 from tasks.progress.reminders import fires_on, reminders_send
-from tests.factories import ApprovedPlanFactory
 from tests.tasks.progress.conftest import add_households
 from zichuan_heating.models import Notification
 
@@ -28,11 +27,10 @@ def run_command(*args: str) -> list[dict]:
 
 
 @pytest.fixture
-def season(programme, two_towns, official_a, official_b, district):
+def season(programme, two_towns, official_a, official_b, district, approved_plan_a):
     """洪山镇: plan approved, 301 of 458 built, none accepted. 昆仑镇: no approved plan, all
     500 built and accepted."""
     town_a, town_b = two_towns
-    ApprovedPlanFactory(programme=programme, town=town_a)
     add_households(programme, town_a, HouseholdStatus.BUILT, 301)
     add_households(programme, town_a, HouseholdStatus.UNDER_CONSTRUCTION, 157)
     add_households(programme, town_b, HouseholdStatus.ACCEPTED, 500)
@@ -40,9 +38,8 @@ def season(programme, two_towns, official_a, official_b, district):
 
 
 @pytest.fixture
-def plans_approved(season, programme):
+def plans_approved(season, approved_plan_b):
     """The same, with 昆仑镇's plan approved too: only 洪山镇 lags (construction, acceptance)."""
-    ApprovedPlanFactory(programme=programme, town=season[1])
     return season
 
 

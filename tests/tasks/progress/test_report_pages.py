@@ -12,13 +12,6 @@ from tests.access import battery
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reports_dir(settings, tmp_path):
-    settings.REPORTS_DIR = tmp_path / "reports"
-    settings.REPORTS_DIR.mkdir()
-    return settings.REPORTS_DIR
-
-
 def done_job(programme, town, reports_dir, user=None) -> ReportJob:
     job = ReportJob.objects.create(
         kind=ReportKind.TOWN if town else ReportKind.DISTRICT,

@@ -17,7 +17,6 @@ from tasks.progress.reports import (
     report_job_run,
     weekly_district_report_send,
 )
-from tests.factories import ApprovedPlanFactory
 from tests.tasks.progress.conftest import add_households, pdf_fonts, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +25,7 @@ TODAY = datetime.date(2021, 8, 23)
 
 
 @pytest.fixture
-def reports_dir(settings, tmp_path):
-    settings.REPORTS_DIR = tmp_path / "reports"
-    return settings.REPORTS_DIR
-
-
-@pytest.fixture
-def ledger(programme, town_a, town_b):
+def ledger(programme, town_a, town_b, approved_plan_a):
     """洪山镇: 40 accepted, 60 built, 20 contracted, 5 withdrawn (by two villages); 昆仑镇: 10
     surveyed. Plan approved for 洪山镇 only."""
     add_households(programme, town_a, HouseholdStatus.ACCEPTED, 40, village="东村")
@@ -40,7 +33,6 @@ def ledger(programme, town_a, town_b):
     add_households(programme, town_a, HouseholdStatus.CONTRACTED, 20, village="西村")
     add_households(programme, town_a, HouseholdStatus.WITHDRAWN, 5, village="西村")
     add_households(programme, town_b, HouseholdStatus.SURVEYED, 10)
-    ApprovedPlanFactory(programme=programme, town=town_a)
     return town_a, town_b
 
 
@@ -80,7 +72,7 @@ def test_the_district_report_lists_supervision_notices_not_yet_closed(
     notice_issue(
         programme=programme,
         town=town_b,
-        user=district,
+        by=district,
         title="昆仑镇改造进度滞后",
         problem="已完工户数低于计划进度。",
         deadline=datetime.date.today() + datetime.timedelta(days=10),

@@ -22,7 +22,6 @@ from django.db import connection, connections
 
 from tasks.models import HouseholdStatus, ReminderLog, ReportJob, ReportKind, ReportState
 from tasks.progress.reminders import reminders_send
-from tests.factories import ApprovedPlanFactory
 from tests.tasks.progress.conftest import add_households
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
@@ -167,15 +166,21 @@ def test_a_worker_killed_mid_render_leaves_one_file_and_one_finished_job(
 
 
 def test_two_beat_runs_for_the_same_day_send_each_reminder_once(
-    programme, town_a, town_b, official_a, official_b, district, smtp_server
+    programme,
+    town_a,
+    town_b,
+    official_a,
+    official_b,
+    district,
+    smtp_server,
+    approved_plan_a,
+    approved_plan_b,
 ):
     import datetime
 
     from tasks.models import Quota
 
     Quota.objects.filter(programme=programme).exclude(town__in=[town_a, town_b]).delete()
-    ApprovedPlanFactory(programme=programme, town=town_a)
-    ApprovedPlanFactory(programme=programme, town=town_b)
     add_households(programme, town_a, HouseholdStatus.BUILT, 100)
     day = datetime.date(2021, 8, 29)
     barrier = threading.Barrier(2)
