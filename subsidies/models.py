@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from tasks.models import Household, Programme, Route, Town
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -114,6 +115,30 @@ class InstalmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+IS = InstalmentStatus
+#: An instalment's life: scheduled → batched → paid; a failed line returns it to the pool;
+#: revocation cancels whatever is unpaid; a new acceptance reinstates a cancelled one.
+INSTALMENT_FLOW = Flow(
+    "status",
+    [
+        Transition("batch", _("加入批次"), frozenset({IS.SCHEDULED}), IS.BATCHED),
+        Transition("pay", _("发放"), frozenset({IS.BATCHED}), IS.PAID),
+        Transition("release", _("退回待发放"), frozenset({IS.BATCHED}), IS.SCHEDULED),
+        Transition("cancel", _("取消"), frozenset({IS.SCHEDULED, IS.BATCHED}), IS.CANCELLED),
+        Transition("reinstate", _("恢复"), frozenset({IS.CANCELLED}), IS.SCHEDULED),
+    ],
+)
+
+
+class SubsidyReason(models.TextChoices):
+    """Why a subsidy history row was written; stored as the Chinese text, shown translated."""
+
+    STANDARD_CHANGE = "调整补贴标准", _("调整补贴标准")
+    REINSTATED = "恢复补贴计划", _("恢复补贴计划")
+    CANCELLED = "取消补贴计划", _("取消补贴计划")
+    LINE_FAILED = "明细支付失败", _("明细支付失败")
+
+
 class InstalmentQuerySet(TownScopedQuerySet):
     town_field = "household__town_id"
 
@@ -207,6 +232,27 @@ class BatchState(models.TextChoices):
     PAID = "paid", _("已发放")
 
 
+BS = BatchState
+#: A batch: prepared as a draft, approved by a second finance user, exported to the bank,
+#: paid. Any change to an approved batch voids its approval (back to draft).
+BATCH_FLOW = Flow(
+    "state",
+    [
+        Transition("approve", _("审核"), frozenset({BS.DRAFT}), BS.APPROVED),
+        Transition("void_approval", _("撤销审核"), frozenset({BS.APPROVED}), BS.DRAFT),
+        Transition("export", _("导出"), frozenset({BS.APPROVED}), BS.EXPORTED),
+        Transition("pay", _("确认发放"), frozenset({BS.EXPORTED}), BS.PAID),
+        # Actions that leave the state as it is: only ever checked, never applied.
+        Transition("add_line", _("加入明细"), frozenset({BS.DRAFT, BS.APPROVED}), ""),
+        Transition(
+            "fail_line", _("标记明细支付失败"), frozenset({BS.DRAFT, BS.APPROVED, BS.EXPORTED}), ""
+        ),
+        Transition("bank_return", _("导入银行回单"), frozenset({BS.EXPORTED, BS.PAID}), ""),
+        Transition("download", _("导出发放表"), frozenset({BS.APPROVED, BS.EXPORTED, BS.PAID}), ""),
+    ],
+)
+
+
 class DisbursementBatch(models.Model):
     """A disbursement batch (发放批次) of one heating season, for all towns or some."""
 
@@ -296,6 +342,17 @@ class LineState(models.TextChoices):
     INCLUDED = "included", _("待支付")
     PAID = "paid", _("已支付")
     FAILED = "failed", _("支付失败")
+
+
+LS = LineState
+#: A line: included until the bank pays it or it fails (a failed line frees its instalment).
+LINE_FLOW = Flow(
+    "state",
+    [
+        Transition("pay", _("确认支付"), frozenset({LS.INCLUDED}), LS.PAID),
+        Transition("fail", _("标记支付失败"), frozenset({LS.INCLUDED}), LS.FAILED),
+    ],
+)
 
 
 class BatchLineQuerySet(TownScopedQuerySet):

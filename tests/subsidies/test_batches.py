@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from subsidies import services
@@ -96,10 +96,10 @@ def test_a_town_official_or_district_cannot_prepare_or_approve(
     programme, scheduled, town_a, finance, official_a, district
 ):
     for user in (official_a, district):
-        with pytest.raises(ValidationError, match="没有执行此操作的权限"):
+        with pytest.raises(PermissionDenied, match="没有执行此操作的权限"):
             prepare(programme, [town_a], user)
     batch = prepare(programme, [town_a], finance)
-    with pytest.raises(ValidationError, match="没有执行此操作的权限"):
+    with pytest.raises(PermissionDenied, match="没有执行此操作的权限"):
         services.batch_approve(batch=batch, by=district)
 
 
@@ -139,10 +139,10 @@ def test_removing_a_line_after_approval_voids_the_approval(
 
 def test_the_full_path_pays_each_instalment_once(programme, scheduled, town_a, finance, finance2):
     batch = prepare(programme, [town_a], finance)
-    with pytest.raises(ValidationError, match="只有已审核"):
+    with pytest.raises(ValidationError, match="当前状态为“草稿”，不能导出"):
         services.batch_mark_exported(batch=batch, by=finance)
     services.batch_approve(batch=batch, by=finance2)
-    with pytest.raises(ValidationError, match="只有已导出"):
+    with pytest.raises(ValidationError, match="当前状态为“已审核”，不能确认发放"):
         services.batch_mark_paid(batch=batch, reference="ZF1", date=PAY_DAY, by=finance)
     services.batch_mark_exported(batch=batch, by=finance)
     line = batch.lines.order_by("id").first()

@@ -115,7 +115,7 @@ def test_a_draft_batch_cannot_be_exported(programme, make_accepted, town_a, fina
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a], by=finance
     )
-    with pytest.raises(Exception, match="尚未审核"):
+    with pytest.raises(Exception, match="当前状态为“草稿”，不能导出发放表"):
         export(batch, finance)
 
 

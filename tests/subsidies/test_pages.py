@@ -140,7 +140,7 @@ def test_prepare_approve_export_pay_through_the_pages_and_a_double_click_pays_on
     paid = {"reference": "ZF2021-01", "date": "2021-12-01", "confirm": "on"}
     for _ in range(2):
         r = f1.post(url("batch_mark_paid", batch.pk), paid, follow=True)
-    assert "只有已导出的批次才能确认发放" in r.content.decode()
+    assert "当前状态为“已发放”，不能确认发放" in r.content.decode()
     batch.refresh_from_db()
     assert (batch.state, batch.payment_date) == ("paid", datetime.date(2021, 12, 1))
     assert BatchLine.objects.filter(batch=batch, state="paid").count() == 3
