@@ -162,20 +162,24 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, pk: int, form_class: type, act: Any, done: Any) -> HttpResponse:
+def _act(
+    request: HttpRequest, pk: int, form_class: type, service: Any, done: Any, **target: Any
+) -> HttpResponse:
     """A POST on a batch: the form (its confirmation box), the service, a message, back.
 
-    `act(batch, cleaned_data)` calls the service; `done` is the success message, or a
-    function of the service's result giving it. A refusal (ValidationError) is flashed; a
-    user who may not act gets the service's PermissionDenied as a 403.
+    The service gets the form's fields, `by=` the user and the object acted on: the batch,
+    unless `target` names another (a line). `done` is the success message, or a function of
+    the service's result giving it. A refusal (ValidationError) is flashed; a user who may
+    not act gets the service's PermissionDenied as a 403.
     """
     batch = _batch(pk)
     form = form_class(request.POST, request.FILES or None)
     if not form.is_valid():
         flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
         return redirect(batch)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
     try:
-        result = act(batch, form.cleaned_data)
+        result = service(**(target or {"batch": batch}), **data, by=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -186,25 +190,7 @@ def _act(request: HttpRequest, pk: int, form_class: type, act: Any, done: Any) -
 @require_POST
 @role_required("subsidies.approve_batch")
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        ApproveForm,
-        lambda batch, _data: services.batch_approve(batch=batch, by=request.user),
-        _("批次已审核通过。"),
-    )
-
-
-@require_POST
-@role_required("subsidies.export_batch")
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        ExportForm,
-        lambda batch, _data: services.batch_mark_exported(batch=batch, by=request.user),
-        _("批次已标记为已导出，请下载发放表送银行。"),
-    )
+    return _act(request, pk, ApproveForm, services.batch_approve, _("批次已审核通过。"))
 
 
 @require_GET
@@ -227,49 +213,38 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required("subsidies.prepare_batch")
-def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        MarkPaidForm,
-        lambda batch, data: services.batch_mark_paid(
-            batch=batch, reference=data["reference"], date=data["date"], by=request.user
-        ),
-        _("批次已确认发放。"),
-    )
+@role_required("subsidies.export_batch")
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    done = _("批次已标记为已导出，请下载发放表送银行。")
+    return _act(request, pk, ExportForm, services.batch_mark_exported, done)
 
 
 @require_POST
 @role_required("subsidies.prepare_batch")
 def line_fail(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
     line = get_object_or_404(BatchLine, pk=line_id, batch_id=pk)
-    return _act(
-        request,
-        pk,
-        LineFailForm,
-        lambda _batch, data: services.line_mark_failed(
-            line=line, reason=data["reason"], by=request.user
-        ),
-        _("该明细已标记为支付失败，补贴退回待发放。"),
-    )
+    done = _("该明细已标记为支付失败，补贴退回待发放。")
+    return _act(request, pk, LineFailForm, services.line_mark_failed, done, line=line)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, MarkPaidForm, services.batch_mark_paid, _("批次已确认发放。"))
+
+
+def _bank_return_done(result: services.BankReturnResult) -> str:
+    return _("银行回单已导入：成功 %(p)s 笔，失败 %(f)s 笔，未变化 %(u)s 笔。") % {
+        "p": result.paid,
+        "f": result.failed,
+        "u": result.unchanged,
+    }
 
 
 @require_POST
 @role_required("subsidies.prepare_batch")
 def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        pk,
-        BankReturnForm,
-        lambda batch, data: services.bank_return_import(
-            batch=batch, file=data["file"], by=request.user
-        ),
-        lambda result: (
-            _("银行回单已导入：成功 %(p)s 笔，失败 %(f)s 笔，未变化 %(u)s 笔。")
-            % {"p": result.paid, "f": result.failed, "u": result.unchanged}
-        ),
-    )
+    return _act(request, pk, BankReturnForm, services.bank_return_import, _bank_return_done)
 
 
 @require_GET

@@ -14,15 +14,7 @@ from django.utils.translation import gettext as _
 
 from subsidies.models import BATCH_FLOW, LINE_FLOW, BatchLine, DisbursementBatch, LineState
 from subsidies.money import ZERO
-from subsidies.services.common import (
-    Action,
-    event,
-    fail_line,
-    lock_batch,
-    pay_lines,
-    refresh_totals,
-    require_perm,
-)
+from subsidies.services import common
 from zichuan_heating.spreadsheets import UnusableFile, inspect_workbook, read_sheet
 
 PAID_WORDS = {"成功", "已支付", "支付成功", "paid", "success", "ok"}
@@ -93,9 +85,9 @@ def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankR
     结果 (成功 / 失败), 失败原因. A line already in the stated state is left unchanged;
     a line paid cannot become failed, nor a failed line paid.
     """
-    require_perm(by, "subsidies.prepare_batch")
+    common.require_perm(by, "subsidies.prepare_batch")
     rows = _read_rows(file)
-    batch = lock_batch(batch)
+    batch = common.lock_batch(batch)
     BATCH_FLOW.check(batch, "bank_return")
     if not rows:
         raise ValidationError(_("文件是空的。"))
@@ -113,16 +105,16 @@ def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankR
     to_pay = [pk for pk, (s, _r) in wanted.items() if s == LineState.PAID]
     to_fail = [pk for pk, (s, _r) in wanted.items() if s == LineState.FAILED]
     if to_pay:
-        pay_lines(BatchLine.objects.filter(pk__in=to_pay))
+        common.pay_lines(BatchLine.objects.filter(pk__in=to_pay))
     for pk in to_fail:
-        fail_line(lines[pk], wanted[pk][1])
+        common.fail_line(lines[pk], wanted[pk][1])
     result.paid, result.failed = len(to_pay), len(to_fail)
     result.unchanged = len(rows) - 1 - result.changed
     if result.changed:
-        refresh_totals(batch)
-        event(
+        common.refresh_totals(batch)
+        common.event(
             batch,
-            Action.BANK_RETURN,
+            common.Action.BANK_RETURN,
             by,
             _("银行回单：成功 %(p)s 笔，失败 %(f)s 笔") % {"p": result.paid, "f": result.failed},
             count=result.changed,

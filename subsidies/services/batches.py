@@ -10,6 +10,7 @@ inside the same transaction (common.lock_households_and_check).
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -144,34 +145,46 @@ def batch_line_add(*, batch: DisbursementBatch, instalment: Instalment, by: Any)
     return line
 
 
-@transaction.atomic
-def batch_approve(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
-    """A second finance user approves the batch; the preparer never can."""
-    require_perm(by, "subsidies.approve_batch")
-    batch = lock_batch(batch)
-    BATCH_FLOW.check(batch, "approve")
+def _check_approver(batch: DisbursementBatch, by: Any) -> None:
     if batch.prepared_by_id == by.pk:
         raise ValidationError(_("制单人不能审核自己编制的批次，须由另一名财政人员审核。"))
     if batch.line_count == 0:
         raise ValidationError(_("批次没有明细，不能审核。"))
-    BATCH_FLOW.apply(batch, "approve")
-    batch.approved_by = by
-    batch.approved_at = timezone.now()
-    batch.save(update_fields=["state", "approved_by", "approved_at"])
-    event(batch, Action.BATCH_APPROVED, by)
+
+
+#: transition: (permission it needs, event it records, check before it is taken)
+_MOVES: dict[str, tuple[str, str, Callable[[DisbursementBatch, Any], None] | None]] = {
+    "approve": ("subsidies.approve_batch", Action.BATCH_APPROVED, _check_approver),
+    "export": ("subsidies.export_batch", Action.BATCH_EXPORTED, None),
+}
+
+
+def _move(batch: DisbursementBatch, by: Any, name: str, **fields: Any) -> DisbursementBatch:
+    """Lock the batch, take transition `name` (after its check), set `fields`, save, record."""
+    perm, action, check = _MOVES[name]
+    require_perm(by, perm)
+    batch = lock_batch(batch)
+    BATCH_FLOW.check(batch, name)
+    if check is not None:
+        check(batch, by)
+    BATCH_FLOW.apply(batch, name)
+    for attr, value in fields.items():
+        setattr(batch, attr, value)
+    batch.save(update_fields=["state", *fields])
+    event(batch, action, by)
     return batch
+
+
+@transaction.atomic
+def batch_approve(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
+    """A second finance user approves the batch; the preparer never can."""
+    return _move(batch, by, "approve", approved_by=by, approved_at=timezone.now())
 
 
 @transaction.atomic
 def batch_mark_exported(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
     """The approved batch's sheet went to the bank: it is frozen from now on."""
-    require_perm(by, "subsidies.export_batch")
-    batch = lock_batch(batch)
-    BATCH_FLOW.apply(batch, "export")
-    batch.exported_at = timezone.now()
-    batch.save(update_fields=["state", "exported_at"])
-    event(batch, Action.BATCH_EXPORTED, by)
-    return batch
+    return _move(batch, by, "export", exported_at=timezone.now())
 
 
 @transaction.atomic

@@ -83,6 +83,15 @@ def batches_changed(batch_ids: set[int], by: Any, why: str) -> None:
         refresh_totals(batch)
 
 
+def open_lines(*, unless_batch: list[str], **instalments: Any) -> QuerySet:
+    """Included lines of these instalments, locked, outside batches in `unless_batch`."""
+    return (
+        BatchLine.objects.select_for_update(of=("self",))
+        .filter(state=LineState.INCLUDED, **instalments)
+        .exclude(batch__state__in=unless_batch)
+    )
+
+
 def still_accepted(status: str) -> bool:
     """Re-check of a household row already locked for the payment.
 

@@ -13,11 +13,9 @@ from acceptance.queries import accepted_households
 from subsidies.models import (
     INSTALMENT_FLOW,
     LINE_FLOW,
-    BatchLine,
     BatchState,
     Instalment,
     InstalmentStatus,
-    LineState,
     SubsidyEvent,
     SubsidyReason,
     SubsidyStandard,
@@ -29,6 +27,7 @@ from subsidies.services.common import (
     Action,
     batches_changed,
     lock_household,
+    open_lines,
     user_or_none,
 )
 from tasks.models import Household, Programme
@@ -189,12 +188,7 @@ def instalments_cancel(*, household: Household, by: Any, reason: str) -> int:
     unpaid = list(household.instalments.select_for_update().unpaid().order_by("id"))
     if not unpaid:
         return 0
-    lines = list(
-        BatchLine.objects.select_for_update(of=("self",))
-        .filter(instalment__in=unpaid, state=LineState.INCLUDED)
-        .exclude(batch__state=BatchState.PAID)
-        .order_by("id")
-    )
+    lines = list(open_lines(instalment__in=unpaid, unless_batch=[BatchState.PAID]).order_by("id"))
     for line in lines:
         LINE_FLOW.apply(line, "fail")  # its instalment is cancelled below, not released
         line.failure_reason = reason[:200]

@@ -27,7 +27,7 @@ from subsidies.models import (
 )
 from subsidies.money import ZERO
 from subsidies.pricing import household_price, planned_items
-from subsidies.services.common import Action, batches_changed
+from subsidies.services.common import Action, batches_changed, open_lines
 from tasks.models import Programme
 
 STANDARDS_DATA = Path(settings.BASE_DIR) / "fixtures" / "subsidy_standards_2021.json"
@@ -202,10 +202,9 @@ def _lines_follow(repriced_ids: list[int]) -> set[int]:
     for chunk_start in range(0, len(repriced_ids), 5000):
         chunk = repriced_ids[chunk_start : chunk_start + 5000]
         lines = list(
-            BatchLine.objects.select_for_update(of=("self",))
-            .filter(instalment_id__in=chunk, state=LineState.INCLUDED)
-            .exclude(batch__state__in=[BatchState.EXPORTED, BatchState.PAID])
-            .select_related("instalment")
+            open_lines(
+                instalment_id__in=chunk, unless_batch=[BatchState.EXPORTED, BatchState.PAID]
+            ).select_related("instalment")
         )
         for line in lines:
             line.amount = line.instalment.amount
