@@ -37,7 +37,6 @@ HEADERS = [
 WIDTHS = [7, 12, 14, 10, 21, 10, 14, 11, 13]
 # A text that XlsxWriter writes as it is: nothing to escape, no whitespace to preserve.
 _NEEDS_CARE = re.compile(r'[&<>"_\x00-\x1f\ufffe\uffff]|^\s|\s$')
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The sheet is an official Chinese document: fixed labels, whatever the UI language.
 _ROUTES = {Route.CENTRAL: "集中供暖", Route.GAS: "气代煤", Route.ELECTRIC: "电代煤"}
 _ITEMS = {
@@ -45,11 +44,6 @@ _ITEMS = {
     InstalmentItem.EQUIPMENT: "设备购置补贴",
     InstalmentItem.OPERATING: "运行费用补贴",
 }
-
-
-def safe_text(value: Any) -> str:
-    """Plain text for a cell: no control characters, no leading = + - @ (formula injection)."""
-    return safe_cell(value)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -148,7 +142,7 @@ def _write_summary(
     ws.set_column(1, 1, 12)
     ws.set_column(2, 3, 14)
     heading = f"{batch.programme.name} {batch.season} 补贴发放汇总表（{batch.number}）"
-    ws.write_string(0, 0, safe_text(heading), f["title"])
+    ws.write_string(0, 0, safe_cell(heading), f["title"])
     for c, h in enumerate(("镇（街道）", "改造方式", "笔数", "金额（元）")):
         ws.write_string(1, c, h, f["bold"])
     row = 2
@@ -159,7 +153,7 @@ def _write_summary(
         if not towns or towns[-1][0] != tid:
             towns.append((tid, r["instalment__household__town__name"]))
         town_totals[tid] += r["total"]
-        ws.write_string(row, 0, safe_text(r["instalment__household__town__name"]), f["text"])
+        ws.write_string(row, 0, safe_cell(r["instalment__household__town__name"]), f["text"])
         ws.write_string(row, 1, _ROUTES.get(r["instalment__household__route"], ""), f["text"])
         ws.write_number(row, 2, r["n"], f["text"])
         ws.write_number(row, 3, r["total"], f["money"])
@@ -218,18 +212,18 @@ def _write_town_sheets(
             current = tid
             sheet = _town_sheet(wb, f, used, names[tid])
             n = 0
-            town_name = safe_text(names[tid])
+            town_name = safe_cell(names[tid])
             fast = _FastRows(sheet, f["text"], f["money"]) if fast_rows else None
         n += 1
         v = villages.get(village)
         if v is None:
-            v = villages[village] = safe_text(village)
+            v = villages[village] = safe_cell(village)
         row = (
             n,
             town_name,
             v,
-            safe_text(head),
-            safe_text(idn if full_id else mask_id_number(idn)),
+            safe_cell(head),
+            safe_cell(idn if full_id else mask_id_number(idn)),
             _ROUTES.get(route, ""),
             _ITEMS.get(item, ""),
             season or "一次性补贴",
