@@ -2,6 +2,7 @@
 bank returns (idempotent, all-or-nothing) and the accepted-only rule."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -271,3 +272,18 @@ def test_a_surveyed_household_is_not_in_any_pool(programme, standards, town_a, f
     HouseholdFactory(programme=programme, town=town_a, status="surveyed")
     services.schedules_generate(programme=programme)
     assert not Instalment.objects.exists()
+
+
+def test_a_bank_return_the_reader_refuses_is_a_validation_error_saying_why(
+    exported, finance, settings
+):
+    with pytest.raises(ValidationError, match="不是 Excel 工作簿"):
+        services.bank_return_import(
+            batch=exported, file=io.BytesIO(b"line,result\n1,ok\n"), by=finance
+        )
+    settings.BANK_RETURN_MAX_BYTES = 100
+    with pytest.raises(ValidationError, match="文件过大"):
+        services.bank_return_import(
+            batch=exported, file=bank_return_file([("1", "", "成功", "")]), by=finance
+        )
+    assert not exported.lines.exclude(state="included").exists()

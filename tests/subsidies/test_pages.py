@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from subsidies import services
@@ -180,3 +181,23 @@ def test_the_schedule_tag_renders_for_the_ledger_page(world):
         Context({"h": world["ha"]})
     )
     assert html.count("<tr data-item") == 8
+
+
+def test_a_service_refusing_who_acts_answers_403_and_changes_nothing(
+    world, client_for, finance2, monkeypatch
+):
+    def refuse(**kwargs):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+    monkeypatch.setattr(services, "batch_approve", refuse)
+    r = client_for(finance2).post(url("batch_approve", world["batch"].pk), {"confirm": "on"})
+    assert r.status_code == 403
+    world["batch"].refresh_from_db()
+    assert world["batch"].state == "draft"
+
+
+def test_without_the_confirmation_box_nothing_is_approved(world, client_for, finance2):
+    r = client_for(finance2).post(url("batch_approve", world["batch"].pk), {}, follow=True)
+    assert "请勾选确认后再提交" in r.content.decode()
+    world["batch"].refresh_from_db()
+    assert world["batch"].state == "draft"
