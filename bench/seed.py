@@ -154,3 +154,37 @@ def clear_households(programme) -> int:
 
     qs = Household.objects.filter(programme=programme)
     return qs._raw_delete(qs.db)
+
+
+def commission_accepted(programme) -> int:
+    """Give each accepted household without one a passed commissioning record, in one statement.
+
+    "Accepted" is `acceptance.queries.accepted_households`: the status AND a valid passed
+    commissioning, as the acceptance service leaves it; benchmark households get the record
+    the service would have written. (Households with records cannot go through
+    `clear_households`; the subsidy benchmarks truncate instead.)
+    """
+    from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
+    from tasks.models import Household, HouseholdStatus
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Acceptance._meta.db_table} (household_id, kind, date, result, "
+            "defects, created_at, revoked, revoke_reason) "
+            "SELECT h.id, %s, COALESCE(h.construction_completed_on, %s), %s, '', %s, %s, '' "
+            f"FROM {Household._meta.db_table} h WHERE h.programme_id = %s AND h.status = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {Acceptance._meta.db_table} a "
+            "WHERE a.household_id = h.id AND a.kind = %s)",
+            [
+                AcceptanceKind.COMMISSIONING,
+                now.date(),
+                AcceptanceResult.PASS,
+                now,
+                False,
+                programme.pk,
+                HouseholdStatus.ACCEPTED,
+                AcceptanceKind.COMMISSIONING,
+            ],
+        )
+        return cursor.rowcount

@@ -37,7 +37,6 @@ HEADERS = [
 WIDTHS = [7, 12, 14, 10, 21, 10, 14, 11, 13]
 # A text that XlsxWriter writes as it is: nothing to escape, no whitespace to preserve.
 _NEEDS_CARE = re.compile(r'[&<>"_\x00-\x1f\ufffe\uffff]|^\s|\s$')
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The sheet is an official Chinese document: fixed labels, whatever the UI language.
 _ROUTES = {Route.CENTRAL: "集中供暖", Route.GAS: "气代煤", Route.ELECTRIC: "电代煤"}
 _ITEMS = {
@@ -45,11 +44,6 @@ _ITEMS = {
     InstalmentItem.EQUIPMENT: "设备购置补贴",
     InstalmentItem.OPERATING: "运行费用补贴",
 }
-
-
-def safe_text(value: Any) -> str:
-    """Plain text for a cell: no control characters, no leading = + - @ (formula injection)."""
-    return safe_cell(value)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -72,7 +66,25 @@ def write_disbursement(
     both give the same bytes).
     """
     lines = BatchLine.objects.filter(batch=batch).exclude(state=LineState.FAILED)
-    summary = list(
+    summary = _summary(lines)
+    grand = sum((r["total"] for r in summary), ZERO)
+    if grand != batch.total_amount:
+        raise ValueError(
+            f"batch {batch.pk}: lines total {grand} != batch total {batch.total_amount}"
+        )
+    wb, formats = _workbook(batch, out)
+    used: set[str] = set()
+    towns, town_totals = _write_summary(wb, formats, used, batch, summary, grand, full_id)
+    _write_town_sheets(
+        wb, formats, used, _line_stream(lines), dict(towns), town_totals, full_id, _fast_rows
+    )
+    wb.close()
+    return grand
+
+
+def _summary(lines: Any) -> list[dict[str, Any]]:
+    """Lines and amount per town and route, in town order."""
+    return list(
         lines.values(
             "instalment__household__town_id",
             "instalment__household__town__name",
@@ -82,12 +94,10 @@ def write_disbursement(
         .annotate(total=Sum("amount"), n=Count("id"))
         .order_by("instalment__household__town__order", "instalment__household__route")
     )
-    grand = sum((r["total"] for r in summary), ZERO)
-    if grand != batch.total_amount:
-        raise ValueError(
-            f"batch {batch.pk}: lines total {grand} != batch total {batch.total_amount}"
-        )
 
+
+def _workbook(batch: DisbursementBatch, out: BinaryIO | str) -> tuple[Any, dict[str, Any]]:
+    """The workbook with its fixed properties, and its cell formats (created in this order)."""
     wb = xlsxwriter.Workbook(
         out,
         {
@@ -107,23 +117,34 @@ def write_disbursement(
             "created": created,
         }
     )
-    bold = wb.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1})
-    money = wb.add_format({"num_format": "#,##0.00", "border": 1})
-    money_bold = wb.add_format({"num_format": "#,##0.00", "bold": True, "border": 1})
-    text = wb.add_format({"border": 1})
-    title = wb.add_format({"bold": True, "font_size": 14})
+    formats = {
+        "bold": wb.add_format({"bold": True, "bg_color": "#F0F4F8", "border": 1}),
+        "money": wb.add_format({"num_format": "#,##0.00", "border": 1}),
+        "money_bold": wb.add_format({"num_format": "#,##0.00", "bold": True, "border": 1}),
+        "text": wb.add_format({"border": 1}),
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+    }
+    return wb, formats
 
-    used: set[str] = set()
+
+def _write_summary(
+    wb: Any,
+    f: dict[str, Any],
+    used: set[str],
+    batch: DisbursementBatch,
+    summary: list[dict[str, Any]],
+    grand: Decimal,
+    full_id: bool,
+) -> tuple[list[tuple[int, str]], dict[int, Decimal]]:
+    """The 汇总 sheet; returns the towns in order and each town's total."""
     ws = wb.add_worksheet(_sheet_name("汇总", used))
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 12)
     ws.set_column(2, 3, 14)
     heading = f"{batch.programme.name} {batch.season} 补贴发放汇总表（{batch.number}）"
-    ws.write_string(0, 0, safe_text(heading), title)
-    ws.write_string(1, 0, "镇（街道）", bold)
-    ws.write_string(1, 1, "改造方式", bold)
-    ws.write_string(1, 2, "笔数", bold)
-    ws.write_string(1, 3, "金额（元）", bold)
+    ws.write_string(0, 0, safe_cell(heading), f["title"])
+    for c, h in enumerate(("镇（街道）", "改造方式", "笔数", "金额（元）")):
+        ws.write_string(1, c, h, f["bold"])
     row = 2
     town_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     towns: list[tuple[int, str]] = []
@@ -132,18 +153,22 @@ def write_disbursement(
         if not towns or towns[-1][0] != tid:
             towns.append((tid, r["instalment__household__town__name"]))
         town_totals[tid] += r["total"]
-        ws.write_string(row, 0, safe_text(r["instalment__household__town__name"]), text)
-        ws.write_string(row, 1, _ROUTES.get(r["instalment__household__route"], ""), text)
-        ws.write_number(row, 2, r["n"], text)
-        ws.write_number(row, 3, r["total"], money)
+        ws.write_string(row, 0, safe_cell(r["instalment__household__town__name"]), f["text"])
+        ws.write_string(row, 1, _ROUTES.get(r["instalment__household__route"], ""), f["text"])
+        ws.write_number(row, 2, r["n"], f["text"])
+        ws.write_number(row, 3, r["total"], f["money"])
         row += 1
-    ws.write_string(row, 0, "合计", bold)
-    ws.write_string(row, 1, "", bold)
-    ws.write_number(row, 2, sum(r["n"] for r in summary), money_bold)
-    ws.write_number(row, 3, grand, money_bold)
+    ws.write_string(row, 0, "合计", f["bold"])
+    ws.write_string(row, 1, "", f["bold"])
+    ws.write_number(row, 2, sum(r["n"] for r in summary), f["money_bold"])
+    ws.write_number(row, 3, grand, f["money_bold"])
     ws.write_string(row + 2, 0, "身份证号" + ("完整显示" if full_id else "已脱敏"))
+    return towns, town_totals
 
-    stream = (
+
+def _line_stream(lines: Any) -> Any:
+    """The data rows, streamed from the database in town, village, name, line order."""
+    return (
         lines.order_by(
             "instalment__household__town__order",
             "instalment__household__village__name",
@@ -162,7 +187,19 @@ def write_disbursement(
         )
         .iterator(chunk_size=5000)
     )
-    names = dict(towns)
+
+
+def _write_town_sheets(
+    wb: Any,
+    f: dict[str, Any],
+    used: set[str],
+    stream: Any,
+    names: dict[int, str],
+    town_totals: dict[int, Decimal],
+    full_id: bool,
+    fast_rows: bool,
+) -> None:
+    """One sheet per town: the header, its lines, its total."""
     villages: dict[str, str] = {}  # each village's cleaned name, computed once
     current = None
     sheet = None
@@ -171,28 +208,22 @@ def write_disbursement(
     for tid, village, head, idn, route, item, season, amount in stream:
         if tid != current:
             if sheet is not None:
-                if fast is not None:
-                    fast.flush()
-                _town_total(sheet, n, town_totals[current], bold, money_bold)
+                _close_town(sheet, fast, n, town_totals[current], f)
             current = tid
-            sheet = wb.add_worksheet(_sheet_name(names[tid], used))
-            for c, w in enumerate(WIDTHS):
-                sheet.set_column(c, c, w)
-            for c, h in enumerate(HEADERS):
-                sheet.write_string(0, c, h, bold)
+            sheet = _town_sheet(wb, f, used, names[tid])
             n = 0
-            town_name = safe_text(names[tid])
-            fast = _FastRows(sheet, text, money) if _fast_rows else None
+            town_name = safe_cell(names[tid])
+            fast = _FastRows(sheet, f["text"], f["money"]) if fast_rows else None
         n += 1
         v = villages.get(village)
         if v is None:
-            v = villages[village] = safe_text(village)
+            v = villages[village] = safe_cell(village)
         row = (
             n,
             town_name,
             v,
-            safe_text(head),
-            safe_text(idn if full_id else mask_id_number(idn)),
+            safe_cell(head),
+            safe_cell(idn if full_id else mask_id_number(idn)),
             _ROUTES.get(route, ""),
             _ITEMS.get(item, ""),
             season or "一次性补贴",
@@ -201,13 +232,24 @@ def write_disbursement(
         if fast is not None:
             fast.row(n, row)
         else:
-            _slow_row(sheet, n, row, text, money)
+            _slow_row(sheet, n, row, f["text"], f["money"])
     if sheet is not None:
-        if fast is not None:
-            fast.flush()
-        _town_total(sheet, n, town_totals[current], bold, money_bold)
-    wb.close()
-    return grand
+        _close_town(sheet, fast, n, town_totals[current], f)
+
+
+def _town_sheet(wb: Any, f: dict[str, Any], used: set[str], name: str) -> Any:
+    sheet = wb.add_worksheet(_sheet_name(name, used))
+    for c, w in enumerate(WIDTHS):
+        sheet.set_column(c, c, w)
+    for c, h in enumerate(HEADERS):
+        sheet.write_string(0, c, h, f["bold"])
+    return sheet
+
+
+def _close_town(sheet: Any, fast: Any, n: int, total: Decimal, f: dict[str, Any]) -> None:
+    if fast is not None:
+        fast.flush()
+    _town_total(sheet, n, total, f["bold"], f["money_bold"])
 
 
 def _slow_row(sheet: Any, n: int, row: tuple, text: Any, money: Any) -> None:

@@ -1,15 +1,21 @@
-"""Forms of the finance pages. Money-moving forms carry a required confirmation box."""
+"""Forms of the finance pages. Money-moving forms carry the shared confirmation box
+(`zichuan_heating.forms.ConfirmedForm`), each saying what is being confirmed."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.models import SubsidyStandard
-from subsidies.services import STANDARD_FIELDS
+from subsidies.services.standards import STANDARD_FIELDS
 from tasks.models import Town
+from zichuan_heating.forms import ConfirmedForm
 
 
-class ConfirmForm(forms.Form):
-    confirm = forms.BooleanField(label=_("我已核对上述金额与明细，确认执行"), required=True)
+class ApproveForm(ConfirmedForm):
+    confirm_label = _("我已核对上述金额与明细，确认执行")
+
+
+class ExportForm(ConfirmedForm):
+    confirm_label = _("确认导出：导出后批次冻结，不能再增减明细")
 
 
 class StandardForm(forms.ModelForm):
@@ -19,7 +25,7 @@ class StandardForm(forms.ModelForm):
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
 
 
-class BatchPrepareForm(ConfirmForm):
+class BatchPrepareForm(ApproveForm):
     season = forms.ChoiceField(label=_("采暖季"))
     towns = forms.ModelMultipleChoiceField(
         label=_("镇（街道）"),
@@ -33,15 +39,20 @@ class BatchPrepareForm(ConfirmForm):
         self.fields["season"].choices = [(s, s) for s in seasons]
 
 
-class MarkPaidForm(ConfirmForm):
+class MarkPaidForm(ConfirmedForm):
+    confirm_label = _("确认银行已按发放表支付（支付失败的明细请先标记）")
     reference = forms.CharField(label=_("支付凭证号"), max_length=64)
     date = forms.DateField(label=_("支付日期"), widget=forms.DateInput(attrs={"type": "date"}))
     field_order = ["reference", "date", "confirm"]
 
 
 class LineFailForm(forms.Form):
-    reason = forms.CharField(label=_("失败原因"), max_length=200)
+    reason = forms.CharField(
+        label=_("失败原因"), max_length=200, error_messages={"required": _("请填写失败原因。")}
+    )
 
 
 class BankReturnForm(forms.Form):
-    file = forms.FileField(label=_("银行回单（xlsx）"))
+    file = forms.FileField(
+        label=_("银行回单（xlsx）"), error_messages={"required": _("请选择银行回单文件。")}
+    )

@@ -7,6 +7,7 @@ of them writes ONE compact `SubsidyEvent` row (who, when, what, how many, how mu
 """
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,8 +17,20 @@ from simple_history.models import HistoricalRecords
 
 from tasks.models import Household, Programme, Route, Town
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+def _someone(verbose_name: Any, **kw: Any) -> models.ForeignKey:
+    """A user who did something to the row (kept: PROTECT; no reverse accessor)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **kw,
+    )
 
 
 class OperatingKind(models.TextChoices):
@@ -114,6 +127,15 @@ class InstalmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+class SubsidyReason(models.TextChoices):
+    """Why a subsidy history row was written; stored as the Chinese text, shown translated."""
+
+    STANDARD_CHANGE = "调整补贴标准", _("调整补贴标准")
+    REINSTATED = "恢复补贴计划", _("恢复补贴计划")
+    CANCELLED = "取消补贴计划", _("取消补贴计划")
+    LINE_FAILED = "明细支付失败", _("明细支付失败")
+
+
 class InstalmentQuerySet(TownScopedQuerySet):
     town_field = "household__town_id"
 
@@ -200,6 +222,40 @@ class Instalment(models.Model):
         return self.amount - self.previous_amount
 
 
+#: An instalment's life: scheduled → batched → paid; a failed line returns it to the pool;
+#: revocation cancels whatever is unpaid; a new acceptance reinstates a cancelled one.
+INSTALMENT_FLOW = Flow(
+    "status",
+    [
+        Transition(
+            "batch",
+            _("加入批次"),
+            frozenset({InstalmentStatus.SCHEDULED}),
+            InstalmentStatus.BATCHED,
+        ),
+        Transition(
+            "cancel",
+            _("取消"),
+            frozenset({InstalmentStatus.SCHEDULED, InstalmentStatus.BATCHED}),
+            InstalmentStatus.CANCELLED,
+        ),
+        Transition("pay", _("发放"), frozenset({InstalmentStatus.BATCHED}), InstalmentStatus.PAID),
+        Transition(
+            "release",
+            _("退回待发放"),
+            frozenset({InstalmentStatus.BATCHED}),
+            InstalmentStatus.SCHEDULED,
+        ),
+        Transition(
+            "reinstate",
+            _("恢复"),
+            frozenset({InstalmentStatus.CANCELLED}),
+            InstalmentStatus.SCHEDULED,
+        ),
+    ],
+)
+
+
 class BatchState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     APPROVED = "approved", _("已审核")
@@ -218,31 +274,12 @@ class DisbursementBatch(models.Model):
     state = models.CharField(
         _("状态"), max_length=10, choices=BatchState.choices, default=BatchState.DRAFT
     )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("制单人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    prepared_by = _someone(_("制单人"))
     prepared_at = models.DateTimeField(_("制单时间"), auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    approved_by = _someone(_("审核人"), null=True, blank=True)
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("确认发放人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    paid_by = _someone(_("确认发放人"), null=True, blank=True)
     payment_reference = models.CharField(_("支付凭证号"), max_length=64, blank=True)
     payment_date = models.DateField(_("支付日期"), null=True, blank=True)
     total_amount = models.DecimalField(_("合计金额（元）"), default=0, **MONEY)
@@ -290,6 +327,41 @@ class DisbursementBatch(models.Model):
     @property
     def number(self) -> str:
         return f"PC{self.pk:05d}"
+
+
+#: A batch: prepared as a draft, approved by a second finance user, exported to the bank,
+#: paid. Any change to an approved batch voids its approval (back to draft).
+BATCH_FLOW = Flow(
+    "state",
+    [
+        # Actions that leave the state as it is: only ever checked, never applied.
+        Transition(
+            "add_line", _("加入明细"), frozenset({BatchState.DRAFT, BatchState.APPROVED}), ""
+        ),
+        Transition(
+            "fail_line",
+            _("标记明细支付失败"),
+            frozenset({BatchState.DRAFT, BatchState.APPROVED, BatchState.EXPORTED}),
+            "",
+        ),
+        Transition(
+            "bank_return", _("导入银行回单"), frozenset({BatchState.EXPORTED, BatchState.PAID}), ""
+        ),
+        Transition(
+            "download",
+            _("导出发放表"),
+            frozenset({BatchState.APPROVED, BatchState.EXPORTED, BatchState.PAID}),
+            "",
+        ),
+        # The moves.
+        Transition("approve", _("审核"), frozenset({BatchState.DRAFT}), BatchState.APPROVED),
+        Transition(
+            "void_approval", _("撤销审核"), frozenset({BatchState.APPROVED}), BatchState.DRAFT
+        ),
+        Transition("export", _("导出"), frozenset({BatchState.APPROVED}), BatchState.EXPORTED),
+        Transition("pay", _("确认发放"), frozenset({BatchState.EXPORTED}), BatchState.PAID),
+    ],
+)
 
 
 class LineState(models.TextChoices):
@@ -345,6 +417,16 @@ class BatchLine(models.Model):
         return f"{self.batch_id}/{self.pk}"
 
 
+#: A line: included until the bank pays it or it fails (a failed line frees its instalment).
+LINE_FLOW = Flow(
+    "state",
+    [
+        Transition("pay", _("确认支付"), frozenset({LineState.INCLUDED}), LineState.PAID),
+        Transition("fail", _("标记支付失败"), frozenset({LineState.INCLUDED}), LineState.FAILED),
+    ],
+)
+
+
 class SubsidyEvent(models.Model):
     """A compact audit row: one per bulk action, and the approval trail of each batch."""
 
@@ -364,14 +446,7 @@ class SubsidyEvent(models.Model):
         BANK_RETURN = "bank_return", _("导入银行回单")
 
     action = models.CharField(_("操作"), max_length=24, choices=Action.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    by = _someone(_("操作人"), null=True, blank=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     programme = models.ForeignKey(
         Programme, verbose_name=_("年度"), null=True, blank=True, on_delete=models.PROTECT

@@ -9,17 +9,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from acceptance.queries import accepted_households
 from subsidies.models import (
     BatchLine,
     DisbursementBatch,
     Instalment,
+    InstalmentItem,
     InstalmentStatus,
+    LineState,
     SubsidyEvent,
+    SubsidyStandard,
 )
 from subsidies.money import ZERO
-from tasks.models import Household, Programme
+from tasks.models import Household, Programme, Town
 
 _SUMS = {
     "committed": Sum("amount", filter=~Q(status=InstalmentStatus.CANCELLED)),
@@ -127,7 +132,7 @@ def batch_trail(batch: DisbursementBatch) -> Any:
 def duplicated_payments() -> list[dict[str, Any]]:
     """Instalments with more than one paid line: must always be empty."""
     return list(
-        BatchLine.objects.filter(state="paid")
+        BatchLine.objects.filter(state=LineState.PAID)
         .values("instalment_id")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
@@ -140,8 +145,31 @@ def paid_to_not_accepted() -> list[int]:
     A household may be revoked AFTER being paid (the money is then recovered offline), so
     this is a diagnostic, not an invariant; tests use it right after paying.
     """
-    return list(
-        Instalment.objects.filter(status=InstalmentStatus.PAID)
-        .exclude(household__status="accepted")
-        .values_list("id", flat=True)
-    )
+    paid = Instalment.objects.filter(status=InstalmentStatus.PAID)
+    accepted = Q(pk__in=[])
+    for programme in Programme.objects.filter(pk__in=paid.values("household__programme")):
+        accepted |= Q(household__in=accepted_households(programme))
+    return list(paid.exclude(accepted).values_list("id", flat=True))
+
+
+def current_standards(programme: Programme) -> dict[str, SubsidyStandard]:
+    """The latest version per route."""
+    out: dict[str, SubsidyStandard] = {}
+    for s in SubsidyStandard.objects.filter(programme=programme).order_by("route", "-version"):
+        out.setdefault(s.route, s)
+    return out
+
+
+def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) -> Any:
+    """Instalments a batch for `season` would take: due, unpaid, not in a batch, accepted.
+
+    A season's batch takes that season's operating instalments and every due one-off item.
+    """
+    qs = Instalment.objects.filter(
+        household__in=accepted_households(programme),
+        status=InstalmentStatus.SCHEDULED,
+        due_date__lte=timezone.localdate(),
+    ).filter(Q(item=InstalmentItem.OPERATING, season=season) | ~Q(item=InstalmentItem.OPERATING))
+    if towns is not None:
+        qs = qs.filter(household__town__in=towns)
+    return qs

@@ -8,7 +8,7 @@ import logging
 
 from django.dispatch import receiver
 
-from subsidies import services
+from subsidies import queries, services
 from tasks.ledger.signals import (
     household_acceptance_revoked,
     household_accepted,
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 def on_household_accepted(sender, *, household, by=None, **kwargs):
     # Without a standard for the route there is nothing to schedule yet; acceptance itself
     # must not fail for that (schedules_generate catches up once the standard exists).
-    if household.route not in services.current_standards(household.programme):
+    if household.route not in queries.current_standards(household.programme):
         logger.warning(
             "no subsidy standard for %s; household %s not scheduled", household.route, household.pk
         )

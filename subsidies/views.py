@@ -1,10 +1,12 @@
 """Finance pages of the subsidies app: thin views that parse, call a service, render.
 
 Every money-moving POST is idempotent in effect: the service locks the batch and checks its
-state, so a double click's second request finds the work done and only shows a message.
+state, so a double click's second request finds the work done and only shows a message. A
+user the service refuses to let act (PermissionDenied) gets a 403.
 """
 
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,11 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from subsidies import queries, services
+from subsidies import pricing, queries, services
 from subsidies.forms import (
+    ApproveForm,
     BankReturnForm,
     BatchPrepareForm,
-    ConfirmForm,
+    ExportForm,
     LineFailForm,
     MarkPaidForm,
     StandardForm,
@@ -36,12 +39,12 @@ from zichuan_heating.scoping import get_for_user_or_404
 def standard_list(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     standards = SubsidyStandard.objects.filter(programme=programme).order_by("route", "-version")
-    current = services.current_standards(programme)
+    current = queries.current_standards(programme)
     rows = [
         {
             "standard": s,
             "current": current.get(s.route) == s,
-            "operating": services.operating_amount(s),
+            "operating": pricing.operating_amount(s),
         }
         for s in standards
     ]
@@ -149,7 +152,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": page,
             "trail": queries.batch_trail(batch),
             "towns": batch.towns.all(),
-            "confirm_form": ConfirmForm(),
+            "approve_form": ApproveForm(),
+            "export_form": ExportForm(),
             "paid_form": MarkPaidForm(),
             "bank_form": BankReturnForm(),
             "can_approve": request.user.has_perm("subsidies.approve_batch")
@@ -158,40 +162,35 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _confirmed(request: HttpRequest, form_class=ConfirmForm, **kw):
-    form = form_class(request.POST, **kw)
+def _act(
+    request: HttpRequest, pk: int, form_class: type, service: Any, done: Any, **target: Any
+) -> HttpResponse:
+    """A POST on a batch: the form (its confirmation box), the service, a message, back.
+
+    The service gets the form's fields, `by=` the user and the object acted on: the batch,
+    unless `target` names another (a line). `done` is the success message, or a function of
+    the service's result giving it. A refusal (ValidationError) is flashed; a user who may
+    not act gets the service's PermissionDenied as a 403.
+    """
+    batch = _batch(pk)
+    form = form_class(request.POST, request.FILES or None)
     if not form.is_valid():
-        messages.error(request, _("请勾选确认后再提交。"))
-        return None
-    return form
+        flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+        return redirect(batch)
+    data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+    try:
+        result = service(**(target or {"batch": batch}), **data, by=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect(batch)
 
 
 @require_POST
 @role_required("subsidies.approve_batch")
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
-    if _confirmed(request):
-        try:
-            services.batch_approve(batch=batch, by=request.user)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("批次已审核通过。"))
-    return redirect(batch)
-
-
-@require_POST
-@role_required("subsidies.export_batch")
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
-    if _confirmed(request):
-        try:
-            services.batch_mark_exported(batch=batch, by=request.user)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("批次已标记为已导出，请下载发放表送银行。"))
-    return redirect(batch)
+    return _act(request, pk, ApproveForm, services.batch_approve, _("批次已审核通过。"))
 
 
 @require_GET
@@ -214,64 +213,38 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required("subsidies.prepare_batch")
-def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
-    form = _confirmed(request, MarkPaidForm)
-    if form:
-        try:
-            services.batch_mark_paid(
-                batch=batch,
-                reference=form.cleaned_data["reference"],
-                date=form.cleaned_data["date"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("批次已确认发放。"))
-    return redirect(batch)
+@role_required("subsidies.export_batch")
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    done = _("批次已标记为已导出，请下载发放表送银行。")
+    return _act(request, pk, ExportForm, services.batch_mark_exported, done)
 
 
 @require_POST
 @role_required("subsidies.prepare_batch")
 def line_fail(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
-    batch = _batch(pk)
-    line = get_object_or_404(BatchLine, pk=line_id, batch=batch)
-    form = LineFailForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写失败原因。"))
-        return redirect(batch)
-    try:
-        services.line_mark_failed(line=line, reason=form.cleaned_data["reason"], by=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("该明细已标记为支付失败，补贴退回待发放。"))
-    return redirect(batch)
+    line = get_object_or_404(BatchLine, pk=line_id, batch_id=pk)
+    done = _("该明细已标记为支付失败，补贴退回待发放。")
+    return _act(request, pk, LineFailForm, services.line_mark_failed, done, line=line)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def batch_mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, MarkPaidForm, services.batch_mark_paid, _("批次已确认发放。"))
+
+
+def _bank_return_done(result: services.BankReturnResult) -> str:
+    return _("银行回单已导入：成功 %(p)s 笔，失败 %(f)s 笔，未变化 %(u)s 笔。") % {
+        "p": result.paid,
+        "f": result.failed,
+        "u": result.unchanged,
+    }
 
 
 @require_POST
 @role_required("subsidies.prepare_batch")
 def bank_return(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
-    form = BankReturnForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("请选择银行回单文件。"))
-        return redirect(batch)
-    try:
-        result = services.bank_return_import(
-            batch=batch, file=form.cleaned_data["file"], by=request.user
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(
-            request,
-            _("银行回单已导入：成功 %(p)s 笔，失败 %(f)s 笔，未变化 %(u)s 笔。")
-            % {"p": result.paid, "f": result.failed, "u": result.unchanged},
-        )
-    return redirect(batch)
+    return _act(request, pk, BankReturnForm, services.bank_return_import, _bank_return_done)
 
 
 @require_GET

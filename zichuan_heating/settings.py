@@ -134,6 +134,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LEDGER_IMPORT_MAX_BYTES = int(os.environ.get("ZH_LEDGER_IMPORT_MAX_BYTES", 40 * 1024 * 1024))
 LEDGER_IMPORT_MAX_ROWS = 200_000
+# A bank return has one row per batch line (a batch may hold 100,000 lines).
+BANK_RETURN_MAX_BYTES = int(os.environ.get("ZH_BANK_RETURN_MAX_BYTES", 20 * 1024 * 1024))
+BANK_RETURN_MAX_ROWS = 200_000
 # Files bigger than this many rows are imported by a Celery job with a progress bar.
 LEDGER_IMPORT_ASYNC_ROWS = int(os.environ.get("ZH_LEDGER_IMPORT_ASYNC_ROWS", 2000))
 

@@ -5,7 +5,8 @@ import pytest
 
 from subsidies.services import schedules_generate, standards_load
 from tests.browser.conftest import log_in
-from tests.factories import EquipmentModelFactory, HouseholdFactory
+from tests.factories import EquipmentModelFactory
+from tests.subsidies.helpers import accepted_household
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,10 +15,9 @@ def test_finance_pays_a_batch_with_four_eyes(
     browser, page, live_server, programme, town_a, finance, finance2
 ):
     standards_load()
-    h = HouseholdFactory(
+    h = accepted_household(
         programme=programme,
         town=town_a,
-        status="accepted",
         head_name="赵一",
         equipment=EquipmentModelFactory(price_cap="4200.00"),
     )

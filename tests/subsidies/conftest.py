@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from subsidies.services import standards_load
-from tests.factories import EquipmentModelFactory, HouseholdFactory
+from tests.factories import EquipmentModelFactory
+from tests.subsidies.helpers import accepted_household
 
 
 @pytest.fixture
@@ -25,6 +26,6 @@ def boiler(db):
 def make_accepted(programme, standards, boiler):
     def make(town, **kw):
         kw.setdefault("equipment", boiler)
-        return HouseholdFactory(programme=programme, town=town, status="accepted", **kw)
+        return accepted_household(programme=programme, town=town, **kw)
 
     return make

@@ -1,8 +1,24 @@
 """Small helpers shared by the subsidies tests."""
 
+import datetime
 import io
 
 import xlsxwriter
+
+from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
+from tests.factories import HouseholdFactory
+
+
+def accepted_household(**kw):
+    """A household accepted as the acceptance app leaves it: status and a passed commissioning."""
+    household = HouseholdFactory(status="accepted", **kw)
+    Acceptance.objects.create(
+        household=household,
+        kind=AcceptanceKind.COMMISSIONING,
+        date=datetime.date(2021, 10, 20),
+        result=AcceptanceResult.PASS,
+    )
+    return household
 
 
 def bank_return_file(rows, headers=("明细编号", "身份证号", "结果", "失败原因")) -> io.BytesIO:

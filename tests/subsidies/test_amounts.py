@@ -6,7 +6,8 @@ import pytest
 
 from subsidies.models import Instalment
 from subsidies.money import rate_with_cap, to_fen
-from subsidies.services import equipment_amount, operating_amount, schedule_generate
+from subsidies.pricing import equipment_amount, operating_amount
+from subsidies.services import schedule_generate
 
 
 def test_half_a_fen_rounds_up():

@@ -2,10 +2,11 @@
 bank returns (idempotent, all-or-nothing) and the accepted-only rule."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from subsidies import services
@@ -96,10 +97,10 @@ def test_a_town_official_or_district_cannot_prepare_or_approve(
     programme, scheduled, town_a, finance, official_a, district
 ):
     for user in (official_a, district):
-        with pytest.raises(ValidationError, match="没有执行此操作的权限"):
+        with pytest.raises(PermissionDenied, match="没有执行此操作的权限"):
             prepare(programme, [town_a], user)
     batch = prepare(programme, [town_a], finance)
-    with pytest.raises(ValidationError, match="没有执行此操作的权限"):
+    with pytest.raises(PermissionDenied, match="没有执行此操作的权限"):
         services.batch_approve(batch=batch, by=district)
 
 
@@ -139,10 +140,10 @@ def test_removing_a_line_after_approval_voids_the_approval(
 
 def test_the_full_path_pays_each_instalment_once(programme, scheduled, town_a, finance, finance2):
     batch = prepare(programme, [town_a], finance)
-    with pytest.raises(ValidationError, match="只有已审核"):
+    with pytest.raises(ValidationError, match="当前状态为“草稿”，不能导出"):
         services.batch_mark_exported(batch=batch, by=finance)
     services.batch_approve(batch=batch, by=finance2)
-    with pytest.raises(ValidationError, match="只有已导出"):
+    with pytest.raises(ValidationError, match="当前状态为“已审核”，不能确认发放"):
         services.batch_mark_paid(batch=batch, reference="ZF1", date=PAY_DAY, by=finance)
     services.batch_mark_exported(batch=batch, by=finance)
     line = batch.lines.order_by("id").first()
@@ -271,3 +272,18 @@ def test_a_surveyed_household_is_not_in_any_pool(programme, standards, town_a, f
     HouseholdFactory(programme=programme, town=town_a, status="surveyed")
     services.schedules_generate(programme=programme)
     assert not Instalment.objects.exists()
+
+
+def test_a_bank_return_the_reader_refuses_is_a_validation_error_saying_why(
+    exported, finance, settings
+):
+    with pytest.raises(ValidationError, match="不是 Excel 工作簿"):
+        services.bank_return_import(
+            batch=exported, file=io.BytesIO(b"line,result\n1,ok\n"), by=finance
+        )
+    settings.BANK_RETURN_MAX_BYTES = 100
+    with pytest.raises(ValidationError, match="文件过大"):
+        services.bank_return_import(
+            batch=exported, file=bank_return_file([("1", "", "成功", "")]), by=finance
+        )
+    assert not exported.lines.exclude(state="included").exists()

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from subsidies import services
@@ -140,7 +141,7 @@ def test_prepare_approve_export_pay_through_the_pages_and_a_double_click_pays_on
     paid = {"reference": "ZF2021-01", "date": "2021-12-01", "confirm": "on"}
     for _ in range(2):
         r = f1.post(url("batch_mark_paid", batch.pk), paid, follow=True)
-    assert "只有已导出的批次才能确认发放" in r.content.decode()
+    assert "当前状态为“已发放”，不能确认发放" in r.content.decode()
     batch.refresh_from_db()
     assert (batch.state, batch.payment_date) == ("paid", datetime.date(2021, 12, 1))
     assert BatchLine.objects.filter(batch=batch, state="paid").count() == 3
@@ -180,3 +181,23 @@ def test_the_schedule_tag_renders_for_the_ledger_page(world):
         Context({"h": world["ha"]})
     )
     assert html.count("<tr data-item") == 8
+
+
+def test_a_service_refusing_who_acts_answers_403_and_changes_nothing(
+    world, client_for, finance2, monkeypatch
+):
+    def refuse(**kwargs):
+        raise PermissionDenied("您没有执行此操作的权限。")
+
+    monkeypatch.setattr(services, "batch_approve", refuse)
+    r = client_for(finance2).post(url("batch_approve", world["batch"].pk), {"confirm": "on"})
+    assert r.status_code == 403
+    world["batch"].refresh_from_db()
+    assert world["batch"].state == "draft"
+
+
+def test_without_the_confirmation_box_nothing_is_approved(world, client_for, finance2):
+    r = client_for(finance2).post(url("batch_approve", world["batch"].pk), {}, follow=True)
+    assert "请勾选确认后再提交" in r.content.decode()
+    world["batch"].refresh_from_db()
+    assert world["batch"].state == "draft"

@@ -1,0 +1,63 @@
+"""What a household is owed under a standard: the items, their amounts and due dates.
+
+Pure arithmetic over money.py; the services (schedules, re-pricing) and the standards page
+call it, nothing here touches the database.
+"""
+
+import datetime
+from decimal import Decimal
+
+from subsidies.models import InstalmentItem, OperatingKind, SubsidyStandard
+from subsidies.money import ZERO, rate_with_cap, to_fen
+from tasks.models import Household, Programme
+
+#: The operating instalment of season "Y-Y+1" falls due when that heating season opens.
+SEASON_OPENS = (11, 15)
+
+PlannedItem = tuple[str, str, Decimal, datetime.date]
+
+
+def operating_amount(standard: SubsidyStandard) -> Decimal:
+    if standard.operating_kind == OperatingKind.FIXED:
+        return to_fen(standard.operating_amount)
+    return rate_with_cap(
+        standard.operating_units_per_season, standard.operating_unit_rate, standard.operating_cap
+    )
+
+
+def equipment_amount(standard: SubsidyStandard, price: Decimal | None) -> Decimal:
+    if not price or not standard.equipment_rate:
+        return ZERO
+    return rate_with_cap(price, standard.equipment_rate, standard.equipment_cap)
+
+
+def season_due(season: str) -> datetime.date:
+    return datetime.date(int(season[:4]), *SEASON_OPENS)
+
+
+def seasons_of(programme: Programme, standard: SubsidyStandard) -> list[str]:
+    first = programme.first_heating_season
+    return [f"{y}-{y + 1}" for y in range(first, first + standard.seasons)]
+
+
+def planned_items(
+    programme: Programme, standard: SubsidyStandard, price: Decimal | None, today: datetime.date
+) -> list[PlannedItem]:
+    """(item, season, amount, due date) a household of this standard is owed; zero items skipped."""
+    rows = []
+    construction = to_fen(standard.construction_amount)
+    if construction > 0:
+        rows.append((InstalmentItem.CONSTRUCTION, "", construction, today))
+    equipment = equipment_amount(standard, price)
+    if equipment > 0:
+        rows.append((InstalmentItem.EQUIPMENT, "", equipment, today))
+    operating = operating_amount(standard)
+    if operating > 0:
+        for season in seasons_of(programme, standard):
+            rows.append((InstalmentItem.OPERATING, season, operating, season_due(season)))
+    return rows
+
+
+def household_price(household: Household) -> Decimal | None:
+    # The household's equipment is priced at its catalogue tender price (限价).
+    return household.equipment.price_cap if household.equipment_id else None

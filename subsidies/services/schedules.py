@@ -1,0 +1,212 @@
+"""Each accepted household's instalments: one household at acceptance, the whole programme
+in bulk, and cancelling what is unpaid when an acceptance is revoked or a household withdraws."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from acceptance.queries import accepted_households
+from subsidies.models import (
+    INSTALMENT_FLOW,
+    LINE_FLOW,
+    BatchState,
+    Instalment,
+    InstalmentStatus,
+    SubsidyEvent,
+    SubsidyReason,
+    SubsidyStandard,
+)
+from subsidies.money import ZERO
+from subsidies.pricing import household_price, planned_items
+from subsidies.queries import current_standards
+from subsidies.services.common import (
+    Action,
+    batches_changed,
+    lock_household,
+    open_lines,
+    user_or_none,
+)
+from tasks.models import Household, Programme
+
+
+@transaction.atomic
+def schedule_generate(*, household: Household, by: Any = None) -> int:
+    """Create the household's missing instalments (and reinstate cancelled unpaid ones).
+
+    Idempotent: a second call creates nothing. Only for accepted households.
+    """
+    household = lock_household(household)
+    if not accepted_households(household.programme).filter(pk=household.pk).exists():
+        raise ValidationError(_("该户尚未通过验收，不能生成补贴计划。"))
+    standard = current_standards(household.programme).get(household.route)
+    if standard is None:
+        raise ValidationError(_("尚未设定该改造方式的补贴标准。"))
+    today = timezone.localdate()
+    existing = {(i.item, i.season): i for i in household.instalments.select_for_update()}
+    new = []
+    for item, season, amount, due in planned_items(
+        household.programme, standard, household_price(household), today
+    ):
+        inst = existing.get((item, season))
+        if inst is None:
+            new.append(
+                Instalment(
+                    household=household,
+                    item=item,
+                    season=season,
+                    amount=amount,
+                    standard=standard,
+                    due_date=due,
+                )
+            )
+        elif INSTALMENT_FLOW.can(inst, "reinstate"):
+            _reinstate(inst, amount, standard)
+    if new:
+        bulk_create_with_history(new, Instalment, default_user=user_or_none(by))
+    return len(new)
+
+
+def _reinstate(inst: Instalment, amount: Any, standard: SubsidyStandard) -> None:
+    INSTALMENT_FLOW.apply(inst, "reinstate")
+    inst.cancel_reason = ""
+    if inst.amount != amount:
+        inst.previous_amount, inst.amount = inst.amount, amount
+    inst.standard = standard
+    inst._change_reason = SubsidyReason.REINSTATED
+    inst.save()
+
+
+@transaction.atomic
+def schedules_generate(*, programme: Programme, by: Any = None) -> int:
+    """Create the instalments of every accepted household of the programme that has none.
+
+    Bulk and idempotent: a second run creates nothing (households that already have a
+    schedule are skipped, and the unique (household, item, season) constraint with
+    ON CONFLICT DO NOTHING stops any overlap). Amounts still come from `planned_items`,
+    i.e. from money.py: Python prices each (route, equipment) combination once into a small
+    plan table, and one INSERT ... SELECT joins it to the households inside the database.
+    One SubsidyEvent row records the run (simple-history does not see bulk inserts).
+    """
+    accepted = accepted_households(programme)
+    plan = _plan_rows(programme, accepted)
+    before = Instalment.objects.filter(household__programme=programme).count()
+    with connection.cursor() as cursor:
+        _insert_planned(cursor, plan, accepted)
+    created = Instalment.objects.filter(household__programme=programme).count() - before
+    SubsidyEvent.objects.create(
+        action=Action.SCHEDULES_GENERATED,
+        by=user_or_none(by),
+        programme=programme,
+        count=created,
+        note=_("批量生成补贴计划"),
+        details={"plan_rows": len(plan)},
+    )
+    return created
+
+
+def _plan_rows(programme: Programme, accepted: Any) -> list[tuple]:
+    """The plan table: each (route, equipment) combination of the households, priced once."""
+    standards = current_standards(programme)
+    today = timezone.localdate()
+    combos = (
+        accepted.order_by().values_list("route", "equipment_id", "equipment__price_cap").distinct()
+    )
+    ops = connection.ops
+    plan = []
+    for route, equipment_id, price in combos:
+        standard = standards.get(route)
+        if standard is None:
+            continue
+        for item, season, amount, due in planned_items(programme, standard, price, today):
+            plan.append(
+                (
+                    route,
+                    equipment_id or 0,
+                    item,
+                    season,
+                    ops.adapt_decimalfield_value(amount, 12, 2),
+                    standard.pk,
+                    ops.adapt_datefield_value(due),
+                )
+            )
+    return plan
+
+
+def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
+    """Join the plan table to the accepted households without a schedule, in the database."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = Instalment._meta.db_table
+    households = Household._meta.db_table
+    accepted_sql, accepted_params = accepted.order_by().values("id").query.sql_with_params()
+    cursor.execute(
+        "CREATE TEMP TABLE subsidy_plan (route varchar(16), equipment_key bigint, "
+        "item varchar(16), season varchar(9), amount numeric(12, 2), standard_id bigint, "
+        "due_date date)"
+    )
+    cursor.executemany("INSERT INTO subsidy_plan VALUES (%s, %s, %s, %s, %s, %s, %s)", plan)
+    # The households to schedule are chosen BEFORE the insert: an anti-join against the
+    # table being filled would rescan its growing heap for every household.
+    cursor.execute(
+        "CREATE TEMP TABLE subsidy_households AS "
+        "SELECT h.id, h.route, COALESCE(h.equipment_id, 0) AS equipment_key "
+        f"FROM {households} h WHERE h.id IN ({accepted_sql}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id)",
+        accepted_params,
+    )
+    cursor.execute(
+        f"INSERT INTO {table} (household_id, item, season, amount, standard_id, due_date, "
+        "status, cancel_reason, created_at, updated_at) "
+        "SELECT h.id, p.item, p.season, p.amount, p.standard_id, p.due_date, "
+        "%s, '', %s, %s "
+        "FROM subsidy_households h JOIN subsidy_plan p "
+        "ON p.route = h.route AND p.equipment_key = h.equipment_key "
+        "ORDER BY h.id, p.item, p.season "
+        "ON CONFLICT DO NOTHING",
+        [InstalmentStatus.SCHEDULED, now, now],
+    )
+    cursor.execute("DROP TABLE subsidy_plan")
+    cursor.execute("DROP TABLE subsidy_households")
+    if connection.vendor == "postgresql":
+        # Fresh statistics after a bulk load, or the next batch_prepare plans for an
+        # empty table and runs a nested loop over 100,000 households (minutes, not s).
+        cursor.execute(f"ANALYZE {table}")
+
+
+@transaction.atomic
+def instalments_cancel(*, household: Household, by: Any, reason: str) -> int:
+    """Cancel every unpaid instalment of the household; paid ones stay paid.
+
+    An instalment sitting in a batch that is not paid yet leaves it (its line is marked
+    failed with the reason) and that batch loses its approval if it had one.
+    """
+    reason = (reason or "").strip() or _("验收撤销或退出")
+    household = lock_household(household)
+    unpaid = list(household.instalments.select_for_update().unpaid().order_by("id"))
+    if not unpaid:
+        return 0
+    lines = list(open_lines(instalment__in=unpaid, unless_batch=[BatchState.PAID]).order_by("id"))
+    for line in lines:
+        LINE_FLOW.apply(line, "fail")  # its instalment is cancelled below, not released
+        line.failure_reason = reason[:200]
+        line._change_reason = SubsidyReason.CANCELLED
+        line.save()
+    for inst in unpaid:
+        INSTALMENT_FLOW.apply(inst, "cancel")
+        inst.cancel_reason = reason[:200]
+        inst._change_reason = SubsidyReason.CANCELLED
+        inst.save()
+    batches_changed({line.batch_id for line in lines}, by, _("改造户补贴已取消"))
+    SubsidyEvent.objects.create(
+        action=Action.INSTALMENTS_CANCELLED,
+        by=user_or_none(by),
+        programme_id=household.programme_id,
+        household=household,
+        count=len(unpaid),
+        amount=sum((i.amount for i in unpaid), ZERO),
+        note=reason[:300],
+    )
+    return len(unpaid)
