@@ -1,6 +1,7 @@
 """Field validators and normalisers for the ledger: resident ID numbers and phones."""
 
 import datetime
+import operator
 import re
 import unicodedata
 
@@ -10,14 +11,19 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_WEIGHTS_OFFSET = ord("0") * sum(_WEIGHTS)
 _CHECK = "10X98765432"
+_ID_RE = re.compile(r"\d{17}[\dX]")
 
 
 def normalise_text(value: object) -> str:
     """Full-width to half-width (NFKC), control characters dropped, spaces trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = str(value)
+    if text.isascii() and text.isprintable():  # the common case, without a pass per character
+        return text.strip()
+    text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch)[0] != "C")
     return text.strip()
 
@@ -28,7 +34,11 @@ def normalise_id_number(value: object) -> str:
 
 
 def id_check_char(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    """GB 11643 check character of 17 digits (weighted sum of the digits' codes, at C speed)."""
+    if len(first17) != 17:
+        raise ValueError("17 digits expected")
+    total = sum(map(operator.mul, first17.encode("ascii"), _WEIGHTS)) - _WEIGHTS_OFFSET
+    return _CHECK[total % 11]
 
 
 def validate_id_number(value: str) -> None:
@@ -41,7 +51,7 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(
             _("身份证号应为18位，当前为%(n)d位。") % {"n": len(number)}, code="id_length"
         )
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not _ID_RE.fullmatch(number):
         raise ValidationError(_("身份证号只能包含数字，最后一位可以是X。"), code="id_format")
     try:
         born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -85,6 +95,11 @@ def normalise_phone(value: object) -> str:
     if text.endswith(".0") and text[:-2].isdigit():  # a number typed into Excel
         text = text[:-2]
     return text
+
+
+def is_mobile(phone: str) -> bool:
+    """An 11-digit mainland mobile number (already normalised)."""
+    return _MOBILE.fullmatch(phone) is not None
 
 
 def validate_phone(value: str) -> None:
