@@ -85,11 +85,12 @@ def mask_id_number(value: str) -> str:
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+_PHONE_JUNK = re.compile(r"[\s()（）]")
 
 
 def normalise_phone(value: object) -> str:
     text = normalise_text(value)
-    text = re.sub(r"[\s()（）]", "", text)
+    text = _PHONE_JUNK.sub("", text)
     if text.startswith("+86"):
         text = text[3:]
     if text.endswith(".0") and text[:-2].isdigit():  # a number typed into Excel

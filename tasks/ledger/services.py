@@ -8,6 +8,7 @@ actions (`check_signed_on`, `check_started_on`, `check_completed_on`) are the im
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,16 +172,38 @@ def household_update(*, household: Household, by: Any, **changes: Any) -> Househ
     return locked
 
 
+def _dated_step(
+    household: Household,
+    *,
+    by: Any,
+    step: str,
+    field: str,
+    day: datetime.date | None,
+    check: Callable[[Household, datetime.date | None], None],
+    reason: HouseholdReason,
+) -> Household:
+    """Lock, take the flow's step, check its date, record the date, save once."""
+    locked = _lock(household)
+    HOUSEHOLD_FLOW.apply(locked, step)
+    check(locked, day)
+    setattr(locked, field, day)
+    return _save_household(locked, by=by, reason=reason)
+
+
 @transaction.atomic
 def household_contract(
     *, household: Household, by: Any, signed_on: datetime.date | None
 ) -> Household:
     """surveyed → contracted (签约)."""
-    locked = _lock(household)
-    HOUSEHOLD_FLOW.apply(locked, "contract")
-    check_signed_on(signed_on)
-    locked.contract_signed_on = signed_on
-    return _save_household(locked, by=by, reason=HouseholdReason.CONTRACT)
+    return _dated_step(
+        household,
+        by=by,
+        step="contract",
+        field="contract_signed_on",
+        day=signed_on,
+        check=lambda _h, day: check_signed_on(day),
+        reason=HouseholdReason.CONTRACT,
+    )
 
 
 @transaction.atomic
@@ -204,11 +227,15 @@ def household_complete_construction(
     *, household: Household, by: Any, completed_on: datetime.date | None
 ) -> Household:
     """under construction → built (完工)."""
-    locked = _lock(household)
-    HOUSEHOLD_FLOW.apply(locked, "complete")
-    check_completed_on(completed_on, started_on=locked.construction_started_on)
-    locked.construction_completed_on = completed_on
-    return _save_household(locked, by=by, reason=HouseholdReason.COMPLETE)
+    return _dated_step(
+        household,
+        by=by,
+        step="complete",
+        field="construction_completed_on",
+        day=completed_on,
+        check=lambda h, day: check_completed_on(day, started_on=h.construction_started_on),
+        reason=HouseholdReason.COMPLETE,
+    )
 
 
 @transaction.atomic

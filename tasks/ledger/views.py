@@ -4,6 +4,7 @@ Every household is fetched through `get_for_user_or_404`, so another town's hous
 for every URL here. Actions are POST only and need the confirmation box the user ticks.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -36,6 +37,17 @@ FULL_ID_PERM = "tasks.view_full_id_number"
 def _household(request: HttpRequest, pk: int) -> Household:
     qs = Household.objects.select_related("programme", "town", "village", "equipment", "contractor")
     return get_for_user_or_404(qs, request.user, pk=pk)
+
+
+def _submit(request: HttpRequest, form: Any, act: Callable[[], Any]) -> Any:
+    """The service's result for a valid posted form, or None; its refusal goes on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return act()
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
 
 
 @role_required("tasks.view_household")
@@ -81,18 +93,17 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise Http404
     form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+
+    def register() -> Household:
         fields = form.service_fields()
-        village = fields["village"]
-        try:
-            household = services.household_register(
-                programme=programme, town=village.town, by=request.user, **fields
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
-            return redirect(household)
+        return services.household_register(
+            programme=programme, town=fields["village"].town, by=request.user, **fields
+        )
+
+    household = _submit(request, form, register)
+    if household is not None:
+        messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
+        return redirect(household)
     return render(request, "tasks/households/form.html", {"form": form, "household": None})
 
 
@@ -109,14 +120,16 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
         town_id=household.town_id,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(household=household, by=request.user, **form.service_fields())
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(household)
+    updated = _submit(
+        request,
+        form,
+        lambda: services.household_update(
+            household=household, by=request.user, **form.service_fields()
+        ),
+    )
+    if updated is not None:
+        messages.success(request, _("已保存。"))
+        return redirect(household)
     return render(request, "tasks/households/form.html", {"form": form, "household": household})
 
 
@@ -209,16 +222,16 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def household_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_withdraw(
-                household=household, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("该户已退出。"))
-            return redirect(household)
+    withdrawn = _submit(
+        request,
+        form,
+        lambda: services.household_withdraw(
+            household=household, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if withdrawn is not None:
+        messages.success(request, _("该户已退出。"))
+        return redirect(household)
     return render(request, "tasks/households/withdraw.html", {"household": household, "form": form})
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,6 @@ from tasks.ledger.importing.plan import ImportOutcome, Plan, RowError, Scope
 from tasks.ledger.importing.text import clean_text, key_text
 from tasks.ledger.importing.validation import validate
 from tasks.ledger.importing.write import commit
-from tasks.models import Programme
 from zichuan_heating.spreadsheets import UnusableFile
 
 __all__ = [
@@ -82,24 +81,14 @@ def gc_paused():
 
 
 def import_ledger(
-    path: str | Path,
-    *,
-    programme: Programme,
-    scope: Scope,
-    by: Any = None,
-    create_villages: bool = False,
-    dry_run: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    path: str | Path, *, by: Any = None, dry_run: bool = False, **options: Any
 ) -> ImportOutcome:
-    """Validate and (unless dry_run or rows are bad) commit. Raises UnusableFile."""
+    """Validate and (unless dry_run or rows are bad) commit as `by`. Raises UnusableFile.
+
+    `options` are `validate`'s: programme, scope, create_villages, progress.
+    """
     with gc_paused():
-        plan = validate(
-            path,
-            programme=programme,
-            scope=scope,
-            create_villages=create_villages,
-            progress=progress,
-        )
+        plan = validate(path, **options)
         outcome = ImportOutcome(errors=plan.errors, plan=plan, **plan.counts())
         if plan.ok and not dry_run:
             commit(plan, by=by)

@@ -201,14 +201,16 @@ def parse_size(value: Any, values: dict[str, Any], ctx: Context) -> int | None:
     """1 to 30 people; "3人" and "3口" read as 3."""
     if value is None or value == "":
         return None
-    bad = CellError(_("家庭人口应为1到30之间的整数。"))
-    if isinstance(value, bool) or (_is_number(value) and not float(value).is_integer()):
-        raise bad
-    text = key_text(value).removesuffix("人").removesuffix("口")
-    if not text:
-        return None
+    if type(value) is int or (type(value) is float and value.is_integer()):
+        text = str(int(value))
+    elif isinstance(value, str):
+        text = key_text(value).removesuffix("人").removesuffix("口")
+        if not text:
+            return None
+    else:
+        text = ""  # a fraction, a boolean, a date: not a count of people
     if not text.isdigit() or not 1 <= int(text) <= 30:
-        raise bad
+        raise CellError(_("家庭人口应为1到30之间的整数。"))
     return int(text)
 
 

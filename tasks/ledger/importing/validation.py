@@ -96,7 +96,9 @@ def parse_rows(
     """Each row through the column parsers, in template order; rows without error come back."""
     # In template order; a column missing from the file reads as blank, unless it keeps.
     cols = [
-        (c, positions.get(c.key, -1)) for c in COLUMNS if c.key in positions or not c.absent_keeps
+        (c.key, c.header, c.parse, positions.get(c.key, -1))
+        for c in COLUMNS
+        if c.key in positions or not c.absent_keeps
     ]
     formula_start = _("单元格内容以“=”开头，会被当作公式。请删除开头的“=”。")
     out: list[Row] = []
@@ -105,24 +107,20 @@ def parse_rows(
         if progress and offset and offset % PROGRESS_EVERY == 0:
             progress(offset // 2, total)
         width = len(cells)
-        raw = [(c, cells[i] if 0 <= i < width else None) for c, i in cols]
-        if all(v is None or v == "" for _c, v in raw):
+        raw = [cells[i] if 0 <= i < width else None for _k, _h, _p, i in cols]
+        if all(v is None or v == "" for v in raw):
             continue  # a blank row in the middle: skipped, not an error
         ctx.row = r = first_row + offset
         n_errors = len(errors)
         values: dict[str, Any] = {}
-        for column, value in raw:
+        for (key, header, parse, _i), value in zip(cols, raw, strict=True):
             if type(value) is str and "=" in value and value.lstrip().startswith("="):
-                errors.append(RowError(r, column.header, formula_start))
-            values[column.key] = _parse(column, value, values, ctx, errors)
+                errors.append(RowError(r, header, formula_start))
+            try:
+                values[key] = parse(value, values, ctx)
+            except CellError as e:
+                values[key] = None
+                errors.append(RowError(r, HEADER[e.key or key], e.message))
         if len(errors) == n_errors:
             out.append(Row(r, values))
     return out
-
-
-def _parse(column: Any, value: Any, values: dict[str, Any], ctx: Context, errors: list) -> Any:
-    try:
-        return column.parse(value, values, ctx)
-    except CellError as e:
-        errors.append(RowError(ctx.row, HEADER[e.key or column.key], e.message))
-        return None
