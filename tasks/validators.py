@@ -103,9 +103,13 @@ def is_mobile(phone: str) -> bool:
     return _MOBILE.fullmatch(phone) is not None
 
 
+def is_phone(phone: str) -> bool:
+    """A mobile number or a landline with its area code (already normalised)."""
+    return _MOBILE.fullmatch(phone) is not None or _LANDLINE.fullmatch(phone) is not None
+
+
 def validate_phone(value: str) -> None:
-    phone = normalise_phone(value)
-    if _MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone):
+    if is_phone(normalise_phone(value)):
         return
     raise ValidationError(
         _("联系电话应为11位手机号，或带区号的固定电话（如 0533-5181234）。"), code="phone"

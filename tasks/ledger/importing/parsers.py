@@ -21,7 +21,13 @@ from tasks.ledger.importing.plan import Scope
 from tasks.ledger.importing.text import clean_text, key_text, number_text
 from tasks.models import Contractor, EquipmentModel, Programme, Town, Village
 from tasks.models.ledger import CONTRACTOR_KIND_FOR_ROUTE
-from tasks.validators import is_mobile, normalise_phone, validate_id_number, validate_phone
+from tasks.validators import (
+    is_mobile,
+    is_phone,
+    normalise_phone,
+    validate_id_number,
+    validate_phone,
+)
 
 ROUTE_BY_LABEL = {"集中供暖": "central", "气代煤": "gas", "电代煤": "electric"}
 LABEL_BY_ROUTE = {v: k for k, v in ROUTE_BY_LABEL.items()}
@@ -181,10 +187,10 @@ def parse_phone(value: Any, values: dict[str, Any], ctx: Context) -> str:
             )
         return text
     text = normalise_phone(key_text(value))
-    if not text:
-        return ""
+    if not text or is_phone(text):
+        return text
     try:
-        validate_phone(text)
+        validate_phone(text)  # for its message
     except ValidationError as e:
         raise CellError(e.messages[0]) from None
     return text
