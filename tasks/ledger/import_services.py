@@ -25,6 +25,7 @@ from tasks.ledger.importing import (
     validate,
 )
 from tasks.models import ImportJob, ImportState, Programme
+from tasks.models.imports import IMPORT_FLOW
 
 log = logging.getLogger("zichuan.ledger")
 
@@ -76,11 +77,7 @@ def import_job_create(
 def import_job_confirm(*, job: ImportJob, by: Any) -> ImportJob:
     """The importer confirms the preview: commit now (small) or in the Celery job (large)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.state != ImportState.READY:
-        raise ValidationError(
-            _("该导入当前不能确认（状态：%(s)s）。") % {"s": job.get_state_display()}
-        )
-    job.state = ImportState.CONFIRMED
+    IMPORT_FLOW.apply(job, "confirm")
     job.processed_rows = 0
     job.save(update_fields=["state", "processed_rows", "updated_at"])
     if job.total_rows > settings.LEDGER_IMPORT_ASYNC_ROWS:
@@ -116,12 +113,11 @@ def _run(job_id: int) -> None:
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
             return
-        if job.state in (ImportState.QUEUED, ImportState.VALIDATING):
-            job.state, committing = ImportState.VALIDATING, False
-        elif job.state in (ImportState.CONFIRMED, ImportState.COMMITTING):
-            job.state, committing = ImportState.COMMITTING, True
-        else:
+        step = next((s for s in ("validate", "commit") if IMPORT_FLOW.can(job, s)), None)
+        if step is None:
             return  # finished already: a redelivered message does nothing
+        IMPORT_FLOW.apply(job, step)
+        committing = step == "commit"
         job.processed_rows = 0
         job.save(update_fields=["state", "processed_rows", "updated_at"])
 
