@@ -14,13 +14,14 @@ Writing, one rule for every export (ledger, acceptance register, disbursement sh
 - so does a text XlsxWriter would take for raw rich-string XML (`<r>…</r>`).
 """
 
-import html
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedET
 from django.utils.translation import gettext as _
 
 _REMOVE = re.compile(
@@ -29,8 +30,13 @@ _REMOVE = re.compile(
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def remove_controls(text: str) -> str:
+    """The characters no cell should hold (controls, invisible marks) removed; the one list."""
+    return _REMOVE.sub("", text) if _REMOVE.search(text) else text
+
+
 def safe_cell(value: Any) -> str:
-    text = _REMOVE.sub("", "" if value is None else str(value))
+    text = remove_controls("" if value is None else str(value))
     if text.startswith(FORMULA_START) or (text.startswith("<r>") and text.endswith("</r>")):
         return "'" + text
     return text
@@ -152,31 +158,33 @@ def inspect_workbook(
     return WorkbookFacts(sheet_path, rows, formulas)
 
 
-_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?>")
-_ATTR_RE = re.compile(rb'([\w:]+)="([^"]*)"')
-_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*?>")
+def _xml(zf: zipfile.ZipFile, member: str) -> Any:
+    """A small XML member parsed by defusedxml (no entity expansion, no external entities)."""
+    try:
+        return DefusedET.fromstring(zf.read(member))
+    except (DefusedET.ParseError, DefusedXmlException):
+        raise UnusableFile(_("文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。")) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def _sheet_path(zf: zipfile.ZipFile, name: str | None) -> str | None:
     """The zip member of the named (or first) sheet, from workbook.xml and its relationships."""
-    workbook = zf.read("xl/workbook.xml")
     rel_id = None
-    for tag in _SHEET_RE.findall(workbook):
-        attrs = dict(_ATTR_RE.findall(tag))
-        sheet = html.unescape(attrs.get(b"name", b"").decode("utf-8")).strip()
-        if name is None or sheet == name:
-            rel_id = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
+    for sheet in _xml(zf, "xl/workbook.xml").iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        if name is None or sheet.get("name", "").strip() == name:
+            # r:id, in the transitional or the strict relationships namespace
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             break
-    if rel_id is None:
+    if rel_id is None or "xl/_rels/workbook.xml.rels" not in zf.namelist():
         return None
-    try:
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return None
-    for tag in _REL_RE.findall(rels):
-        attrs = dict(_ATTR_RE.findall(tag))
-        if attrs.get(b"Id") == rel_id:
-            target = attrs.get(b"Target", b"").decode("utf-8")
+    for rel in _xml(zf, "xl/_rels/workbook.xml.rels").iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
             return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     return None
 

@@ -1,9 +1,9 @@
 """Ledger workbooks written with XlsxWriter: the import template and the (filtered) export.
 
-Both use the template's columns (`tasks.ledger.resources.template_headers`), so an export can be
-imported back unchanged. Text cells are written with `write_string` (never as formulas), cells
-starting with = + - @ are prefixed with ', control characters removed; ID numbers are masked
-unless the user may see them in full.
+Both read the import's column table (`tasks.ledger.importing.columns`: header, width, kind,
+export value), so an export can be imported back unchanged. Text cells are written with
+`write_string` (never as formulas) through `safe_cell` (a formula start gets a leading ',
+control characters go); ID numbers are masked unless the user may see them in full.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import IO, Any
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from tasks.ledger.importing import LABEL_BY_ROUTE, SHEET_NAME, neutralise
-from tasks.ledger.resources import template_headers
+from tasks.ledger.importing import COLUMNS, LABEL_BY_ROUTE, SHEET_NAME
 from tasks.validators import mask_id_number
+from zichuan_heating.spreadsheets import safe_cell
 
-_WIDTHS = [12, 12, 10, 22, 15, 28, 9, 10, 12, 14, 18, 12, 12, 24]
-ID_COL, PHONE_COL, SIGNED_COL, COMPLETED_COL = 3, 4, 11, 12
+ROUTE_COL, TOWN_COL = (
+    next(i for i, c in enumerate(COLUMNS) if c.key == k) for k in ("route", "town")
+)
 
 
 def _start(target: IO[bytes] | str) -> tuple[Any, Any, dict[str, Any]]:
@@ -30,12 +31,10 @@ def _start(target: IO[bytes] | str) -> tuple[Any, Any, dict[str, Any]]:
         "text": workbook.add_format({"num_format": "@"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    for col, width in enumerate(_WIDTHS):
-        fmt = formats["text"] if col in (ID_COL, PHONE_COL) else None
-        fmt = formats["date"] if col in (SIGNED_COL, COMPLETED_COL) else fmt
-        sheet.set_column(col, col, width, fmt)
-    for col, header in enumerate(template_headers()):
-        sheet.write_string(0, col, header, formats["header"])
+    column_format = {"text": formats["text"], "id": formats["text"], "date": formats["date"]}
+    for col, column in enumerate(COLUMNS):
+        sheet.set_column(col, col, column.width, column_format.get(column.kind))
+        sheet.write_string(0, col, column.header, formats["header"])
     sheet.freeze_panes(1, 0)
     return workbook, sheet, formats
 
@@ -46,9 +45,9 @@ def write_template(target: IO[bytes] | str, *, town_names: list[str], rows: int 
     last = rows
     sheet.data_validation(
         1,
-        7,
+        ROUTE_COL,
         last,
-        7,
+        ROUTE_COL,
         {
             "validate": "list",
             "source": list(LABEL_BY_ROUTE.values()),
@@ -58,7 +57,11 @@ def write_template(target: IO[bytes] | str, *, town_names: list[str], rows: int 
     )
     if town_names:
         sheet.data_validation(
-            1, 0, last, 0, {"validate": "list", "source": town_names, "ignore_blank": True}
+            1,
+            TOWN_COL,
+            last,
+            TOWN_COL,
+            {"validate": "list", "source": town_names, "ignore_blank": True},
         )
     notes = workbook.add_worksheet(_("说明"))
     notes.set_column(0, 0, 100)
@@ -109,35 +112,20 @@ def write_ledger(target: IO[bytes] | str, households: Iterable[Any], *, full_ids
     """The export: one row per household in the template's columns. Returns the row count."""
     workbook, sheet, formats = _start(target)
     text, date = formats["text"], formats["date"]
+    columns = list(enumerate(COLUMNS))
     n = 0
     for n, h in enumerate(households, start=1):
-        values = [
-            h.town.name,
-            h.village.name,
-            h.head_name,
-            None,
-            h.phone,
-            h.address,
-            None,
-            LABEL_BY_ROUTE.get(h.route, ""),
-            h.equipment.brand if h.equipment_id else "",
-            h.equipment.model if h.equipment_id else "",
-            h.contractor.name if h.contractor_id else "",
-            None,
-            None,
-            h.notes,
-        ]
-        for col, value in enumerate(values):
-            if value:
-                sheet.write_string(n, col, neutralise(value))
-        sheet.write_string(
-            n, ID_COL, h.id_number if full_ids else mask_id_number(h.id_number), text
-        )
-        if h.size is not None:
-            sheet.write_number(n, 6, h.size)
-        if h.contract_signed_on:
-            sheet.write_datetime(n, SIGNED_COL, h.contract_signed_on, date)
-        if h.construction_completed_on:
-            sheet.write_datetime(n, COMPLETED_COL, h.construction_completed_on, date)
+        for col, column in columns:
+            value = column.export(h)
+            if column.kind == "id":
+                sheet.write_string(n, col, value if full_ids else mask_id_number(value), text)
+            elif value is None or value == "":
+                continue
+            elif column.kind == "number":
+                sheet.write_number(n, col, value)
+            elif column.kind == "date":
+                sheet.write_datetime(n, col, value, date)
+            else:
+                sheet.write_string(n, col, safe_cell(value))
     workbook.close()
     return n

@@ -20,6 +20,7 @@ from tasks.validators import (
     validate_id_number,
     validate_phone,
 )
+from zichuan_heating.forms import ConfirmedForm
 
 
 class DateInput(forms.DateInput):
@@ -89,53 +90,55 @@ class HouseholdForm(forms.ModelForm):
         return {name: self.cleaned_data.get(name) for name in HOUSEHOLD_EDITABLE_FIELDS}
 
 
-class ConfirmedForm(forms.Form):
-    """A status action: the page asks with confirm() and the server insists on `confirm=yes`,
-    so a stray or replayed request without it changes nothing.
-    """
-
-    confirm = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean_confirm(self) -> str:
-        if self.cleaned_data.get("confirm") != "yes":
-            raise ValidationError(_("请确认操作后再提交。"))
-        return "yes"
-
-
 def _not_future(value: datetime.date | None) -> datetime.date | None:
     if value and value > timezone.localdate():
         raise ValidationError(_("日期不能晚于今天。"))
     return value
 
 
-class ContractForm(ConfirmedForm):
-    signed_on = forms.DateField(
-        label=_("签约日期"), widget=DateInput, error_messages={"required": _("请填写签约日期。")}
+def _dated_action_form(
+    name: str, field: str, label: Any, required: Any, confirm_label: Any
+) -> type[ConfirmedForm]:
+    """A status action with its date (not in the future) and the box the user ticks."""
+    return type(
+        name,
+        (ConfirmedForm,),
+        {
+            field: forms.DateField(
+                label=label,
+                widget=DateInput,
+                error_messages={"required": required},
+            ),
+            f"clean_{field}": lambda self: _not_future(self.cleaned_data[field]),
+            "confirm_label": confirm_label,
+            "date_field": field,
+            "__module__": __name__,
+        },
     )
 
-    def clean_signed_on(self):
-        return _not_future(self.cleaned_data["signed_on"])
 
-
-class StartConstructionForm(ConfirmedForm):
-    started_on = forms.DateField(
-        label=_("开工日期"), widget=DateInput, error_messages={"required": _("请填写开工日期。")}
-    )
-
-    def clean_started_on(self):
-        return _not_future(self.cleaned_data["started_on"])
-
-
-class CompleteConstructionForm(ConfirmedForm):
-    completed_on = forms.DateField(
-        label=_("完工日期"), widget=DateInput, error_messages={"required": _("请填写完工日期。")}
-    )
-
-    def clean_completed_on(self):
-        return _not_future(self.cleaned_data["completed_on"])
+ContractForm = _dated_action_form(
+    "ContractForm", "signed_on", _("签约日期"), _("请填写签约日期。"), _("我已核对，确认该户已签约")
+)
+StartConstructionForm = _dated_action_form(
+    "StartConstructionForm",
+    "started_on",
+    _("开工日期"),
+    _("请填写开工日期。"),
+    _("我已核对，确认该户开工"),
+)
+CompleteConstructionForm = _dated_action_form(
+    "CompleteConstructionForm",
+    "completed_on",
+    _("完工日期"),
+    _("请填写完工日期。"),
+    _("我已核对，确认该户已完工"),
+)
 
 
 class WithdrawForm(ConfirmedForm):
+    confirm_label = _("确认该户退出本年度清洁取暖改造")
+
     reason = forms.CharField(
         label=_("退出原因"),
         max_length=200,
@@ -145,4 +148,4 @@ class WithdrawForm(ConfirmedForm):
 
 
 class RestoreForm(ConfirmedForm):
-    pass
+    confirm_label = _("确认恢复该户到退出前的状态")

@@ -25,6 +25,7 @@ from tasks.ledger.importing import (
     validate,
 )
 from tasks.models import ImportJob, ImportState, Programme
+from tasks.models.imports import IMPORT_FLOW
 
 log = logging.getLogger("zichuan.ledger")
 
@@ -32,13 +33,9 @@ log = logging.getLogger("zichuan.ledger")
 MAX_STORED_ERRORS = 20_000
 
 
-def import_scope(user: Any) -> Scope:
-    return Scope.for_user(user)
-
-
 @transaction.atomic
 def import_job_create(
-    *, user: Any, programme: Programme, upload: UploadedFile, create_villages: bool
+    *, by: Any, programme: Programme, upload: UploadedFile, create_villages: bool
 ) -> ImportJob:
     """Store the upload and decide: small files are validated now, large ones by a Celery job."""
     if upload.size > settings.LEDGER_IMPORT_MAX_BYTES:
@@ -46,13 +43,13 @@ def import_job_create(
             _("文件过大（%(mb).1f MB），最大允许 %(max)d MB。")
             % {"mb": upload.size / 1048576, "max": settings.LEDGER_IMPORT_MAX_BYTES // 1048576}
         )
-    scope = import_scope(user)
+    scope = Scope.for_user(by)
     if scope.town_ids is not None and not scope.town_ids:
         raise ValidationError(_("您的账号没有所属镇（街道），不能导入台账。"))
     job = ImportJob(
         programme=programme,
         town_id=next(iter(scope.town_ids)) if scope.town_ids else None,
-        created_by=user,
+        created_by=by,
         original_name=(upload.name or "")[:255],
         create_villages=create_villages,
     )
@@ -77,14 +74,10 @@ def import_job_create(
 
 
 @transaction.atomic
-def import_job_confirm(*, job: ImportJob, user: Any) -> ImportJob:
+def import_job_confirm(*, job: ImportJob, by: Any) -> ImportJob:
     """The importer confirms the preview: commit now (small) or in the Celery job (large)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.state != ImportState.READY:
-        raise ValidationError(
-            _("该导入当前不能确认（状态：%(s)s）。") % {"s": job.get_state_display()}
-        )
-    job.state = ImportState.CONFIRMED
+    IMPORT_FLOW.apply(job, "confirm")
     job.processed_rows = 0
     job.save(update_fields=["state", "processed_rows", "updated_at"])
     if job.total_rows > settings.LEDGER_IMPORT_ASYNC_ROWS:
@@ -120,12 +113,11 @@ def _run(job_id: int) -> None:
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
             return
-        if job.state in (ImportState.QUEUED, ImportState.VALIDATING):
-            job.state, committing = ImportState.VALIDATING, False
-        elif job.state in (ImportState.CONFIRMED, ImportState.COMMITTING):
-            job.state, committing = ImportState.COMMITTING, True
-        else:
+        step = next((s for s in ("validate", "commit") if IMPORT_FLOW.can(job, s)), None)
+        if step is None:
             return  # finished already: a redelivered message does nothing
+        IMPORT_FLOW.apply(job, step)
+        committing = step == "commit"
         job.processed_rows = 0
         job.save(update_fields=["state", "processed_rows", "updated_at"])
 
@@ -162,7 +154,7 @@ def _run(job_id: int) -> None:
         return
     try:
         with gc_paused(), transaction.atomic():
-            commit(plan, user=job.created_by)
+            commit(plan, by=job.created_by)
             _finish(job, ImportState.DONE)
     except UnusableFile as e:
         _finish(job, ImportState.FAILED, message=e.message)

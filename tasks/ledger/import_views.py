@@ -21,6 +21,7 @@ from tasks.ledger.import_services import import_job_confirm, import_job_create
 from tasks.models import ImportJob, ImportState, Town
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
 log = logging.getLogger("zichuan.ledger")
@@ -54,7 +55,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(
-                user=request.user,
+                by=request.user,
                 programme=programme,
                 upload=form.cleaned_data["file"],
                 create_villages=form.cleaned_data["create_villages"],
@@ -124,11 +125,9 @@ def ledger_import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 def ledger_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_for_user_or_404(ImportJob, request.user, pk=pk)
     try:
-        import_job_confirm(job=job, user=request.user)
+        import_job_confirm(job=job, by=request.user)
     except ValidationError as e:
-        from django.contrib import messages
-
-        messages.error(request, " ".join(e.messages))
+        flash_errors(request, e)
     return redirect(job)
 
 

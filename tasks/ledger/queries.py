@@ -3,9 +3,13 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from tasks.models import Programme
+from tasks.models.ledger import HOUSEHOLD_FLOW
+from zichuan_heating.feedback import error_text
+from zichuan_heating.history import reason_label
 
 
 def households_for_user(user: Any, programme: Programme | None = None):
@@ -16,6 +20,27 @@ def households_for_user(user: Any, programme: Programme | None = None):
     if programme is not None:
         qs = qs.filter(programme=programme)
     return qs
+
+
+def plan_not_approved_refusal(town: Any, approved_town_ids: set[int]) -> str | None:
+    """Construction starts only in a town whose plan is approved (the importer asks too)."""
+    if town.id in approved_town_ids:
+        return None
+    return str(
+        _("%(town)s的实施方案尚未经区清洁取暖办核准，不能开工（方案核准后实施）。")
+        % {"town": town.name}
+    )
+
+
+def household_start_construction_refusal(household: Any) -> str | None:
+    """Why construction may not start now (Chinese), or None; the page shows it too."""
+    from tasks.plans.queries import approved_plan_town_ids
+
+    try:
+        HOUSEHOLD_FLOW.check(household, "start")
+    except ValidationError as e:
+        return error_text(e)
+    return plan_not_approved_refusal(household.town, approved_plan_town_ids(household.programme))
 
 
 # --- Household ledger pages --------------------------------------------------------------------
@@ -119,7 +144,7 @@ def household_history(household: Any, *, show_full_id: bool) -> list[HistoryEntr
                 when=record.history_date,
                 who=record.history_user,
                 kind=str(kinds.get(record.history_type, record.history_type)),
-                reason=_(record.history_change_reason) if record.history_change_reason else "",
+                reason=reason_label(record.history_change_reason),
                 changes=[
                     FieldChange(
                         field=c.field,

@@ -1,18 +1,18 @@
-"""django-import-export resource for the household ledger: the template's columns in one place.
+"""django-import-export resource for the household ledger, on the import's column table.
 
-The template download and the export take their headers from `HouseholdResource` (so the three
-cannot drift apart). Its own row-by-row `import_data` works and is what the admin would use, but
-the browser, the CLI and the job import through `tasks.ledger.importing`, which validates every row
-first and writes in bulk: measured on the same file, the resource path is far slower (see
-`bench/ledger_import.py --resource N` and the issue note).
+Its headers and field list come from `tasks.ledger.importing.columns` (as the template's and
+the export's do), so the three cannot drift apart. Its own row-by-row `import_data` works and
+is what the admin would use, but the browser, the CLI and the job import through
+`tasks.ledger.importing`, which validates every row first and writes in bulk: measured on the
+same file, the resource path is far slower (see `bench/ledger_import.py --resource N`).
 """
 
 from import_export import fields, resources, widgets
 
 from tasks.ledger.importing import COLUMNS, LABEL_BY_ROUTE, ROUTE_BY_LABEL, key_text
+from tasks.ledger.importing.columns import HEADER as H
 from tasks.models import Contractor, EquipmentModel, Household, Programme, Town, Village
-
-H = dict(COLUMNS)
+from tasks.models.ledger import HOUSEHOLD_FLOW
 
 
 class RouteWidget(widgets.Widget):
@@ -69,22 +69,7 @@ class HouseholdResource(resources.ModelResource):
     class Meta:
         model = Household
         import_id_fields = ("id_number",)
-        fields = (
-            "town",
-            "village",
-            "head_name",
-            "id_number",
-            "phone",
-            "address",
-            "size",
-            "route",
-            "brand",
-            "equipment",
-            "contractor",
-            "contract_signed_on",
-            "construction_completed_on",
-            "notes",
-        )
+        fields = tuple(c.field for c in COLUMNS)
         skip_unchanged = True
         report_skipped = False
 
@@ -99,10 +84,5 @@ class HouseholdResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if self.programme is not None:
             instance.programme = self.programme
-        if instance.contract_signed_on and instance.status == "surveyed":
-            instance.status = "contracted"
-
-
-def template_headers() -> list[str]:
-    """The import template's header row, in order, from the resource."""
-    return [f.column_name for f in HouseholdResource().get_export_fields()]
+        if instance.contract_signed_on and HOUSEHOLD_FLOW.can(instance, "contract"):
+            HOUSEHOLD_FLOW.apply(instance, "contract")

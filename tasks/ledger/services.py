@@ -1,28 +1,26 @@
-"""Business actions of the household ledger (台账): register, edit, status actions."""
+"""Business actions of the household ledger (台账): register, edit, status actions.
+
+Every status change is an explicit action below and goes through `HOUSEHOLD_FLOW`; none of them
+sets "accepted" (the acceptance module does). Each locks the household row, checks its
+preconditions, validates the whole row and saves once, so simple_history writes exactly one
+history row per change, with a `HouseholdReason` constant as its reason. The date rules of the
+actions (`check_signed_on`, `check_started_on`, `check_completed_on`) are the importer's too.
+"""
 
 import datetime
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks.ledger.queries import household_start_construction_refusal
 from tasks.ledger.signals import household_withdrawn
 from tasks.models import Household, HouseholdStatus, Programme, Town
+from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
 from tasks.validators import normalise_id_number, normalise_phone, normalise_text
-
-PROGRAMME_DATA = Path(settings.BASE_DIR) / "fixtures" / "programme_2021.json"
-
-
-# --- Household ledger (台账) -----------------------------------------------------------------
-#
-# Every status change is an explicit action below; none of them sets "accepted" (the acceptance
-# module does). Each locks the household row, checks its preconditions, validates the whole row
-# and saves once, so simple_history writes exactly one history row per change.
 
 #: Fields a ledger entry may set on registration or edit; status and its dates move by actions.
 HOUSEHOLD_EDITABLE_FIELDS = (
@@ -38,9 +36,47 @@ HOUSEHOLD_EDITABLE_FIELDS = (
     "notes",
 )
 
-#: Callables `(household) -> str | None` that may forbid a withdrawal, e.g. the subsidies module
-#: refusing when an instalment has been paid. A returned string is the Chinese reason.
-WITHDRAWAL_BLOCKERS: list[Callable[[Household], str | None]] = []
+
+# --- The date each step needs (the actions below and the importer) ---------------------------
+
+
+def check_signed_on(signed_on: datetime.date | None, *, today: datetime.date | None = None) -> None:
+    """签约 needs its date, not in the future."""
+    if signed_on is None:
+        raise ValidationError({"contract_signed_on": _("请填写签约日期。")})
+    if signed_on > (today or timezone.localdate()):
+        raise ValidationError({"contract_signed_on": _("签约日期不能晚于今天。")})
+
+
+def check_started_on(
+    started_on: datetime.date,
+    *,
+    signed_on: datetime.date | None,
+    today: datetime.date | None = None,
+) -> None:
+    """开工 on a day between the contract and today."""
+    if started_on > (today or timezone.localdate()):
+        raise ValidationError({"construction_started_on": _("开工日期不能晚于今天。")})
+    if signed_on and started_on < signed_on:
+        raise ValidationError({"construction_started_on": _("开工日期不能早于签约日期。")})
+
+
+def check_completed_on(
+    completed_on: datetime.date | None,
+    *,
+    started_on: datetime.date | None,
+    today: datetime.date | None = None,
+) -> None:
+    """完工 needs its date, not in the future nor before the start."""
+    if completed_on is None:
+        raise ValidationError({"construction_completed_on": _("请填写完工日期。")})
+    if completed_on > (today or timezone.localdate()):
+        raise ValidationError({"construction_completed_on": _("完工日期不能晚于今天。")})
+    if started_on and completed_on < started_on:
+        raise ValidationError({"construction_completed_on": _("完工日期不能早于开工日期。")})
+
+
+# --- Saving ------------------------------------------------------------------------------------
 
 
 def _normalise_household_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -76,32 +112,27 @@ def _check_id_number_unique(household: Household) -> None:
     raise ValidationError({"id_number": message})
 
 
-def _save_household(household: Household, *, by: Any, reason: str) -> Household:
-    """Validate and save once; `reason` is stored in Chinese whatever the user's language
-    (the history page translates the fixed ones on display)."""
+def _save_household(household: Household, *, by: Any, reason: HouseholdReason) -> Household:
+    """Validate and save once; the reason is a fixed constant, translated on display."""
     household.full_clean(validate_unique=False, validate_constraints=False)
     _check_id_number_unique(household)
     household.validate_constraints()  # the check constraints; the unique one is checked above
     household._history_user = by
-    household._change_reason = reason
+    household._change_reason = reason.value
     household.save()
     return household
 
 
 def _lock(household: Household) -> Household:
     return (
-        Household.objects.select_for_update(of=("self",))
+        Household.objects.filter(pk=household.pk)
+        .locked()
         .select_related("programme", "town", "village")
-        .get(pk=household.pk)
+        .get()
     )
 
 
-def _require_status(household: Household, allowed: set[str], action: str) -> None:
-    if household.status not in allowed:
-        raise ValidationError(
-            _("当前状态为“%(status)s”，不能%(action)s。")
-            % {"status": household.get_status_display(), "action": action}
-        )
+# --- Actions -----------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -116,7 +147,7 @@ def household_register(*, programme: Programme, town: Town, by: Any, **fields: A
         status=HouseholdStatus.SURVEYED,
         **_normalise_household_fields(fields),
     )
-    return _save_household(household, by=by, reason="登记")
+    return _save_household(household, by=by, reason=HouseholdReason.REGISTER)
 
 
 @transaction.atomic
@@ -137,8 +168,26 @@ def household_update(*, household: Household, by: Any, **changes: Any) -> Househ
             setattr(locked, name, value)
             changed = True
     if changed:
-        _save_household(locked, by=by, reason="修改台账信息")
+        _save_household(locked, by=by, reason=HouseholdReason.EDIT)
     return locked
+
+
+def _dated_step(
+    household: Household,
+    *,
+    by: Any,
+    step: str,
+    field: str,
+    day: datetime.date | None,
+    check: Callable[[Household, datetime.date | None], None],
+    reason: HouseholdReason,
+) -> Household:
+    """Lock, take the flow's step, check its date, record the date, save once."""
+    locked = _lock(household)
+    HOUSEHOLD_FLOW.apply(locked, step)
+    check(locked, day)
+    setattr(locked, field, day)
+    return _save_household(locked, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -146,32 +195,15 @@ def household_contract(
     *, household: Household, by: Any, signed_on: datetime.date | None
 ) -> Household:
     """surveyed → contracted (签约)."""
-    locked = _lock(household)
-    _require_status(locked, {HouseholdStatus.SURVEYED}, str(_("签约")))
-    if signed_on is None:
-        raise ValidationError({"contract_signed_on": _("请填写签约日期。")})
-    if signed_on > timezone.localdate():
-        raise ValidationError({"contract_signed_on": _("签约日期不能晚于今天。")})
-    locked.status = HouseholdStatus.CONTRACTED
-    locked.contract_signed_on = signed_on
-    return _save_household(locked, by=by, reason="签约")
-
-
-def household_start_construction_refusal(household: Household) -> str | None:
-    """Why construction may not start now (Chinese), or None. Read-only; used by the page too."""
-    from tasks.plans.queries import approved_plan_town_ids
-
-    if household.status != HouseholdStatus.CONTRACTED:
-        return str(
-            _("当前状态为“%(status)s”，只有已签约的户可以开工。")
-            % {"status": household.get_status_display()}
-        )
-    if household.town_id not in approved_plan_town_ids(household.programme):
-        return str(
-            _("%(town)s的实施方案尚未经区清洁取暖办核准，不能开工（方案核准后实施）。")
-            % {"town": household.town.name}
-        )
-    return None
+    return _dated_step(
+        household,
+        by=by,
+        step="contract",
+        field="contract_signed_on",
+        day=signed_on,
+        check=lambda _h, day: check_signed_on(day),
+        reason=HouseholdReason.CONTRACT,
+    )
 
 
 @transaction.atomic
@@ -184,13 +216,10 @@ def household_start_construction(
     if refusal:
         raise ValidationError(refusal)
     started_on = started_on or timezone.localdate()
-    if started_on > timezone.localdate():
-        raise ValidationError({"construction_started_on": _("开工日期不能晚于今天。")})
-    if locked.contract_signed_on and started_on < locked.contract_signed_on:
-        raise ValidationError({"construction_started_on": _("开工日期不能早于签约日期。")})
-    locked.status = HouseholdStatus.UNDER_CONSTRUCTION
+    check_started_on(started_on, signed_on=locked.contract_signed_on)
+    HOUSEHOLD_FLOW.apply(locked, "start")
     locked.construction_started_on = started_on
-    return _save_household(locked, by=by, reason="开工")
+    return _save_household(locked, by=by, reason=HouseholdReason.START)
 
 
 @transaction.atomic
@@ -198,36 +227,28 @@ def household_complete_construction(
     *, household: Household, by: Any, completed_on: datetime.date | None
 ) -> Household:
     """under construction → built (完工)."""
-    locked = _lock(household)
-    _require_status(locked, {HouseholdStatus.UNDER_CONSTRUCTION}, str(_("登记完工")))
-    if completed_on is None:
-        raise ValidationError({"construction_completed_on": _("请填写完工日期。")})
-    if completed_on > timezone.localdate():
-        raise ValidationError({"construction_completed_on": _("完工日期不能晚于今天。")})
-    if locked.construction_started_on and completed_on < locked.construction_started_on:
-        raise ValidationError({"construction_completed_on": _("完工日期不能早于开工日期。")})
-    locked.status = HouseholdStatus.BUILT
-    locked.construction_completed_on = completed_on
-    return _save_household(locked, by=by, reason="完工")
+    return _dated_step(
+        household,
+        by=by,
+        step="complete",
+        field="construction_completed_on",
+        day=completed_on,
+        check=lambda h, day: check_completed_on(day, started_on=h.construction_started_on),
+        reason=HouseholdReason.COMPLETE,
+    )
 
 
 @transaction.atomic
 def household_withdraw(*, household: Household, by: Any, reason: str) -> Household:
     """Any state → withdrawn (退出), with a reason; remembers where it was for a restore."""
     locked = _lock(household)
-    if locked.status == HouseholdStatus.WITHDRAWN:
-        raise ValidationError(_("该户已经退出。"))
+    before = HOUSEHOLD_FLOW.apply(locked, "withdraw")
     reason = normalise_text(reason)
     if not reason:
         raise ValidationError({"withdrawal_reason": _("请填写退出原因。")})
-    for blocker in WITHDRAWAL_BLOCKERS:
-        refusal = blocker(locked)
-        if refusal:
-            raise ValidationError(refusal)
-    locked.status_before_withdrawal = locked.status
-    locked.status = HouseholdStatus.WITHDRAWN
+    locked.status_before_withdrawal = before
     locked.withdrawal_reason = reason[:200]
-    _save_household(locked, by=by, reason=f"退出：{reason}"[:100])
+    _save_household(locked, by=by, reason=HouseholdReason.WITHDRAW)
     household_withdrawn.send(sender=Household, household=locked, by=by, reason=reason)
     return locked
 
@@ -236,14 +257,13 @@ def household_withdraw(*, household: Household, by: Any, reason: str) -> Househo
 def household_restore(*, household: Household, by: Any) -> Household:
     """withdrawn → the status it had before; district office only."""
     if by is None or not by.has_perm("tasks.restore_household"):
-        raise ValidationError(_("只有区清洁取暖办可以恢复已退出的改造户。"))
+        raise PermissionDenied(_("只有区清洁取暖办可以恢复已退出的改造户。"))
     locked = _lock(household)
-    if locked.status != HouseholdStatus.WITHDRAWN:
-        raise ValidationError(_("该户未退出，无需恢复。"))
+    HOUSEHOLD_FLOW.apply(locked, "restore")
     locked.status = locked.status_before_withdrawal or HouseholdStatus.SURVEYED
     locked.status_before_withdrawal = ""
     locked.withdrawal_reason = ""
-    return _save_household(locked, by=by, reason="恢复")
+    return _save_household(locked, by=by, reason=HouseholdReason.RESTORE)
 
 
 def id_number_views_record(*, households: list[Household], by: Any, context: str) -> None:

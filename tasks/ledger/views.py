@@ -1,9 +1,10 @@
 """Ledger pages (改造户台账): list, create, edit, detail with history, and the status actions.
 
 Every household is fetched through `get_for_user_or_404`, so another town's household is a 404
-for every URL here. Actions are POST only and need the confirmation field.
+for every URL here. Actions are POST only and need the confirmation box the user ticks.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from tasks.ledger.forms import (
 from tasks.models import Household, HouseholdStatus, IdNumberView, Route
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import flash_errors
 from zichuan_heating.pagination import EstimatingPaginator
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -37,8 +39,15 @@ def _household(request: HttpRequest, pk: int) -> Household:
     return get_for_user_or_404(qs, request.user, pk=pk)
 
 
-def _error_text(error: ValidationError) -> str:
-    return "；".join(error.messages)
+def _submit(request: HttpRequest, form: Any, act: Callable[[], Any]) -> Any:
+    """The service's result for a valid posted form, or None; its refusal goes on the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return act()
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
 
 
 @role_required("tasks.view_household")
@@ -84,18 +93,17 @@ def household_create(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise Http404
     form = HouseholdForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+
+    def register() -> Household:
         fields = form.service_fields()
-        village = fields["village"]
-        try:
-            household = services.household_register(
-                programme=programme, town=village.town, by=request.user, **fields
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
-            return redirect(household)
+        return services.household_register(
+            programme=programme, town=fields["village"].town, by=request.user, **fields
+        )
+
+    household = _submit(request, form, register)
+    if household is not None:
+        messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
+        return redirect(household)
     return render(request, "tasks/households/form.html", {"form": form, "household": None})
 
 
@@ -112,14 +120,16 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user,
         town_id=household.town_id,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(household=household, by=request.user, **form.service_fields())
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect(household)
+    updated = _submit(
+        request,
+        form,
+        lambda: services.household_update(
+            household=household, by=request.user, **form.service_fields()
+        ),
+    )
+    if updated is not None:
+        messages.success(request, _("已保存。"))
+        return redirect(household)
     return render(request, "tasks/households/form.html", {"form": form, "household": household})
 
 
@@ -135,13 +145,14 @@ def _detail_context(request: HttpRequest, household: Household, **extra: Any) ->
         "can_view_full_id": user.has_perm(FULL_ID_PERM),
         "can_restore": user.has_perm("tasks.restore_household")
         and status == HouseholdStatus.WITHDRAWN,
+        "restore_form": RestoreForm(),
         "contract_form": ContractForm(prefix="contract")
         if can_change and status == HouseholdStatus.SURVEYED
         else None,
         "start_form": StartConstructionForm(prefix="start")
         if can_change and status == HouseholdStatus.CONTRACTED
         else None,
-        "start_refusal": services.household_start_construction_refusal(household)
+        "start_refusal": queries.household_start_construction_refusal(household)
         if can_change and status == HouseholdStatus.CONTRACTED
         else None,
         "complete_form": CompleteConstructionForm(prefix="complete")
@@ -174,21 +185,12 @@ def household_id_number(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-#: action name (also the form prefix) → (form class, date field, service, service keyword)
+#: action name (also the form prefix) → (form class, service); the form's date is the
+#: service's keyword of the same name.
 ACTIONS = {
-    "contract": (ContractForm, "signed_on", services.household_contract, "signed_on"),
-    "start": (
-        StartConstructionForm,
-        "started_on",
-        services.household_start_construction,
-        "started_on",
-    ),
-    "complete": (
-        CompleteConstructionForm,
-        "completed_on",
-        services.household_complete_construction,
-        "completed_on",
-    ),
+    "contract": (ContractForm, services.household_contract),
+    "start": (StartConstructionForm, services.household_start_construction),
+    "complete": (CompleteConstructionForm, services.household_complete_construction),
 }
 
 
@@ -198,17 +200,16 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     if action not in ACTIONS:
         raise Http404
     household = _household(request, pk)
-    form_class, date_field, service, keyword = ACTIONS[action]
+    form_class, service = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        flash_errors(request, ValidationError(form.errors))
         return redirect(household)
+    date_field = form_class.date_field
     try:
-        service(household=household, by=request.user, **{keyword: form.cleaned_data[date_field]})
+        service(household=household, by=request.user, **{date_field: form.cleaned_data[date_field]})
     except ValidationError as e:
-        messages.error(request, _error_text(e))
+        flash_errors(request, e)
     else:
         household.refresh_from_db(fields=["status"])
         messages.success(
@@ -221,16 +222,16 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def household_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = WithdrawForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_withdraw(
-                household=household, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as e:
-            form.add_error(None, e)
-        else:
-            messages.success(request, _("该户已退出。"))
-            return redirect(household)
+    withdrawn = _submit(
+        request,
+        form,
+        lambda: services.household_withdraw(
+            household=household, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if withdrawn is not None:
+        messages.success(request, _("该户已退出。"))
+        return redirect(household)
     return render(request, "tasks/households/withdraw.html", {"household": household, "form": form})
 
 
@@ -240,12 +241,12 @@ def household_restore(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = RestoreForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请确认操作后再提交。"))
+        flash_errors(request, ValidationError(form.errors))
         return redirect(household)
-    try:
+    try:  # PermissionDenied (who) is the 403 page; ValidationError (what) a message
         services.household_restore(household=household, by=request.user)
     except ValidationError as e:
-        messages.error(request, _error_text(e))
+        flash_errors(request, e)
     else:
         messages.success(request, _("已恢复。"))
     return redirect(household)

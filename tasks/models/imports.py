@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks.models.programme import Programme, Town
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.transitions import Flow, Transition
 
 
 class ImportState(models.TextChoices):
@@ -17,6 +18,21 @@ class ImportState(models.TextChoices):
     COMMITTING = "committing", _("写入中")
     DONE = "done", _("已导入")
     FAILED = "failed", _("文件无法使用")
+
+
+J = ImportState
+
+#: The moves of an import job: the job runs a validation, the importer confirms a clean
+#: preview, the job writes it. A finished job (done, invalid, failed) moves no more, so a
+#: redelivered message does nothing.
+IMPORT_FLOW = Flow(
+    "state",
+    [
+        Transition("validate", _("校验"), frozenset({J.QUEUED, J.VALIDATING}), J.VALIDATING),
+        Transition("confirm", _("确认导入"), frozenset({J.READY}), J.CONFIRMED),
+        Transition("commit", _("写入"), frozenset({J.CONFIRMED, J.COMMITTING}), J.COMMITTING),
+    ],
+)
 
 
 class ImportJob(models.Model):

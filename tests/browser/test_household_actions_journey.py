@@ -1,5 +1,5 @@
-"""A town official registers a household in the browser and signs its contract, answering
-the confirmation dialog; the history table shows the change."""
+"""A town official registers a household in the browser and signs its contract, ticking the
+confirmation box; the history table shows the change."""
 
 import datetime
 
@@ -32,16 +32,14 @@ def test_official_registers_and_contracts_a_household(page, live_server, officia
     assert page.locator("#id-number").inner_text() == number[:6] + "********" + number[-4:]
 
     page.fill("#id_contract-signed_on", "2021-06-01")
-    dialogs = []
-
-    def answer(dialog):
-        dialogs.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
-    page.click("button:has-text('签约')")
+    box = page.locator("#id_contract-confirm")
+    assert box.is_visible() and not box.is_checked()
+    assert box.get_attribute("required") is not None
+    page.click("#contract-form button:has-text('签约')")  # not ticked: the form is not sent
+    assert page.locator("#household-status").inner_text() == "已摸底"
+    box.check()
+    page.click("#contract-form button:has-text('签约')")
     page.wait_for_load_state("networkidle")
-    assert dialogs == ["确认该户已签约？"]
     assert page.locator("#household-status").inner_text() == "已签约"
     history = page.locator("#history-table").inner_text()
     assert "签约日期：— → 2021-06-01" in history

@@ -107,8 +107,8 @@ def test_plan_is_returned_fixed_and_approved(
     # 核准后实施: the town's households can now start construction.
     page.goto(f"{live_server.url}/households/{household.pk}/")
     assert page.locator("#start-refusal").count() == 0
-    page.on("dialog", lambda dialog: dialog.accept())
     page.fill("#id_start-started_on", "2021-06-20")
+    page.check("#id_start-confirm")  # the confirmation box the user ticks
     page.click("button:has-text('开工')")
     page.wait_for_load_state("networkidle")
     assert page.locator("#household-status").inner_text() == "施工中"

@@ -38,7 +38,7 @@ def test_two_simultaneous_withdrawals_leave_one_history_row(household_a, officia
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == ["ok", "该户已经退出。"]
+    assert sorted(outcomes) == ["ok", "当前状态为“已退出”，不能退出。"]
     household_a.refresh_from_db()
     assert household_a.status == HouseholdStatus.WITHDRAWN
     assert household_a.status_before_withdrawal == HouseholdStatus.SURVEYED

@@ -68,7 +68,7 @@ def test_withdraw_page_access_battery(cast, household_a):
 
 @pytest.mark.parametrize("action", ["contract", "start", "complete"])
 def test_status_action_access_battery(cast, household_a, action):
-    # Without the confirmation field nothing happens: the view redirects back to the page.
+    # Without the confirmation box nothing happens: the view redirects back to the page.
     battery(
         url("household_action", household_a.pk, action),
         method="post",
@@ -387,11 +387,11 @@ def test_contract_through_the_page_needs_confirmation(client_for, official_a, ho
     client = client_for(official_a)
     action = url("household_action", household_a.pk, "contract")
     response = client.post(action, {"contract-signed_on": "2021-06-01"}, follow=True)
-    assert "请确认操作后再提交。" in response.content.decode()
+    assert "请勾选确认后再提交。" in response.content.decode()
     household_a.refresh_from_db()
     assert household_a.status == HouseholdStatus.SURVEYED
     response = client.post(
-        action, {"contract-signed_on": "2021-06-01", "contract-confirm": "yes"}, follow=True
+        action, {"contract-signed_on": "2021-06-01", "contract-confirm": "on"}, follow=True
     )
     household_a.refresh_from_db()
     assert (household_a.status, household_a.contract_signed_on) == ("contracted", D(2021, 6, 1))
@@ -408,7 +408,7 @@ def test_start_button_is_replaced_by_the_plan_reason(client_for, official_a, hou
     assert url("household_action", household_a.pk, "start") not in html
     response = client.post(
         url("household_action", household_a.pk, "start"),
-        {"start-started_on": "2021-06-20", "start-confirm": "yes"},
+        {"start-started_on": "2021-06-20", "start-confirm": "on"},
         follow=True,
     )
     assert "实施方案尚未经区清洁取暖办核准" in response.content.decode()
@@ -421,7 +421,8 @@ def test_full_construction_journey_through_the_pages(
 ):
     client = client_for(official_a)
     html = client.get(url("household_detail", household_a.pk)).content.decode()
-    assert 'onsubmit="return confirm(' in html
+    # The box the user ticks is on the page, unticked; no inline script asks instead.
+    assert 'name="contract-confirm"' in html and "onsubmit" not in html and "checked" not in html
     for action, field, day in [
         ("contract", "signed_on", "2021-06-01"),
         ("start", "started_on", "2021-06-20"),
@@ -429,7 +430,7 @@ def test_full_construction_journey_through_the_pages(
     ]:
         response = client.post(
             url("household_action", household_a.pk, action),
-            {f"{action}-{field}": day, f"{action}-confirm": "yes"},
+            {f"{action}-{field}": day, f"{action}-confirm": "on"},
         )
         assert response.status_code == 302
     household_a.refresh_from_db()
@@ -444,10 +445,10 @@ def test_full_construction_journey_through_the_pages(
 
 def test_withdraw_and_restore_through_the_pages(client_for, official_a, district, household_a):
     client = client_for(official_a)
-    response = client.post(url("household_withdraw", household_a.pk), {"confirm": "yes"})
+    response = client.post(url("household_withdraw", household_a.pk), {"confirm": "on"})
     assert response.context["form"].errors["reason"] == ["请填写退出原因。"]
     response = client.post(
-        url("household_withdraw", household_a.pk), {"confirm": "yes", "reason": "房屋拆迁"}
+        url("household_withdraw", household_a.pk), {"confirm": "on", "reason": "房屋拆迁"}
     )
     assert response.status_code == 302
     household_a.refresh_from_db()
@@ -464,9 +465,51 @@ def test_withdraw_and_restore_through_the_pages(client_for, official_a, district
     district_client.post(url("household_restore", household_a.pk))  # no confirmation
     household_a.refresh_from_db()
     assert household_a.status == HouseholdStatus.WITHDRAWN
-    district_client.post(url("household_restore", household_a.pk), {"confirm": "yes"})
+    district_client.post(url("household_restore", household_a.pk), {"confirm": "on"})
     household_a.refresh_from_db()
     assert (household_a.status, household_a.withdrawal_reason) == ("surveyed", "")
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("contract", {"contract-signed_on": "2021-06-01"}),
+        ("contract", {"contract-signed_on": "2021-06-01", "contract-confirm": ""}),
+        ("contract", {"contract-signed_on": "2021-06-01", "confirm": "yes"}),
+    ],
+)
+def test_a_post_without_the_ticked_box_changes_nothing(
+    client_for, official_a, household_a, action, data
+):
+    before = household_a.history.count()
+    response = client_for(official_a).post(
+        url("household_action", household_a.pk, action), data, follow=True
+    )
+    assert "请勾选确认后再提交。" in response.content.decode()
+    household_a.refresh_from_db()
+    assert (household_a.status, household_a.contract_signed_on) == ("surveyed", None)
+    assert household_a.history.count() == before
+
+
+def test_withdraw_without_the_ticked_box_changes_nothing(client_for, official_a, household_a):
+    response = client_for(official_a).post(
+        url("household_withdraw", household_a.pk), {"reason": "房屋拆迁"}
+    )
+    assert response.context["form"].errors["confirm"] == ["请勾选确认后再提交。"]
+    household_a.refresh_from_db()
+    assert (household_a.status, household_a.withdrawal_reason) == ("surveyed", "")
+
+
+def test_restore_by_someone_without_the_permission_is_403(client_for, official_a, household_a):
+    from tasks.ledger import services
+
+    services.household_withdraw(household=household_a, by=official_a, reason="搬迁")
+    response = client_for(official_a).post(
+        url("household_restore", household_a.pk), {"confirm": "on"}
+    )
+    assert response.status_code == 403
+    household_a.refresh_from_db()
+    assert household_a.status == HouseholdStatus.WITHDRAWN
 
 
 def test_nav_has_the_ledger_entry(client_for, official_a):

@@ -270,7 +270,7 @@ def test_a_completion_date_needs_an_approved_plan(tmp_path, ledger_setup, town_a
         {
             "row": 2,
             "column": "完工日期",
-            "message": "洪山镇的实施方案尚未经区清洁取暖办核准，不能登记完工。",
+            "message": "洪山镇的实施方案尚未经区清洁取暖办核准，不能开工（方案核准后实施）。",
         }
     ]
 
@@ -331,16 +331,19 @@ def test_row_numbers_count_the_title_row(tmp_path, ledger_setup, town_a):
     assert [e.row for e in run(path, ledger_setup, town_a).errors] == [4]
 
 
-def test_the_fast_id_check_agrees_with_the_validator():
+def test_the_fast_id_check_agrees_with_the_gb_11643_definition():
+    # The validator's check character (the importer calls it) against the standard's formula.
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from tasks.ledger.importing import _check_char
     from tasks.validators import id_check_char
+
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
     @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
     def agree(body):
-        assert _check_char(body + "0") == id_check_char(body)
+        total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
+        assert id_check_char(body) == "10X98765432"[total % 11]
 
     agree()
 
@@ -366,7 +369,7 @@ def test_history_rows_copy_every_tracked_field_with_user_and_reason(
     # On PostgreSQL the rows are written by COPY, elsewhere by simple_history's bulk helper:
     # either way each history row must be what the library itself would have recorded.
     path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], village="西村", size=None)])
-    import_ledger(path, programme=ledger_setup, scope=Scope({town_a.id}), user=official_a)
+    import_ledger(path, programme=ledger_setup, scope=Scope({town_a.id}), by=official_a)
     tracked = [f.attname for f in Household.history.model.tracked_fields]
     assert "id_tail" not in tracked and "updated_at" not in tracked
     for h in Household.objects.all():
@@ -377,3 +380,89 @@ def test_history_rows_copy_every_tracked_field_with_user_and_reason(
             "Excel 导入",
         )
         assert {a: getattr(record, a) for a in tracked} == {a: getattr(h, a) for a in tracked}
+
+
+def test_a_completion_date_goes_through_contract_start_and_complete(
+    tmp_path, approved_plan_a, ledger_setup, town_a
+):
+    # 已摸底 → 已完工 only step by step: the start is recorded on the completion day (the
+    # template has no 开工日期 column, and the services allow a start on that day).
+    path = xlsx(tmp_path / "a.xlsx", [row(signed_on="2021-07-05", completed_on="2021-08-01")])
+    assert run(path, ledger_setup, town_a).errors == []
+    h = Household.objects.get()
+    assert (h.status, h.contract_signed_on, h.construction_started_on) == (
+        HouseholdStatus.BUILT,
+        datetime.date(2021, 7, 5),
+        datetime.date(2021, 8, 1),
+    )
+
+
+def test_a_completion_date_without_a_contract_date_is_refused_by_row(
+    tmp_path, approved_plan_a, ledger_setup, town_a
+):
+    path = xlsx(tmp_path / "a.xlsx", [row(signed_on=None, completed_on="2021-08-01")])
+    outcome = run(path, ledger_setup, town_a)
+    assert [e.as_dict() for e in outcome.errors] == [
+        {"row": 2, "column": "签约日期", "message": "请填写签约日期。"}
+    ]
+    assert Household.objects.count() == 0
+
+
+def test_a_completion_before_the_contract_is_refused(
+    tmp_path, approved_plan_a, ledger_setup, town_a
+):
+    path = xlsx(tmp_path / "a.xlsx", [row(signed_on="2021-08-05", completed_on="2021-08-01")])
+    outcome = run(path, ledger_setup, town_a)
+    assert [(e.column, e.message) for e in outcome.errors] == [
+        ("完工日期", "开工日期不能早于签约日期。")
+    ]
+
+
+def test_a_date_in_the_future_is_refused_as_the_services_refuse_it(tmp_path, ledger_setup, town_a):
+    future = datetime.date.today() + datetime.timedelta(days=30)
+    path = xlsx(tmp_path / "a.xlsx", [row(signed_on=future.isoformat())])
+    outcome = run(path, ledger_setup, town_a)
+    assert [(e.column, e.message) for e in outcome.errors] == [
+        ("签约日期", "签约日期不能晚于今天。")
+    ]
+
+
+def test_completion_of_a_household_under_construction_checks_its_start(
+    tmp_path, approved_plan_a, ledger_setup, programme, town_a
+):
+    h = HouseholdFactory(
+        programme=programme,
+        town=town_a,
+        id_number=IDS[0],
+        status=HouseholdStatus.UNDER_CONSTRUCTION,
+        contract_signed_on=datetime.date(2021, 7, 1),
+        construction_started_on=datetime.date(2021, 8, 10),
+    )
+    path = xlsx(tmp_path / "a.xlsx", [row(signed_on=None, completed_on="2021-08-01")])
+    outcome = run(path, ledger_setup, town_a)
+    assert [(e.column, e.message) for e in outcome.errors] == [
+        ("完工日期", "完工日期不能早于开工日期。")
+    ]
+    path = xlsx(tmp_path / "b.xlsx", [row(signed_on=None, completed_on="2021-08-20")])
+    assert run(path, ledger_setup, town_a).errors == []
+    h.refresh_from_db()
+    assert (h.status, h.construction_started_on, h.construction_completed_on) == (
+        HouseholdStatus.BUILT,
+        datetime.date(2021, 8, 10),
+        datetime.date(2021, 8, 20),
+    )
+
+
+def test_the_flow_steps_of_an_import():
+    from tasks.ledger.importing.classify import steps_towards
+
+    assert steps_towards("surveyed", "built") == ("contract", "start", "complete")
+    assert steps_towards("contracted", "built") == ("start", "complete")
+    assert steps_towards("built", "contracted") == ()  # never backwards
+    assert steps_towards("accepted", "built") == ()
+    assert steps_towards("withdrawn", "contracted") == ()
+
+
+def test_a_town_officials_scope_is_the_one_rule(official_a, district, town_a):
+    assert Scope.for_user(official_a).town_ids == {town_a.id}
+    assert Scope.for_user(district).town_ids is None

@@ -1,0 +1,80 @@
+"""The ledger's file checks: the shared spreadsheet reader with the 台账 sheet and its limits,
+and the header row found among the first rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from tasks.ledger.importing.columns import COLUMNS, HEADER, HEADERS
+from tasks.ledger.importing.text import key_text
+from zichuan_heating.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    UnusableFile,
+    WorkbookFacts,
+    inspect_workbook,
+    read_sheet,
+)
+
+SHEET_NAME = "台账"
+
+
+def inspect_file(path: str | Path) -> WorkbookFacts:
+    """The shared checks with the ledger's sheet name and limits."""
+    return inspect_workbook(
+        path,
+        sheet_name=SHEET_NAME,
+        max_bytes=settings.LEDGER_IMPORT_MAX_BYTES,
+        max_rows=settings.LEDGER_IMPORT_MAX_ROWS,
+        what=_("台账"),
+    )
+
+
+def read_ledger_sheet(path: str | Path) -> list[list[Any]]:
+    return read_sheet(path, sheet_name=SHEET_NAME)
+
+
+def _header_row(rows: list[list[Any]], wanted: dict[str, str]) -> int:
+    """The row among the first ones naming most template headers (a title row may stand above)."""
+    best: tuple[int, int] | None = None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for cell in row if key_text(cell) in wanted)
+        if hits and (best is None or hits > best[1]):
+            best = (index, hits)
+    if best is None or best[1] < 3:
+        raise UnusableFile(
+            _("找不到“%(sheet)s”工作表的表头行。表头应包含：%(headers)s。")
+            % {"sheet": SHEET_NAME, "headers": "、".join(HEADERS)}
+        )
+    return best[0]
+
+
+def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
+    """The header row's index and each column's position."""
+    wanted = {key_text(c.header): c.key for c in COLUMNS}
+    index = _header_row(rows, wanted)
+    positions: dict[str, int] = {}
+    duplicates: list[str] = []
+    for col, cell in enumerate(rows[index]):
+        key = wanted.get(key_text(cell))
+        if key is None:
+            continue
+        if key in positions:
+            duplicates.append(HEADER[key])
+        else:
+            positions[key] = col
+    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    problems = []
+    if missing:
+        problems.append(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
+    if duplicates:
+        problems.append(_("列重复：%(cols)s") % {"cols": "、".join(duplicates)})
+    if problems:
+        raise UnusableFile(
+            _("表头有误（第 %(row)d 行）：%(problems)s。请使用下载的模板，表头不要合并单元格。")
+            % {"row": index + 1, "problems": "；".join(problems)}
+        )
+    return index, positions
