@@ -147,6 +147,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Sessions end after 30 minutes without a request and 12 hours after login, whatever happens
 # (zichuan_heating.sessions.SessionLimitsMiddleware keeps both times in the session).

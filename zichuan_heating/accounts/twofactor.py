@@ -99,12 +99,13 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
         device = TOTPDevice.objects.create(user=request.user, name="default", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        matched, refusal = _match([device], form.cleaned_data["token"])
+        if matched:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("token", _("验证码不正确或已过期，请重新输入。"))
+        form.add_error("token", refusal)
     context = {
         "form": form,
         "qr": mark_safe(qr_svg(device.config_url)),
@@ -112,6 +113,20 @@ def twofactor_setup(request: HttpRequest) -> HttpResponse:
         "next": _next_url(request),
     }
     return render(request, "accounts/twofactor_setup.html", context)
+
+
+def _match(devices: list[TOTPDevice], token: str) -> tuple[TOTPDevice | None, str]:
+    """The device the code belongs to, or None and why it was refused.
+
+    django-otp doubles the wait after each wrong code, so guessing a million codes stays
+    hopeless; a code sent while waiting is refused whatever it is.
+    """
+    if not any(device.verify_is_allowed()[0] for device in devices):
+        return None, _("验证码错误次数过多，请稍候几秒再试。")
+    for device in devices:
+        if device.verify_token(token.strip()):
+            return device, ""
+    return None, _("验证码不正确或已过期，请重新输入。")
 
 
 def _grouped_secret(device: TOTPDevice) -> str:
@@ -132,12 +147,11 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"].strip()
-        for device in devices:
-            if device.verify_token(token):
-                otp_login(request, device)
-                return redirect(_next_url(request))
-        form.add_error("token", _("验证码不正确或已过期，请重新输入。"))
+        matched, refusal = _match(devices, form.cleaned_data["token"])
+        if matched:
+            otp_login(request, matched)
+            return redirect(_next_url(request))
+        form.add_error("token", refusal)
     return render(
         request, "accounts/twofactor_verify.html", {"form": form, "next": _next_url(request)}
     )
