@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 LOGIN_AT = "zh_login_at"
 SEEN_AT = "zh_seen_at"
+TOUCH_EVERY_SECONDS = 60
 
 
 def _stamp_login(sender, request, user, **kwargs) -> None:
@@ -54,5 +55,8 @@ class SessionLimitsMiddleware:
                 logout(request)
                 messages.info(request, reason)
                 return redirect_to_login(request.get_full_path())
-            request.session[SEEN_AT] = int(now)
+            # Written at most once a minute (a session save costs queries on every page);
+            # a stale stamp only ends the session earlier, never later.
+            if now - request.session.get(SEEN_AT, 0) >= TOUCH_EVERY_SECONDS:
+                request.session[SEEN_AT] = int(now)
         return self.get_response(request)
