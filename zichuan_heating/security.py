@@ -38,6 +38,15 @@ def install_log_record_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
+class RequestIdFilter(logging.Filter):
+    """For records made without the factory (logging.makeLogRecord): the id, or "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id.get()
+        return True
+
+
 class RequestIdMiddleware:
     """A fresh random id per request: on `request.request_id`, in logs and in `X-Request-ID`.
 
@@ -120,6 +129,13 @@ def _error_page(request: HttpRequest, template: str, status: int) -> HttpRespons
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, "400.html", 400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its CSRF token (or from another site): our own 403 page."""
+    from django.shortcuts import render
+
+    return render(request, "403.html", {"csrf_failure": True}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

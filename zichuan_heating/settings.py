@@ -201,6 +201,7 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "zichuan_heating.security.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
@@ -300,7 +301,14 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "with_request"}},
+    "filters": {"request_id": {"()": "zichuan_heating.security.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "with_request",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "zichuan": {"handlers": ["console"], "level": os.environ.get("ZH_LOG_LEVEL", "INFO")},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": True},

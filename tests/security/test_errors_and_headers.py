@@ -171,3 +171,21 @@ def test_a_listed_page_allows_inline_script_and_no_other(official_a, town_a):
     assert "'unsafe-inline'" in listed["Content-Security-Policy"].split("script-src", 1)[1]
     strict = client.get(reverse("ledger:household_list"))
     assert "unsafe-inline" not in strict["Content-Security-Policy"]
+
+
+def test_a_forged_cross_site_post_gets_our_403_page(district):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(district)
+    response = client.post(reverse("notifications:read_all"))
+    assert response.status_code == 403
+    assert "页面已过期或表单不是从本系统提交的" in response.content.decode()
+
+
+def test_a_record_made_outside_a_request_still_formats():
+    from zichuan_heating.security import RequestIdFilter
+
+    record = logging.makeLogRecord({"msg": "outside", "levelname": "INFO", "name": "zichuan"})
+    del record.__dict__["request_id"]
+    RequestIdFilter().filter(record)
+    formatter = logging.Formatter(settings.LOGGING["formatters"]["with_request"]["format"])
+    assert "[request -]" in formatter.format(record)

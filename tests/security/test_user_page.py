@@ -225,3 +225,11 @@ def test_approval_follows_the_finance_role_not_superuser_status(cast, plain_admi
     finance = cast["finance"]
     finance.is_active = False
     assert not role_grants(finance, "subsidies.approve_batch")
+
+
+def test_the_user_page_is_in_the_navigation_for_administrators_only(client_for, plain_admin, cast):
+    url = reverse("accounts:user_list")
+    assert url in client_for(plain_admin).get(reverse("progress:dashboard")).content.decode()
+    for name in ("official_a", "district", "finance"):
+        html = client_for(cast[name]).get(reverse("progress:dashboard")).content.decode()
+        assert url not in html, name
