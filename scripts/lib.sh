@@ -63,7 +63,22 @@ ensure_venv() {
 }
 
 compile_messages() {
-  (cd "$ROOT" && "$VENV/bin/python" manage.py compilemessages --ignore=.venv -v 0)
+  # The test settings: compiling needs no secret key and no database.
+  (cd "$ROOT" && DJANGO_SETTINGS_MODULE=zichuan_heating.settings_test \
+    "$VENV/bin/python" manage.py compilemessages --ignore=.venv -v 0)
+}
+
+ensure_local_secret_key() {
+  # A key of this machine's own, kept in var/ (owner-only, not in git): the app never runs
+  # with DEBUG off on the repository's key.
+  if [[ -z "${DJANGO_SECRET_KEY:-}" ]]; then
+    mkdir -p "$ROOT/var"
+    if [[ ! -s "$ROOT/var/secret-key" ]]; then
+      (umask 077 && "$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))' >"$ROOT/var/secret-key")
+    fi
+    DJANGO_SECRET_KEY="$(cat "$ROOT/var/secret-key")"
+    export DJANGO_SECRET_KEY
+  fi
 }
 
 ensure_services() {

@@ -51,8 +51,9 @@ def demo_users_create(*, password: str | None = None) -> list[tuple[str, str, st
             first_name=demo.first_name,
             email=f"{demo.username}@zichuan.local",
             town=Town.objects.get(code=demo.town_code) if demo.town_code else None,
+            # The administrator reaches the admin for the catalogue, but is no superuser:
+            # superusers are made only from the command line (createsuperuser).
             is_staff=demo.role == Role.ADMINISTRATOR,
-            is_superuser=demo.role == Role.ADMINISTRATOR,
         )
         user.set_password(pw)
         user.save()

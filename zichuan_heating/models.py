@@ -80,3 +80,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RoleChange(models.Model):
+    """One change of a user's role or town: who changed whom, from what to what, and when."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="role_changes"
+    )
+    changed_by = models.ForeignKey(
+        User, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="role_changes_made"
+    )
+    from_role = models.CharField(_("原角色"), max_length=30, blank=True)
+    to_role = models.CharField(_("新角色"), max_length=30, blank=True)
+    from_town = models.ForeignKey(
+        "tasks.Town",
+        verbose_name=_("原镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_town = models.ForeignKey(
+        "tasks.Town",
+        verbose_name=_("新镇（街道）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("角色变更记录")
+        verbose_name_plural = _("角色变更记录")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.from_role or '-'} → {self.to_role or '-'}"
+
+    def role_label(self, value: str) -> str:
+        return str(Role(value).label) if value in Role.values else (value or "—")
+
+    @property
+    def from_role_label(self) -> str:
+        return self.role_label(self.from_role)
+
+    @property
+    def to_role_label(self) -> str:
+        return self.role_label(self.to_role)

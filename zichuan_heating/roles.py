@@ -1,5 +1,7 @@
 """Roles as Django groups, the permissions each one holds, and helpers to assign them."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -137,3 +139,21 @@ def sync_role_groups() -> dict[str, int]:
             group.permissions.set(wanted)
             changed[group.name] = len(wanted ^ current) + int(created)
     return changed
+
+
+def role_of(user: Any) -> str:
+    """The user's one role group name, or "" when they hold none (or, wrongly, several)."""
+    names = [name for name in user.role_names if name in Role.values]
+    return names[0] if len(names) == 1 else ""
+
+
+def role_grants(user: Any, perm: str) -> bool:
+    """Whether the user's role grants `perm` ("app_label.codename").
+
+    Superuser status and permissions given to the user directly do not count: duties that
+    need two people (preparing and approving a payment batch) follow the role alone, so a
+    superuser or an administrator cannot approve money without holding the finance role.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return any(perm in ROLE_PERMISSIONS.get(name, ()) for name in user.role_names)

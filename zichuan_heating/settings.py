@@ -4,11 +4,14 @@ With nothing set: SQLite in var/, eager Celery, DEBUG off unless DJANGO_DEBUG=1.
 DATABASE_URL selects PostgreSQL; REDIS_URL turns on a real Celery broker.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,10 +31,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
-# A development key for the zero-set-up run; any deployment sets DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "django-insecure-zichuan-heating-local-development-only"
-)
+# The repository's key is for DEBUG only: without DEBUG a missing key is a refusal to start,
+# never a silent fallback to a key anyone can read (sessions and password resets hang on it).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: with DEBUG off the app does not start without it."
+        )
+    SECRET_KEY = "django-insecure-zichuan-heating-local-development-only"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -46,6 +54,10 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "zichuan_heating",
     "tasks",
     "acceptance",
@@ -53,16 +65,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zichuan_heating.security.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "zichuan_heating.security.PermissionsPolicyMiddleware",
+    "zichuan_heating.security.ProjectCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zichuan_heating.middleware.ChineseFirstLocaleMiddleware",
+    "zichuan_heating.security.RefuseUnstorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "zichuan_heating.sessions.SessionLimitsMiddleware",
+    "zichuan_heating.accounts.twofactor.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by the backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zichuan_heating.urls"
@@ -102,6 +123,11 @@ if os.environ.get("ZH_TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "zichuan_heating.User"
+# django-axes first: it refuses a locked-out username or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -111,6 +137,33 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "progress:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): failed logins are rows in the database (axes_accessattempt,
+# axes_accessfailurelog). Five failures lock the username, from any address, for 30 minutes;
+# a success clears the count. Not the address: the towns' offices sit behind shared NAT
+# addresses (and a proxy would make every user one address), so one person guessing would
+# lock everyone out of the office.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that locking without the address lets an attacker rotate user agents or
+# cookies; a username lock holds whatever the attacker rotates, so the warning does not apply.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Sessions end after 30 minutes without a request and 12 hours after login, whatever happens
+# (zichuan_heating.sessions.SessionLimitsMiddleware keeps both times in the session).
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_MAX_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Two-factor sign-in (TOTP) for the roles that move money or hand out roles.
+ZH_REQUIRE_2FA = env_bool("ZH_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = "淄川区清洁取暖管理系统"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -151,6 +204,45 @@ SECURE_HSTS_PRELOAD = SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "zichuan_heating.security.csrf_failure"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline script or handler anywhere; nothing from a CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Transitional: app pages whose templates still have inline onclick/onsubmit/<script> (being
+# moved to static files); they get 'unsafe-inline' for scripts until then. Remove entries as
+# the templates lose their inline script; every other page is strict.
+ZH_CSP_INLINE_SCRIPT_PAGES = frozenset(
+    {
+        "ledger:household_detail",
+        "ledger:household_withdraw",
+        "ledger:ledger_import_detail",
+        "plans:plan_detail",
+        "plans:notice_detail",
+        "subsidies:standard_edit",
+        "subsidies:batch_detail",
+        "subsidies:batch_prepare",
+    }
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 
 # E-mail: Django's SMTP backend; host and port from the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -202,12 +294,27 @@ CELERY_BEAT_SCHEDULE = {
 REPORTS_DIR = Path(os.environ.get("ZH_REPORTS_DIR", MEDIA_ROOT / "reports"))
 REPORT_RENDER_DELAY = float(os.environ.get("ZH_REPORT_RENDER_DELAY", "0") or 0)
 
+# Every record carries the request id (zichuan_heating.security sets it per request), so a
+# 500 page's reference number finds its traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "with_request": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
+        }
+    },
+    "filters": {"request_id": {"()": "zichuan_heating.security.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "with_request",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "zichuan": {"handlers": ["console"], "level": os.environ.get("ZH_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": True},
     },
 }
 

@@ -1,6 +1,14 @@
 """Settings for the test suite: the same as production, less https and slow hashing."""
 
+import os
+
+# The suite runs with DEBUG off like production, so it brings its own key (never used elsewhere).
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-zichuan-heating-" + "x" * 40)
+
 from zichuan_heating.settings import *  # noqa: F403
+
+# The suite logs in finance and administrator users without a phone; the 2FA tests turn it on.
+ZH_REQUIRE_2FA = False
 
 SECURE = False
 SESSION_COOKIE_SECURE = False

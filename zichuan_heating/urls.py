@@ -23,6 +23,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("zichuan_heating.accounts.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include(notification_urls)),
     path("acceptance/", include("acceptance.urls")),
@@ -31,3 +32,7 @@ urlpatterns = [
     path("", include("tasks.ledger.urls")),
     path("", include("tasks.plans.urls")),
 ]
+
+# The site's own error pages (templates/403.html and 404.html through Django's default views).
+handler400 = "zichuan_heating.security.bad_request"
+handler500 = "zichuan_heating.security.server_error"
