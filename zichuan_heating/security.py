@@ -7,8 +7,6 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from csp.constants import UNSAFE_INLINE
-from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -77,19 +75,6 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
-
-
-class ProjectCSPMiddleware(CSPMiddleware):
-    """django-csp's policy, strict everywhere except the pages still listed in
-    ZH_CSP_INLINE_SCRIPT_PAGES: app templates that carry inline handlers until they move to
-    static files. The list only shrinks; an empty list is the goal."""
-
-    def get_policy_parts(self, request, response, report_only: bool = False) -> PolicyParts:
-        parts = super().get_policy_parts(request, response, report_only=report_only)
-        match = getattr(request, "resolver_match", None)
-        if not report_only and match and match.view_name in settings.ZH_CSP_INLINE_SCRIPT_PAGES:
-            parts.update = {**(parts.update or {}), "script-src": [UNSAFE_INLINE]}
-        return parts
 
 
 def _texts(request: HttpRequest) -> Iterable[str]:

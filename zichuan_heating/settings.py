@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "zichuan_heating.security.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "zichuan_heating.security.PermissionsPolicyMiddleware",
-    "zichuan_heating.security.ProjectCSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zichuan_heating.middleware.ChineseFirstLocaleMiddleware",
@@ -224,21 +224,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Transitional: app pages whose templates still have inline onclick/onsubmit/<script> (being
-# moved to static files); they get 'unsafe-inline' for scripts until then. Remove entries as
-# the templates lose their inline script; every other page is strict.
-ZH_CSP_INLINE_SCRIPT_PAGES = frozenset(
-    {
-        "ledger:household_detail",
-        "ledger:household_withdraw",
-        "ledger:ledger_import_detail",
-        "plans:plan_detail",
-        "plans:notice_detail",
-        "subsidies:standard_edit",
-        "subsidies:batch_detail",
-        "subsidies:batch_prepare",
-    }
-)
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"

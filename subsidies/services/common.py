@@ -21,13 +21,18 @@ from subsidies.models import (
 )
 from subsidies.money import ZERO
 from tasks.models import Household, HouseholdStatus
+from zichuan_heating.roles import role_grants
 
 Action = SubsidyEvent.Action
 
 
 def require_perm(by: Any, perm: str) -> None:
-    """Who may act: a user without the finance permission is refused (PermissionDenied)."""
-    if by is None or not by.has_perm(perm):
+    """Who may act: the role must grant the permission (PermissionDenied otherwise).
+
+    Money follows the role alone: a superuser or an administrator without the finance role
+    may not prepare, approve or pay a batch, so two-person approval cannot be bypassed.
+    """
+    if not role_grants(by, perm):
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 

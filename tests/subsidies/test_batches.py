@@ -104,6 +104,17 @@ def test_a_town_official_or_district_cannot_prepare_or_approve(
         services.batch_approve(batch=batch, by=district)
 
 
+def test_a_superuser_without_the_finance_role_cannot_approve(
+    programme, scheduled, town_a, finance, administrator
+):
+    assert administrator.is_superuser and administrator.has_perm("subsidies.approve_batch")
+    batch = prepare(programme, [town_a], finance)
+    with pytest.raises(PermissionDenied, match="没有执行此操作的权限"):
+        services.batch_approve(batch=batch, by=administrator)
+    batch.refresh_from_db()
+    assert batch.state == "draft" and batch.approved_by is None
+
+
 def test_adding_a_line_after_approval_voids_the_approval(
     programme, make_accepted, scheduled, town_a, finance, finance2
 ):
