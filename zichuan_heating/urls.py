@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("tasks.progress.urls")),
     path("", include("tasks.ledger.urls")),
     path("", include("tasks.plans.urls")),
+    path("", include("tasks.villages.urls")),
 ]
