@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from tasks.models import Household, Programme, Quota, Village
 from tasks.progress.queries import stage_counts as _stage_counts
+from tasks.villages.collation import Pinyin
 
 
 def stage_counts(programme: Programme, town_ids: Iterable[int] | None = None) -> dict[int, dict]:
@@ -27,7 +28,7 @@ def quotas(programme: Programme, town_ids: Iterable[int] | None = None) -> list[
 def village_stage_counts(programme: Programme, town_id: int) -> list[tuple[Village, dict]]:
     """Villages of a town with their cumulative counts: two queries."""
     counts = _stage_counts(programme, group_by="village_id", town_id=town_id)
-    villages = Village.objects.filter(town_id=town_id, pk__in=list(counts)).order_by("name")
+    villages = Village.objects.filter(town_id=town_id, pk__in=list(counts))  # pinyin order
     return [(v, counts[v.pk]) for v in villages]
 
 
@@ -39,7 +40,7 @@ def annex_rows(programme: Programme, town_id: int, chunk_size: int = 5000) -> It
     """The town's households as plain tuples, streamed (no model instances: 20,000 rows fit)."""
     return (
         Household.objects.filter(programme=programme, town_id=town_id)
-        .order_by("village__name", "head_name", "id")
+        .order_by(Pinyin("village__name"), Pinyin("head_name"), "id")
         .values_list(*ANNEX_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
