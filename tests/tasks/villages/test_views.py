@@ -208,3 +208,14 @@ def test_the_navigation_leads_officials_and_the_district_office_there(
     for user in (official_a, district):
         assert href in client_for(user).get(reverse("ledger:household_list")).content.decode()
     assert href not in client_for(finance).get(reverse("ledger:household_list")).content.decode()
+
+
+def test_the_pages_read_in_english(client_for, official_a, east):
+    client = client_for(official_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.post(reverse("villages:rename", args=[east.pk]), {"name": "东庄村"})
+    html = client.get(reverse("villages:detail", args=[east.pk])).content.decode()
+    assert "Village renamed" in html and "Statistical division code" in html
+    assert "Villages" in client.get(reverse("villages:list")).content.decode()
+    # The reason is stored as the Chinese msgid whatever the reader's language.
+    assert east.history.latest("history_id").history_change_reason == "村（居）更名"
