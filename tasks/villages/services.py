@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_update_with_history
 
 from tasks.models import Household, Town, TownPlanLine, Village
-from tasks.services import LoadResult, _count
+from tasks.services import LoadResult
 
 VILLAGE_DATA = Path(settings.BASE_DIR) / "fixtures" / "villages_zichuan.json"
 
@@ -61,7 +61,7 @@ def villages_load(*, path: Path = VILLAGE_DATA) -> LoadResult:
             village._change_reason = VillageReason.LOAD.value
             village.full_clean()
             village.save()
-            _count(result, True, f"village {item['code']}")
+            result.created.append(f"village {item['code']}")
     return result
 
 
