@@ -92,7 +92,10 @@ def village_add(*, by: Any, town: Town, name: str, code: str = "") -> Village:
 def village_rename(*, by: Any, village: Village, name: str) -> Village:
     """A new name; the old one stays in the village's history. The code does not change."""
     _check_may_edit(by, village.town, "tasks.change_village")
-    village = Village.objects.select_for_update().select_related("town").get(pk=village.pk)
+    # Only the village's row: the town row stays free for everyone else.
+    village = (
+        Village.objects.select_for_update(of=("self",)).select_related("town").get(pk=village.pk)
+    )
     name = name.strip()
     if name == village.name:
         raise ValidationError({"name": _("新名称与原名称相同。")})
