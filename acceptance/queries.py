@@ -20,6 +20,7 @@ from acceptance.models import (
     Inspector,
     Rectification,
 )
+from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme, Quota
 from tasks.progress.queries import percent
 
@@ -189,7 +190,7 @@ def households_awaiting_acceptance(
         qs = qs.filter(village_id=village_id)
     if state in AcceptanceState.OPEN:
         qs = qs.filter(state_filter(state))
-    return qs.order_by("town__order", "village__name", "head_name", "id")
+    return qs.order_by("town__order", Pinyin("village__name"), Pinyin("head_name"), "id")
 
 
 @dataclass

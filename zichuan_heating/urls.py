@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("tasks.progress.urls")),
     path("", include("tasks.ledger.urls")),
     path("", include("tasks.plans.urls")),
+    path("", include("tasks.villages.urls")),
 ]
 
 # The site's own error pages (templates/403.html and 404.html through Django's default views).

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tasks.collation import Pinyin
 from tasks.models.programme import Programme, Town, Village
 from tasks.validators import validate_id_number, validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
@@ -226,7 +227,7 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("改造户")
         verbose_name_plural = _("改造户台账")
-        ordering = ["town__order", "village__name", "head_name", "id"]
+        ordering = ["town__order", Pinyin("village__name"), Pinyin("head_name"), "id"]
         permissions = [
             ("view_full_id_number", _("可查看完整身份证号")),
             ("restore_household", _("可恢复已退出的改造户")),

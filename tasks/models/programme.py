@@ -4,10 +4,13 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from tasks.collation import Pinyin
 from zichuan_heating.scoping import TownScopedQuerySet
 
 # --- field makers: the same foreign keys, written once ------------------------------------
@@ -107,6 +110,14 @@ class Town(models.Model):
     name = models.CharField(_("名称"), max_length=50, unique=True)
     kind = models.CharField(_("类型"), max_length=10, choices=TownKind.choices)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # The 9-digit 统计用区划代码 of the town; its villages' 12-digit codes start with it.
+    # Blank for the development zone, which has no statistical code of its own.
+    division_code = models.CharField(
+        _("统计用区划代码"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d{9}$", _("统计用区划代码应为9位数字。"))],
+    )
 
     objects = TownQuerySet.as_manager()
 
@@ -123,19 +134,37 @@ class Town(models.Model):
 class Village(models.Model):
     town = town_key("villages")
     name = models.CharField(_("村（居）"), max_length=50)
+    # Blank for a village the town's officials added themselves (no published code yet).
+    code = models.CharField(
+        _("统计用区划代码"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{12}$", _("统计用区划代码应为12位数字。"))],
+    )
 
     objects = TownScopedQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("村（居）修改记录"))
 
     class Meta:
         verbose_name = _("村（居）")
         verbose_name_plural = _("村（居）")
-        ordering = ["town__order", "name"]
+        ordering = ["town__order", Pinyin("name"), "id"]
+        permissions = [("view_village_register", _("可查看村（居）管理页面"))]
         constraints = [
             models.UniqueConstraint(fields=["town", "name"], name="village_unique_per_town"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~Q(code=""), name="village_code_unique_when_set"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.town.name}·{self.name}"
+
+    def clean(self) -> None:
+        town_code = self.town.division_code if self.town_id else ""
+        if self.code and town_code and not self.code.startswith(town_code):
+            message = _("统计用区划代码应以本镇（街道）的代码 %(code)s 开头。")
+            raise ValidationError({"code": message % {"code": town_code}})
 
 
 class Quota(models.Model):

@@ -45,7 +45,7 @@ class TownPlanLineForm(forms.ModelForm):
     def __init__(self, *args, town: Town, **kwargs):
         super().__init__(*args, **kwargs)
         # Only the town's own villages can be chosen; the service checks again.
-        self.fields["village"].queryset = town.villages.order_by("name")
+        self.fields["village"].queryset = town.villages.all()  # pinyin order (Village.Meta)
         self.fields["village"].label_from_instance = lambda v: v.name
         self.fields["contractor"].queryset = Contractor.objects.order_by("kind", "name")
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from tasks.collation import Pinyin
 from tasks.models import Household, Milestone, Programme, Quota, Town, Village
 
 #: The progress stages shown on the dashboard, in order.
@@ -203,7 +204,7 @@ def lagging_towns(
 def village_stage_counts(programme: Programme, town_id: int) -> list[tuple[Village, dict]]:
     """Villages of a town with their cumulative counts: two queries."""
     counts = stage_counts(programme, group_by="village_id", town_id=town_id)
-    villages = Village.objects.filter(town_id=town_id, pk__in=list(counts)).order_by("name")
+    villages = Village.objects.filter(town_id=town_id, pk__in=list(counts))  # pinyin order
     return [(v, counts[v.pk]) for v in villages]
 
 
@@ -215,7 +216,7 @@ def annex_rows(programme: Programme, town_id: int, chunk_size: int = 5000) -> It
     """The town's households as plain tuples, streamed (no model instances: 20,000 rows fit)."""
     return (
         Household.objects.filter(programme=programme, town_id=town_id)
-        .order_by("village__name", "head_name", "id")
+        .order_by(Pinyin("village__name"), Pinyin("head_name"), "id")
         .values_list(*ANNEX_FIELDS)
         .iterator(chunk_size=chunk_size)
     )

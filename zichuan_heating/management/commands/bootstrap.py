@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, demo: bool, no_migrate: bool, **options):
         from subsidies.services import standards_load
         from tasks.services import catalogue_load, programme_data_load
+        from tasks.villages.services import villages_load
         from zichuan_heating.roles import sync_role_groups
 
         if not no_migrate:
@@ -35,6 +36,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"example catalogue (示例数据): {len(catalogue.created)} created, "
             f"{catalogue.unchanged} unchanged"
+        )
+        villages = villages_load()
+        self.stdout.write(
+            f"villages: {len(villages.created)} created, {villages.unchanged} unchanged"
         )
         if demo:
             from zichuan_heating.demo import demo_users_create
