@@ -1,7 +1,8 @@
-"""Paying a batch, importing a bank return and revoking acceptances of the same households, 20
-requests at once, on PostgreSQL with a connection per thread: no 500 and no database error
-escapes (only a Chinese refusal), nothing is paid twice, nothing is paid to a household after
-its revocation. Then the retry of a lost race, on its own and against a real deadlock."""
+"""Paying a batch, importing a bank return and revoking acceptances of (or withdrawing) the
+same households, 20 requests at once, on PostgreSQL with a connection per thread: no 500 and
+no database error escapes (only a Chinese refusal), nothing is paid twice, nothing is paid to
+a household after its revocation. Then the retry of a lost race, on its own and against a
+real deadlock."""
 
 import datetime
 import threading
@@ -22,6 +23,7 @@ from acceptance.services import acceptance_revoke
 from subsidies import services
 from subsidies.models import BatchLine, DisbursementBatch, Instalment, LineState
 from subsidies.queries import duplicated_payments
+from tasks.ledger.services import household_withdraw
 from tasks.models import Household, HouseholdStatus
 from tests.factories import EquipmentModelFactory
 from tests.subsidies.helpers import accepted_household, bank_return_file
@@ -120,7 +122,12 @@ def plan(s) -> list[tuple[str, int]]:
     return out
 
 
-def assert_money_is_right(s) -> None:
+def left_at(household: Household):
+    """When the household stopped being accepted: its revocation, or its withdrawal."""
+    return household.history.exclude(status=HouseholdStatus.ACCEPTED).earliest().history_date
+
+
+def assert_money_is_right(s, left=(HouseholdStatus.BUILT,)) -> None:
     """Nothing paid twice, nothing paid after its household's revocation, nothing left owing."""
     assert duplicated_payments() == []
     lines = BatchLine.objects.filter(batch__in=[s.pay, s.bank])
@@ -134,16 +141,18 @@ def assert_money_is_right(s) -> None:
         household = line.instalment.household
         if household.status == HouseholdStatus.ACCEPTED:
             continue
-        revoked = Acceptance.objects.get(household=household, kind=AcceptanceKind.COMMISSIONING)
-        assert revoked.revoked and revoked.revoked_at > line.updated_at, line
+        assert left_at(household) > line.updated_at, line
+        if household.status == HouseholdStatus.BUILT:
+            revoked = Acceptance.objects.get(household=household, kind=AcceptanceKind.COMMISSIONING)
+            assert revoked.revoked and revoked.revoked_at > line.updated_at, line
     for household in Household.objects.filter(pk__in=[h.pk for h in s.households]):
-        assert household.status == HouseholdStatus.BUILT  # every one was revoked
+        assert household.status in left  # every one was revoked (or withdrawn)
         assert set(household.instalments.values_list("status", flat=True)) <= {
             "paid",
             "cancelled",
         }
     assert not lines.filter(
-        state=LineState.INCLUDED, instalment__household__status=HouseholdStatus.BUILT
+        state=LineState.INCLUDED, instalment__household__status__in=left
     ).exists()
 
 
@@ -176,16 +185,18 @@ def service_round(scene) -> dict[str, int]:
         if kind == "bank":
             upload = SimpleUploadedFile("r.xlsx", s.bank_file)
             return services.bank_return_import(batch=s.bank, file=upload, by=scene.finance)
+        if i % 2:  # the ledger's withdrawal stops subsidies through the same receiver
+            return household_withdraw(household=s.households[i], by=scene.district, reason="搬迁")
         return acceptance_revoke(acceptance=s.acceptances[i], by=scene.district, reason="复核不实")
 
     counts = judge(race([(k, lambda k=k, i=i: act(k, i)) for k, i in plan(s)]))
-    assert_money_is_right(s)
+    assert_money_is_right(s, left=(HouseholdStatus.BUILT, HouseholdStatus.WITHDRAWN))
     return counts
 
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_pay_bank_return_and_revoke_race_over_the_same_households(scene):
+def test_pay_bank_return_revoke_and_withdraw_race_over_the_same_households(scene):
     for _round in range(ROUNDS):
         counts = service_round(scene)
         assert counts["busy"] == 0, counts  # the one lock order leaves nothing to retry
@@ -315,3 +326,34 @@ def test_a_real_deadlock_is_retried_and_both_transactions_finish(programme, town
     outcomes = race([("ab", lambda: lock_both(a, b)), ("ba", lambda: lock_both(b, a))])
     assert [r for _k, r in outcomes] == ["done", "done"]
     assert len(attempts) == 3  # one of them ran twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_race_lost_every_time_is_a_message_on_the_page(scene, monkeypatch):
+    """Through the pages, after the last attempt: the Chinese message, not a 500."""
+    monkeypatch.setattr(locks.time, "sleep", lambda s: None)
+    s = scene.make()
+    calls = []
+
+    def lose(*args, **kwargs):
+        calls.append(1)
+        raise _lost_race()
+
+    monkeypatch.setattr("subsidies.services.batches.pay_lines", lose)
+    monkeypatch.setattr("acceptance.services.revocation._mark_revoked", lose)
+    finance, district = Client(), Client()
+    finance.force_login(scene.finance)
+    district.force_login(scene.district)
+    url = reverse("subsidies:batch_mark_paid", args=[s.pay.pk])
+    data = {"reference": "ZF1", "date": "2021-12-01", "confirm": "on"}
+    page = finance.post(url, data, follow=True)
+    assert page.status_code == 200
+    assert "系统繁忙，操作未完成，请稍后重试。" in page.content.decode()
+    url = reverse("acceptance:revoke", args=[s.acceptances[0].pk])
+    page = district.post(url, {"reason": "复核不实", "confirm": "on"})
+    assert page.status_code == 200
+    assert "系统繁忙，操作未完成，请稍后重试。" in page.content.decode()
+    assert len(calls) == 2 * locks.ATTEMPTS
+    s.pay.refresh_from_db()
+    assert s.pay.state == "exported"
+    assert Household.objects.filter(status=HouseholdStatus.ACCEPTED).count() == HOUSEHOLDS
