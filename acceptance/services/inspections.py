@@ -28,6 +28,7 @@ from acceptance.services.common import lock_household, lock_households, require,
 from tasks.ledger import signals
 from tasks.models import Household
 from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
+from zichuan_heating.locks import retry_on_conflict
 
 Team = Sequence[InspectorData | Mapping[str, Any]]
 
@@ -86,6 +87,7 @@ def _write_inspection(
     return record
 
 
+@retry_on_conflict
 @transaction.atomic
 def acceptance_record(
     *,
@@ -133,6 +135,7 @@ class BatchEntry:
         )
 
 
+@retry_on_conflict
 @transaction.atomic
 def acceptance_record_batch(
     *,

@@ -12,6 +12,7 @@ from acceptance import queries
 from acceptance.models import Acceptance, Rectification
 from acceptance.services.attachments import attachment_errors, attachments_save
 from acceptance.services.common import check_past_date, day, lock_household, require
+from zichuan_heating.locks import retry_on_conflict
 
 
 def _check_record(acceptance: Acceptance) -> list[str]:
@@ -43,6 +44,7 @@ def _check_rectification(
     return errors
 
 
+@retry_on_conflict
 @transaction.atomic
 def rectification_record(
     *,

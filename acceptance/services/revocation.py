@@ -12,6 +12,7 @@ from acceptance.services.common import lock_household, save_household
 from tasks.ledger import signals
 from tasks.models import Household
 from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
+from zichuan_heating.locks import retry_on_conflict
 
 
 def _require_revoker(by: Any, acceptance: Acceptance) -> None:
@@ -61,6 +62,7 @@ def _mark_revoked(targets: list[Acceptance], by: Any, reason: str) -> None:
         record.save(update_fields=["revoked", "revoked_at", "revoked_by", "revoke_reason"])
 
 
+@retry_on_conflict
 @transaction.atomic
 def acceptance_revoke(*, acceptance: Acceptance, by: Any, reason: str) -> list[Acceptance]:
     """The district office withdraws a passed inspection; returns every record revoked.

@@ -11,6 +11,7 @@ from acceptance import queries
 from acceptance.services.common import check_past_date, day, lock_household, require, save_household
 from tasks.models import Household, HouseholdStatus
 from tasks.models.ledger import HouseholdReason
+from zichuan_heating.locks import retry_on_conflict
 
 
 def _check_removal(household: Household, date: datetime.date | None) -> list[str]:
@@ -32,6 +33,7 @@ def _check_removal(household: Household, date: datetime.date | None) -> list[str
     return errors + check_past_date(date, _("请填写拆除日期。"), _("拆除日期不能晚于今天。"))
 
 
+@retry_on_conflict
 @transaction.atomic
 def household_record_stove_removal(
     *, household: Household, date: datetime.date, by: Any

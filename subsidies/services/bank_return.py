@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from subsidies.models import BATCH_FLOW, LINE_FLOW, BatchLine, DisbursementBatch, LineState
 from subsidies.money import ZERO
 from subsidies.services import common
+from zichuan_heating.locks import retry_on_conflict
 from zichuan_heating.spreadsheets import UnusableFile, inspect_workbook, read_sheet
 
 PAID_WORDS = {"成功", "已支付", "支付成功", "paid", "success", "ok"}
@@ -57,6 +58,8 @@ def _read_path(path: str | Path) -> list[list[Any]]:
 
 def _read_rows(file: Any) -> list[list[Any]]:
     """The first sheet's cells; a file the reader refuses is a ValidationError saying why."""
+    if hasattr(file, "seek"):
+        file.seek(0)  # a retried import reads the same file again
     try:
         if isinstance(file, str | Path):
             return _read_path(file)
@@ -77,6 +80,7 @@ def _cell(value: Any) -> str:
     return str(value if value is not None else "").strip()
 
 
+@retry_on_conflict
 @transaction.atomic
 def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankReturnResult:
     """Apply the bank's return (per line: paid or failed). All-or-nothing and idempotent.
@@ -87,6 +91,7 @@ def bank_return_import(*, batch: DisbursementBatch, file: Any, by: Any) -> BankR
     """
     common.require_perm(by, "subsidies.prepare_batch")
     rows = _read_rows(file)
+    common.lock_lines(batch.lines.all())  # households, instalments, lines; then the batch
     batch = common.lock_batch(batch)
     BATCH_FLOW.check(batch, "bank_return")
     if not rows:

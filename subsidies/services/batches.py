@@ -7,6 +7,9 @@ Behind the locks the database itself refuses a second paid line or a second open
 instalment (see models.BatchLine). Nothing is paid to a household that is not accepted:
 paying locks the households of the lines (`Household.objects....locked()`) and re-checks them
 inside the same transaction (common.lock_households_and_check).
+
+Locks follow the one order of `zichuan_heating.locks` (households, instalments, lines, then
+the batch), and each action is retried after a lost race (`retry_on_conflict`).
 """
 
 import datetime
@@ -35,14 +38,17 @@ from subsidies.services.common import (
     event,
     fail_line,
     lock_batch,
+    lock_lines,
     pay_lines,
     refresh_totals,
     require_perm,
     void_approval,
 )
 from tasks.models import Household, Programme, Town
+from zichuan_heating.locks import retry_on_conflict
 
 
+@retry_on_conflict
 @transaction.atomic
 def batch_prepare(
     *, programme: Programme, season: str, towns: list[Town], by: Any
@@ -57,7 +63,8 @@ def batch_prepare(
     batch = DisbursementBatch.objects.create(programme=programme, season=season, prepared_by=by)
     batch.towns.set(towns)
     # Lock the pool rows in id order; a concurrent preparer waits here and then, re-checking
-    # status = scheduled under the lock, finds them gone.
+    # status = scheduled under the lock, finds them gone. Households are not locked (the
+    # order allows skipping a level): a batch pays nothing, paying re-checks acceptance.
     locked = (
         pool(programme=programme, season=season, towns=towns)
         .select_for_update(of=("self",))
@@ -123,14 +130,15 @@ def _check_line_fits(batch: DisbursementBatch, inst: Instalment, household: Hous
         raise ValidationError(_("该户所在镇（街道）不在本批次范围内。"))
 
 
+@retry_on_conflict
 @transaction.atomic
 def batch_line_add(*, batch: DisbursementBatch, instalment: Instalment, by: Any) -> BatchLine:
     """Add one instalment to a draft or approved batch (an approved one loses its approval)."""
     require_perm(by, "subsidies.prepare_batch")
-    batch = lock_batch(batch)
-    BATCH_FLOW.check(batch, "add_line")
     household = Household.objects.filter(pk=instalment.household_id).locked().get()
     inst = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    batch = lock_batch(batch)
+    BATCH_FLOW.check(batch, "add_line")
     _check_line_fits(batch, inst, household)
     try:
         with transaction.atomic():
@@ -175,18 +183,21 @@ def _move(batch: DisbursementBatch, by: Any, name: str, **fields: Any) -> Disbur
     return batch
 
 
+@retry_on_conflict
 @transaction.atomic
 def batch_approve(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
     """A second finance user approves the batch; the preparer never can."""
     return _move(batch, by, "approve", approved_by=by, approved_at=timezone.now())
 
 
+@retry_on_conflict
 @transaction.atomic
 def batch_mark_exported(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
     """The approved batch's sheet went to the bank: it is frozen from now on."""
     return _move(batch, by, "export", exported_at=timezone.now())
 
 
+@retry_on_conflict
 @transaction.atomic
 def batch_mark_paid(
     *, batch: DisbursementBatch, reference: str, date: datetime.date, by: Any
@@ -196,6 +207,7 @@ def batch_mark_paid(
     reference = (reference or "").strip()
     if not reference or not date:
         raise ValidationError(_("请填写支付凭证号和支付日期。"))
+    lock_lines(batch.lines.all())
     batch = lock_batch(batch)
     BATCH_FLOW.apply(batch, "pay")
     lines = pay_lines(batch.lines.all())
@@ -208,6 +220,7 @@ def batch_mark_paid(
     return batch
 
 
+@retry_on_conflict
 @transaction.atomic
 def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
     """A line the bank could not pay (or finance removes): it fails, the instalment returns."""
@@ -215,8 +228,9 @@ def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("请填写失败原因。"))
+    lock_lines(BatchLine.objects.filter(pk=line.pk))
+    line = BatchLine.objects.get(pk=line.pk)
     batch = lock_batch(line.batch_id)
-    line = BatchLine.objects.select_for_update().get(pk=line.pk)
     BATCH_FLOW.check(batch, "fail_line")
     fail_line(line, reason)
     void_approval(batch, by, _("明细被移出批次"))

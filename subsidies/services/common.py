@@ -1,5 +1,9 @@
 """What the subsidy services share: who may act, the locks, the audit event, batch totals,
-voiding an approval, and paying or failing lines (the one way each is done)."""
+voiding an approval, and paying or failing lines (the one way each is done).
+
+The locks follow the one order of `zichuan_heating.locks`: households, instalments, batch
+lines, batches; `lock_lines` takes the first three for a set of lines, `lock_batch` the last.
+"""
 
 from typing import Any
 
@@ -45,8 +49,23 @@ def lock_household(household: Household) -> Household:
 
 
 def lock_batch(batch: DisbursementBatch | int) -> DisbursementBatch:
+    """The batch's row, locked: the last lock of the order, after its lines' rows."""
     pk = batch.pk if isinstance(batch, DisbursementBatch) else batch
     return DisbursementBatch.objects.select_for_update().get(pk=pk)
+
+
+def lock_lines(lines: QuerySet) -> None:
+    """Lock, in the one order, these lines' households, then their instalments, then them.
+
+    The caller locks the batch after this (`lock_batch`) and re-checks every state under
+    the locks: the lines were chosen before any lock was held.
+    """
+    lines = BatchLine.objects.filter(id__in=lines.order_by().values("id"))
+    households = Household.objects.filter(id__in=lines.values("instalment__household_id"))
+    list(households.locked().values_list("id", flat=True))
+    instalments = Instalment.objects.filter(id__in=lines.values("instalment_id"))
+    list(instalments.select_for_update().order_by("id").values_list("id", flat=True))
+    list(lines.select_for_update().order_by("id").values_list("id", flat=True))
 
 
 def event(batch: DisbursementBatch, action: str, by: Any, note: str = "", **kw: Any) -> None:
@@ -83,7 +102,9 @@ def void_approval(batch: DisbursementBatch, by: Any, why: str) -> None:
 
 def batches_changed(batch_ids: set[int], by: Any, why: str) -> None:
     """Batches whose lines changed: approval voided, totals recomputed (locked, id order)."""
-    for batch in DisbursementBatch.objects.select_for_update().filter(id__in=batch_ids):
+    for batch in (
+        DisbursementBatch.objects.select_for_update().filter(id__in=batch_ids).order_by("id")
+    ):
         void_approval(batch, by, why)
         refresh_totals(batch)
 
@@ -108,10 +129,12 @@ def still_accepted(status: str) -> bool:
 
 
 def lock_households_and_check(lines: QuerySet) -> None:
-    """Lock the households of these lines (id order: no deadlocks) and re-check accepted.
+    """Re-check under the household locks that these lines' households are still accepted.
 
-    Held until commit, so a revocation or withdrawal (which locks the same row) waits for
-    the payment to finish, or the payment waits for it and then sees the new status.
+    The caller has locked them already (`lock_lines`, first); taking them again here costs
+    nothing and keeps the check honest. Held until commit, so a revocation or withdrawal
+    (which locks the same row) waits for the payment to finish, or the payment waits for it
+    and then sees the new status.
     """
     rows = list(
         Household.objects.filter(id__in=lines.values("instalment__household_id"))

@@ -31,8 +31,10 @@ from subsidies.services.common import (
     user_or_none,
 )
 from tasks.models import Household, Programme
+from zichuan_heating.locks import retry_on_conflict
 
 
+@retry_on_conflict
 @transaction.atomic
 def schedule_generate(*, household: Household, by: Any = None) -> int:
     """Create the household's missing instalments (and reinstate cancelled unpaid ones).
@@ -46,7 +48,8 @@ def schedule_generate(*, household: Household, by: Any = None) -> int:
     if standard is None:
         raise ValidationError(_("尚未设定该改造方式的补贴标准。"))
     today = timezone.localdate()
-    existing = {(i.item, i.season): i for i in household.instalments.select_for_update()}
+    locked = household.instalments.select_for_update().order_by("id")  # household first
+    existing = {(i.item, i.season): i for i in locked}
     new = []
     for item, season, amount, due in planned_items(
         household.programme, standard, household_price(household), today
@@ -80,6 +83,7 @@ def _reinstate(inst: Instalment, amount: Any, standard: SubsidyStandard) -> None
     inst.save()
 
 
+@retry_on_conflict
 @transaction.atomic
 def schedules_generate(*, programme: Programme, by: Any = None) -> int:
     """Create the instalments of every accepted household of the programme that has none.
@@ -176,12 +180,14 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
+@retry_on_conflict
 @transaction.atomic
 def instalments_cancel(*, household: Household, by: Any, reason: str) -> int:
     """Cancel every unpaid instalment of the household; paid ones stay paid.
 
     An instalment sitting in a batch that is not paid yet leaves it (its line is marked
-    failed with the reason) and that batch loses its approval if it had one.
+    failed with the reason) and that batch loses its approval if it had one. Locks in the
+    one order: the household, its instalments, their lines, then those batches.
     """
     reason = (reason or "").strip() or _("验收撤销或退出")
     household = lock_household(household)

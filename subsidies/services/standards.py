@@ -29,6 +29,7 @@ from subsidies.money import ZERO
 from subsidies.pricing import household_price, planned_items
 from subsidies.services.common import Action, batches_changed, open_lines
 from tasks.models import Programme
+from zichuan_heating.locks import retry_on_conflict
 
 STANDARDS_DATA = Path(settings.BASE_DIR) / "fixtures" / "subsidy_standards_2021.json"
 
@@ -95,6 +96,7 @@ def standards_load(*, path: Path = STANDARDS_DATA) -> StandardsLoadResult:
     return result
 
 
+@retry_on_conflict
 @transaction.atomic
 def standard_change(
     *, standard: SubsidyStandard, by: Any, effective_from: datetime.date, **changes: Any
@@ -105,6 +107,7 @@ def standard_change(
     batch take the new amount; the old one stays in `previous_amount` so the difference is
     visible, and an approved batch loses its approval. Instalments in an exported batch are
     with the bank already and keep their amount. Returns (new version, instalments re-priced).
+    Locks in the one order, skipping households: the standard, instalments, lines, batches.
     """
     latest, new = _new_version(standard, effective_from, changes)
     repriced, difference = _reprice(new)
@@ -202,9 +205,9 @@ def _lines_follow(repriced_ids: list[int]) -> set[int]:
     for chunk_start in range(0, len(repriced_ids), 5000):
         chunk = repriced_ids[chunk_start : chunk_start + 5000]
         lines = list(
-            open_lines(
-                instalment_id__in=chunk, unless_batch=[BatchState.EXPORTED, BatchState.PAID]
-            ).select_related("instalment")
+            open_lines(instalment_id__in=chunk, unless_batch=[BatchState.EXPORTED, BatchState.PAID])
+            .select_related("instalment")
+            .order_by("id")
         )
         for line in lines:
             line.amount = line.instalment.amount
