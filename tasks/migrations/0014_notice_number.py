@@ -1,4 +1,5 @@
-"""Supervision notices carry a number (川清暖督〔year〕n号), a sequence per programme."""
+"""Supervision notices carry a number (川清暖督〔year〕n号), a sequence per programme; a full
+ID number seen on a printed document is logged as such."""
 
 from django.db import migrations, models
 
@@ -30,6 +31,15 @@ class Migration(migrations.Migration):
             name="number",
             field=models.PositiveIntegerField(
                 blank=True, editable=False, null=True, verbose_name="文号序号"
+            ),
+        ),
+        migrations.AlterField(
+            model_name="idnumberview",
+            name="context",
+            field=models.CharField(
+                choices=[("detail", "详情页"), ("list", "台账列表"), ("document", "打印文件")],
+                max_length=10,
+                verbose_name="查看位置",
             ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
