@@ -255,3 +255,10 @@ def test_a_start_date_needs_the_towns_approved_plan(tmp_path, ledger_setup, town
     outcome = run(path, ledger_setup, town_a)
     assert [e.column for e in outcome.errors] == ["开工日期"]
     assert "尚未经区清洁取暖办核准" in outcome.errors[0].message
+
+
+def test_the_ledger_list_has_an_export_button_that_keeps_the_filters(client_for, official_a):
+    page = client_for(official_a).get(reverse("ledger:household_list"), {"status": "built"})
+    content = page.content.decode()
+    assert 'id="ledger-export"' in content
+    assert reverse("ledger:ledger_export") + "?status=built" in content
