@@ -1,9 +1,10 @@
 """Printable plan documents: the approved 实施方案 and a numbered supervision notice, read back."""
 
 import datetime
+import threading
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from tasks.models import Contractor, TownPlanLine, Village
@@ -152,3 +153,26 @@ def test_notice_document_access_battery(cast, programme, town_a):
         not_found=[cast["official_b"]],
         forbidden=[UserFactory(username="no-role")],
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_notices_issued_at_once_get_different_numbers(programme, town_a, town_b, district):
+    barrier = threading.Barrier(2)
+    numbers: list[int] = []
+
+    def issue_one(town) -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            numbers.append(issue(programme, town, district).number)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=issue_one, args=(t,)) for t in (town_a, town_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == [1, 2]
