@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.ledger.importing.columns import HEADER
-from tasks.ledger.importing.parsers import LABEL_BY_ROUTE, Lookups
+from tasks.ledger.importing.parsers import LABEL_BY_ROUTE, Lookups, duplicate_message
 from tasks.ledger.importing.plan import Plan, RowError
 from tasks.ledger.importing.write import WRITE_FIELDS, new_household
 from tasks.ledger.queries import plan_not_approved_refusal
@@ -135,9 +135,14 @@ def match_ledger_numbers(
     numbers = {r.values["ledger_no"] for r in parsed if r.values.get("ledger_no")}
     if not numbers and not any("*" in r.values["id_number"] for r in parsed):
         return parsed
-    stored = dict(
-        Household.objects.filter(programme=programme, pk__in=numbers).values_list("pk", "id_number")
-    )
+    stored: dict[int, str] = {}
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), 2000):  # an export of a whole district: chunks of IN (...)
+        stored.update(
+            Household.objects.filter(programme=programme, pk__in=ordered[i : i + 2000]).values_list(
+                "pk", "id_number"
+            )
+        )
     out = []
     for row in parsed:
         error = _match_one(row, stored, seen)
@@ -175,8 +180,7 @@ def _match_one(row: Row, stored: dict[int, str], seen: dict[str, int]) -> RowErr
         v["id_number"] = own
         first = seen.setdefault(own, row.excel_row)
         if first != row.excel_row:
-            message = _("身份证号与第 %(other)d 行重复（同一户只能登记一次）。") % {"other": first}
-            return _row_error(row, "id_number", message)
+            return _row_error(row, "id_number", duplicate_message(first))
     return None
 
 

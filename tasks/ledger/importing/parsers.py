@@ -152,6 +152,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def duplicate_message(first_row: int) -> str:
+    return _("身份证号与第 %(other)d 行重复（同一户只能登记一次）。") % {"other": first_row}
+
+
 def parse_id_number(value: Any, values: dict[str, Any] | None = None, ctx: Any = None) -> str:
     """The normalised ID number (the validator's rule), unique within the file."""
     if _is_number(value):
@@ -175,9 +179,7 @@ def parse_id_number(value: Any, values: dict[str, Any] | None = None, ctx: Any =
     if ctx is not None:
         first = ctx.seen.setdefault(number, ctx.row)
         if first != ctx.row:
-            raise CellError(
-                _("身份证号与第 %(other)d 行重复（同一户只能登记一次）。") % {"other": first}
-            )
+            raise CellError(duplicate_message(first))
     return number
 
 

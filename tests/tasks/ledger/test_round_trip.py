@@ -262,3 +262,17 @@ def test_the_ledger_list_has_an_export_button_that_keeps_the_filters(client_for,
     content = page.content.decode()
     assert 'id="ledger-export"' in content
     assert reverse("ledger:ledger_export") + "?status=built" in content
+
+
+def test_a_household_twice_in_a_masked_export_names_both_rows(
+    tmp_path, client_for, official_a, season, town_a
+):
+    path = export(client_for(official_a), tmp_path / "out.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["台账"]
+    ws.append([c.value for c in ws[2]])
+    wb.save(path)
+    outcome = run(path, season, town_a)
+    assert [(e.row, e.column, e.message) for e in outcome.errors] == [
+        (7, "身份证号", "身份证号与第 2 行重复（同一户只能登记一次）。")
+    ]
