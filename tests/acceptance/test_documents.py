@@ -8,19 +8,9 @@ from tasks.models import IdNumberView
 from tests.acceptance.conftest import accept, built_household, inspect
 from tests.access import battery
 from tests.factories import UserFactory
-from tests.tasks.progress.conftest import pdf_fonts, pdf_text
+from tests.tasks.plans.test_documents import read_pdf
 
 pytestmark = pytest.mark.django_db
-
-
-def read_pdf(response, tmp_path) -> str:
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Cache-Control"] == "private, no-store"
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(response.content)
-    assert "Noto" in pdf_fonts(path)
-    return pdf_text(path)
 
 
 def masked(number: str) -> str:
