@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from acceptance import exports, queries, services
+from acceptance import documents, exports, queries, services
 from acceptance.forms import (
     BatchRowFormSet,
     BatchStartForm,
@@ -181,6 +181,32 @@ def _record_or_404(request: HttpRequest, pk: int) -> Acceptance:
         request.user,
         pk=pk,
     )
+
+
+@require_GET
+@role_required("acceptance.view_acceptance")
+def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """One inspection record as its printable form (竣工验收单 / 调试验收单)."""
+    record = get_for_user_or_404(
+        Acceptance.objects.select_related(
+            "household__village",
+            "household__town",
+            "household__equipment",
+            "household__contractor",
+        ),
+        request.user,
+        pk=pk,
+    )
+    return documents.certificate(record, by=request.user)
+
+
+@require_GET
+@role_required("acceptance.view_acceptance")
+def village_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """A village's households and their acceptance, printable."""
+    programme = active_programme_or_404()
+    village = get_for_user_or_404(Village.objects.select_related("town"), request.user, pk=pk)
+    return documents.village_summary(village, programme)
 
 
 @require_http_methods(["GET", "POST"])

@@ -61,10 +61,14 @@ class HouseholdResource(resources.ModelResource):
     contract_signed_on = fields.Field(
         "contract_signed_on", H["signed_on"], widgets.DateWidget("%Y-%m-%d")
     )
+    construction_started_on = fields.Field(
+        "construction_started_on", H["started_on"], widgets.DateWidget("%Y-%m-%d")
+    )
     construction_completed_on = fields.Field(
         "construction_completed_on", H["completed_on"], widgets.DateWidget("%Y-%m-%d")
     )
     notes = fields.Field("notes", H["notes"])
+    ledger_no = fields.Field("id", H["ledger_no"], readonly=True)
 
     class Meta:
         model = Household

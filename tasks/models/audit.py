@@ -16,6 +16,7 @@ class IdNumberView(models.Model):
     class Context(models.TextChoices):
         DETAIL = "detail", _("详情页")
         LIST = "list", _("台账列表")
+        DOCUMENT = "document", _("打印文件")
 
     household = models.ForeignKey(
         Household, verbose_name=_("改造户"), on_delete=models.CASCADE, related_name="id_views"

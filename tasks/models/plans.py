@@ -371,6 +371,8 @@ class SupervisionNotice(models.Model):
 
     programme = programme_key("supervision_notices")
     town = town_key("supervision_notices")
+    #: The n of 川清暖督〔year〕n号: a sequence per programme, given at issue time.
+    number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True, editable=False)
     title = models.CharField(_("督办事项"), max_length=200)
     problem = models.TextField(_("存在问题"))
     deadline = models.DateField(_("整改期限"))
@@ -406,6 +408,9 @@ class SupervisionNotice(models.Model):
                 condition=~Q(state="closed") | Q(closed_at__isnull=False),
                 name="notice_closed_has_time",
             ),
+            models.UniqueConstraint(
+                fields=["programme", "number"], name="notice_unique_number_per_programme"
+            ),
         ]
         indexes = [
             models.Index(fields=["town", "state"], name="notice_town_state"),
@@ -418,6 +423,13 @@ class SupervisionNotice(models.Model):
         from django.urls import reverse
 
         return reverse("plans:notice_detail", args=[self.pk])
+
+    @property
+    def document_number(self) -> str:
+        """The notice's 文号, e.g. 川清暖督〔2021〕3号 (empty before it is issued)."""
+        if self.number is None:
+            return ""
+        return f"川清暖督〔{self.programme.year}〕{self.number}号"
 
     def is_overdue(self, today) -> bool:
         return self.state in AWAITING_TOWN_STATES and self.deadline < today

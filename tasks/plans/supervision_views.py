@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tasks.models import NoticeState, SupervisionNotice, Town
 from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
+from tasks.plans import documents
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
 from tasks.plans.views import attempt
@@ -106,6 +107,19 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "send_back_form": NoticeSendBackForm(),
         },
     )
+
+
+@role_required("tasks.view_supervisionnotice")
+def notice_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice with its number, printable (PDF)."""
+    notice = get_for_user_or_404(
+        SupervisionNotice.objects.select_related(
+            "town", "programme", "issued_by", "answered_by", "closed_by"
+        ),
+        request.user,
+        pk=pk,
+    )
+    return documents.notice_document(notice)
 
 
 def _notice_action(

@@ -17,10 +17,14 @@ urlpatterns = [
     path("plans/<int:pk>/submit/", views.plan_submit, name="plan_submit"),
     path("plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),
     path("plans/<int:pk>/return/", views.plan_return, name="plan_return"),
+    path("plans/<int:pk>/document.pdf", views.plan_document, name="plan_document"),
     path("plans/submissions/<int:pk>/", views.plan_submission, name="plan_submission"),
     path("supervision/", supervision_views.notice_list, name="notice_list"),
     path("supervision/new/", supervision_views.notice_issue, name="notice_issue"),
     path("supervision/<int:pk>/", supervision_views.notice_detail, name="notice_detail"),
+    path(
+        "supervision/<int:pk>/notice.pdf", supervision_views.notice_document, name="notice_document"
+    ),
     path("supervision/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),
     path("supervision/<int:pk>/close/", supervision_views.notice_close, name="notice_close"),
     path(

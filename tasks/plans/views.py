@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from tasks.models import (
     TownPlanSubmission,
 )
 from tasks.models.plans import EDITABLE_PLAN_STATUSES, OPEN_PLAN_STATUSES, PLAN_FLOW
-from tasks.plans import checks
+from tasks.plans import checks, documents
 from tasks.plans import queries as pq
 from tasks.plans import services as ps
 from tasks.plans.forms import (
@@ -221,6 +221,15 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "checks": checks.plan_check(plan) if plan.is_editable else [],
         },
     )
+
+
+@role_required("tasks.view_townplan")
+def plan_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan as approved, printable (PDF); a plan not (or no longer) in force has none."""
+    plan = _plan_for_detail(request, pk)
+    if plan.status not in (PlanStatus.APPROVED, PlanStatus.SUPERSEDED):
+        raise Http404
+    return documents.plan_document(plan)
 
 
 @role_required("tasks.view_townplan")

@@ -1,12 +1,15 @@
 """Classification: each parsed row against the database, as created / updated / unchanged.
 
-A row's status comes from its dates (签约日期 → contracted, 完工日期 → built) and is reached
-through `HOUSEHOLD_FLOW`, step by step from where the household stands, each step with the
-date the ledger's services ask of it (`check_signed_on`, `check_started_on`,
-`check_completed_on`) and, to start construction, the town's approved plan. The template has no
-开工日期 column: a row that goes to 已完工 from before construction starts and completes on its
-完工日期 (the services allow a start on the day of completion). An import never moves a
-household backwards: a household already past the row's status keeps its own.
+A row's status comes from its dates (签约日期 → contracted, 开工日期 → under construction,
+完工日期 → built) and is reached through `HOUSEHOLD_FLOW`, step by step from where the household
+stands, each step with the date the ledger's services ask of it (`check_signed_on`,
+`check_started_on`, `check_completed_on`) and, to start construction, the town's approved plan.
+A row without 开工日期 that goes to 已完工 from before construction starts on its 完工日期 (the
+services allow a start on the day of completion). An import never moves a household backwards:
+a household already past the row's status keeps its own.
+
+Rows are matched by ID number; a row whose ID is masked (an export made without the full-ID
+permission) is matched by its 台账编号 instead, and its masked number must be the household's.
 
 Existing rows are compared as plain tuples (no model instances); only the households that
 change are loaded as models, so re-importing a big unchanged file stays cheap.
@@ -25,13 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.ledger.importing.columns import HEADER
-from tasks.ledger.importing.parsers import LABEL_BY_ROUTE, Lookups
+from tasks.ledger.importing.parsers import LABEL_BY_ROUTE, Lookups, duplicate_message
 from tasks.ledger.importing.plan import Plan, RowError
 from tasks.ledger.importing.write import WRITE_FIELDS, new_household
 from tasks.ledger.queries import plan_not_approved_refusal
 from tasks.ledger.services import check_completed_on, check_signed_on, check_started_on
 from tasks.models import Household, HouseholdStatus, Programme
 from tasks.models.ledger import HOUSEHOLD_FLOW
+from tasks.validators import mask_id_number
 
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 5000
@@ -73,6 +77,8 @@ def steps_towards(current: str, target: str) -> tuple[str, ...]:
 def target_status(v: dict[str, Any]) -> str:
     if v["completed_on"]:
         return HouseholdStatus.BUILT.value
+    if v.get("started_on"):
+        return HouseholdStatus.UNDER_CONSTRUCTION.value
     if v["signed_on"]:
         return HouseholdStatus.CONTRACTED.value
     return HouseholdStatus.SURVEYED.value
@@ -83,7 +89,8 @@ def step_refusal(
 ) -> tuple[str, str] | None:
     """(column key, message) of the first step this row may not take, or None."""
     signed = v["signed_on"] or cur.get("contract_signed_on")
-    started = cur.get("construction_started_on")
+    given_start = v.get("started_on")
+    started = given_start or cur.get("construction_started_on")
     completed = v["completed_on"]
     try:
         for step in steps:
@@ -92,15 +99,88 @@ def step_refusal(
             elif step == "start":
                 refusal = plan_not_approved_refusal(v["town"], lk.approved_towns)
                 if refusal:
-                    return "completed_on", refusal
-                started = completed
+                    return ("started_on" if given_start else "completed_on"), refusal
+                started = given_start or completed
                 check_started_on(started, signed_on=signed, today=today)
             else:
                 check_completed_on(completed, started_on=started, today=today)
+        if (
+            given_start
+            and "start" not in steps
+            and given_start != cur.get("construction_started_on")
+        ):
+            # A corrected start date of a household already under way keeps the same rules.
+            check_started_on(given_start, signed_on=signed, today=today)
+            done = completed or cur.get("construction_completed_on")
+            if done:
+                check_completed_on(done, started_on=given_start, today=today)
     except ValidationError as e:
         field = next(iter(e.message_dict))
-        key = "signed_on" if field == "contract_signed_on" else "completed_on"
+        key = {
+            "contract_signed_on": "signed_on",
+            "construction_started_on": "started_on" if given_start else "completed_on",
+        }.get(field, "completed_on")
         return key, e.message_dict[field][0]
+    return None
+
+
+def match_ledger_numbers(
+    parsed: list[Row], programme: Programme, seen: dict[str, int], errors: list[RowError]
+) -> list[Row]:
+    """Rows with a 台账编号 against that household; masked ID numbers replaced by its own.
+
+    A row may not change a household's ID number: a number (masked or not) that is not the
+    household's is refused by row. Returns the rows without error.
+    """
+    numbers = {r.values["ledger_no"] for r in parsed if r.values.get("ledger_no")}
+    if not numbers and not any("*" in r.values["id_number"] for r in parsed):
+        return parsed
+    stored: dict[int, str] = {}
+    ordered = sorted(numbers)
+    for i in range(0, len(ordered), 2000):  # an export of a whole district: chunks of IN (...)
+        stored.update(
+            Household.objects.filter(programme=programme, pk__in=ordered[i : i + 2000]).values_list(
+                "pk", "id_number"
+            )
+        )
+    out = []
+    for row in parsed:
+        error = _match_one(row, stored, seen)
+        if error is None:
+            out.append(row)
+        else:
+            errors.append(error)
+    return out
+
+
+def _match_one(row: Row, stored: dict[int, str], seen: dict[str, int]) -> RowError | None:
+    v = row.values
+    number, ledger_no = v["id_number"], v.get("ledger_no")
+    masked = "*" in number
+    if ledger_no is None:
+        if not masked:
+            return None
+        message = _(
+            "身份证号已打码（导出时没有查看完整身份证号的权限）：请保留导出文件中的“台账编号”列，"
+            "按台账编号识别该户。"
+        )
+        return _row_error(row, "id_number", message)
+    own = stored.get(ledger_no)
+    if own is None and not masked:
+        return None  # e.g. last year's export: a full number is matched by itself
+    if own is None:
+        message = _("台账编号 %(n)d 不是本年度台账中的户。") % {"n": ledger_no}
+        return _row_error(row, "ledger_no", message)
+    if (mask_id_number(own) if masked else own) != number:
+        message = _("身份证号与台账编号 %(n)d 的户不符：身份证号不能通过导入修改。") % {
+            "n": ledger_no
+        }
+        return _row_error(row, "id_number", message)
+    if masked:
+        v["id_number"] = own
+        first = seen.setdefault(own, row.excel_row)
+        if first != row.excel_row:
+            return _row_error(row, "id_number", duplicate_message(first))
     return None
 
 
@@ -138,7 +218,11 @@ def _wanted(
 ) -> dict[str, Any]:
     """The WRITE_FIELDS this row asks for; an import adds or corrects dates, never erases one."""
     completed = v["completed_on"] or cur["construction_completed_on"]
-    started = cur["construction_started_on"] or (completed if "start" in steps else None)
+    started = (
+        v.get("started_on")
+        or cur["construction_started_on"]
+        or (completed if "start" in steps else None)
+    )
     return {
         "town_id": v["town"].id,
         "village_id": v["village"].pk,
@@ -274,8 +358,6 @@ def _households_to_update(
 
 
 def _preview_row(v: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
-    from tasks.validators import mask_id_number
-
     return {
         "village": v["village"].name,
         "head_name": v["head_name"],

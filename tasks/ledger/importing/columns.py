@@ -71,10 +71,19 @@ COLUMNS: list[Column] = [
         "contract_signed_on", kind="date",
     ),
     Column(
+        "started_on", "开工日期", p.parse_date_cell, lambda h: h.construction_started_on, 12,
+        "construction_started_on", kind="date",
+    ),
+    Column(
         "completed_on", "完工日期", p.parse_date_cell, lambda h: h.construction_completed_on,
         12, "construction_completed_on", kind="date",
     ),
     Column("notes", "备注", p.parse_notes, lambda h: h.notes, 24, "notes"),
+    # Filled by the export, optional in a file: a row whose ID is masked is matched by it.
+    Column(
+        "ledger_no", "台账编号", p.parse_ledger_no, lambda h: h.pk, 10, "ledger_no",
+        kind="number",
+    ),
 ]  # fmt: skip
 
 HEADERS = [c.header for c in COLUMNS]

@@ -29,6 +29,9 @@ from tasks.validators import (
     validate_phone,
 )
 
+#: A number as `mask_id_number` writes it: region, hidden birth date and sequence, last four.
+MASKED_ID = re.compile(r"\d{6}\*{8}\d{3}[\dX]")
+
 ROUTE_BY_LABEL = {"集中供暖": "central", "气代煤": "gas", "电代煤": "electric"}
 LABEL_BY_ROUTE = {v: k for k, v in ROUTE_BY_LABEL.items()}
 
@@ -149,6 +152,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def duplicate_message(first_row: int) -> str:
+    return _("身份证号与第 %(other)d 行重复（同一户只能登记一次）。") % {"other": first_row}
+
+
 def parse_id_number(value: Any, values: dict[str, Any] | None = None, ctx: Any = None) -> str:
     """The normalised ID number (the validator's rule), unique within the file."""
     if _is_number(value):
@@ -162,6 +169,8 @@ def parse_id_number(value: Any, values: dict[str, Any] | None = None, ctx: Any =
     if not number:
         raise CellError(_("身份证号不能为空。"))
     if "*" in number:
+        if ctx is not None and MASKED_ID.fullmatch(number):
+            return number  # an export's masked number: matched by 台账编号 after parsing
         raise CellError(_("身份证号已打码（导出时没有查看完整身份证号的权限），不能用于导入。"))
     try:
         validate_id_number(number)
@@ -170,9 +179,7 @@ def parse_id_number(value: Any, values: dict[str, Any] | None = None, ctx: Any =
     if ctx is not None:
         first = ctx.seen.setdefault(number, ctx.row)
         if first != ctx.row:
-            raise CellError(
-                _("身份证号与第 %(other)d 行重复（同一户只能登记一次）。") % {"other": first}
-            )
+            raise CellError(duplicate_message(first))
     return number
 
 
@@ -305,7 +312,7 @@ def parse_date(value: Any) -> datetime.date | None:
 
 
 def parse_date_cell(value: Any, values: dict[str, Any], ctx: Context) -> datetime.date | None:
-    """签约日期 and 完工日期; what each status step needs of them is checked when classifying."""
+    """签约日期, 开工日期 and 完工日期; what each step needs of them is checked when classifying."""
     try:
         return parse_date(value)
     except (ValueError, OverflowError):
@@ -313,6 +320,22 @@ def parse_date_cell(value: Any, values: dict[str, Any], ctx: Context) -> datetim
             _("日期“%(v)s”无法识别，请写成 2021-07-05、2021/7/5 或 2021年7月5日。")
             % {"v": clean_text(value)}
         ) from None
+
+
+def parse_ledger_no(value: Any, values: dict[str, Any], ctx: Context) -> int | None:
+    """台账编号: the household's number in the ledger, as the export wrote it."""
+    if value is None or value == "":
+        return None
+    if type(value) is int or (type(value) is float and value.is_integer()):
+        number = int(value)
+    else:
+        text = key_text(value)
+        if not text:
+            return None
+        number = int(text) if text.isdigit() else 0
+    if number <= 0:
+        raise CellError(_("台账编号应为导出文件中的编号（正整数），请不要修改。"))
+    return number
 
 
 def parse_notes(value: Any, values: dict[str, Any], ctx: Context) -> str:

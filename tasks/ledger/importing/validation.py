@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from tasks.ledger.importing.classify import Row, classify
+from tasks.ledger.importing.classify import Row, classify, match_ledger_numbers
 from tasks.ledger.importing.columns import COLUMNS, HEADER, HEADERS
 from tasks.ledger.importing.files import find_header, inspect_file, read_ledger_sheet
 from tasks.ledger.importing.parsers import CellError, Context, Lookups
@@ -58,6 +58,7 @@ def validate(
     lookups = Lookups.load(programme)
     ctx = Context(lookups, scope, create_villages, plan.new_villages)
     parsed = parse_rows(data, positions, header_index + 2, ctx, plan.errors, progress)
+    parsed = match_ledger_numbers(parsed, programme, ctx.seen, plan.errors)
     parsed_at = time.perf_counter()
     plan.timings["parse"] = parsed_at - read
     classify(parsed, plan, lookups, progress)

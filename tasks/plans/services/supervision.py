@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,13 @@ def _lock_notice(notice: SupervisionNotice) -> SupervisionNotice:
         .select_related("town", "programme")
         .get(pk=notice.pk)
     )
+
+
+def _next_number(programme: Programme) -> int:
+    """The next 文号 of the programme; the programme row lock serialises concurrent issues."""
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()
+    last = SupervisionNotice.objects.filter(programme=programme).aggregate(n=Max("number"))["n"]
+    return (last or 0) + 1
 
 
 def _deadline_error(deadline: datetime.date) -> str | None:
@@ -76,6 +84,7 @@ def notice_issue(
     notice = SupervisionNotice(
         programme=programme,
         town=town,
+        number=_next_number(programme),
         title=title,
         problem=problem,
         deadline=deadline,

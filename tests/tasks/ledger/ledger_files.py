@@ -29,6 +29,7 @@ def row(**over) -> list:
         "model": "L1PB20",
         "contractor": "示例燃气公司",
         "signed_on": "2021-07-05",
+        "started_on": None,
         "completed_on": None,
         "notes": "",
     }
