@@ -6,14 +6,15 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import NoticeState, SupervisionNotice, Town
+from tasks.models import NoticeAttachment, NoticeState, SupervisionNotice, Town
 from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
@@ -81,6 +82,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
+    attachments = notice.attachments.select_related("uploaded_by")
     user = request.user
     can_answer = (
         NOTICE_FLOW.can(notice, "answer")
@@ -97,6 +99,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tasks/supervision/detail.html",
         {
             "notice": notice,
+            "attachments": attachments,
             "today": timezone.localdate(),
             "history": notice.history.select_related("history_user").order_by("history_id"),
             "can_answer": can_answer,
@@ -117,7 +120,7 @@ def _notice_action(
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         if not form.is_valid():
             messages.error(request, invalid)
         else:
@@ -146,3 +149,21 @@ notice_send_back = _notice_action(
     ps.notice_send_back,
     _lazy("已退回，镇（街道）需重新整改。"),
 )
+
+
+@require_GET
+@role_required("tasks.view_supervisionnotice")
+def notice_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo or scan of an answer: only for those who may see the notice's town."""
+    attachment = get_for_user_or_404(NoticeAttachment, request.user, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        attachment.kind == "pdf", attachment.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

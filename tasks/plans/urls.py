@@ -22,6 +22,11 @@ urlpatterns = [
     path("supervision/new/", supervision_views.notice_issue, name="notice_issue"),
     path("supervision/<int:pk>/", supervision_views.notice_detail, name="notice_detail"),
     path("supervision/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),
+    path(
+        "supervision/attachments/<int:pk>/",
+        supervision_views.notice_attachment_download,
+        name="notice_attachment",
+    ),
     path("supervision/<int:pk>/close/", supervision_views.notice_close, name="notice_close"),
     path(
         "supervision/<int:pk>/send-back/",
