@@ -5,6 +5,7 @@
 reported under the label 一次性补贴.
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acceptance.queries import accepted_households
+from acceptance.queries import accepted_households, commissioning_date, commissioning_pass
 from subsidies.models import (
     BatchLine,
     DisbursementBatch,
@@ -150,6 +151,20 @@ def paid_to_not_accepted() -> list[int]:
     for programme in Programme.objects.filter(pk__in=paid.values("household__programme")):
         accepted |= Q(household__in=accepted_households(programme))
     return list(paid.exclude(accepted).values_list("id", flat=True))
+
+
+def acceptance_date(household: Household) -> datetime.date:
+    """The day the household was accepted (the date on its commissioning pass), on which its
+    one-off subsidies fall due; not the day the record was typed in."""
+    record = commissioning_pass(household)
+    return record.date if record else timezone.localdate()
+
+
+def accepted_with_dates(accepted: Any) -> Any:
+    """The accepted households as (id, accepted_on) rows: the bulk schedule's due dates."""
+    return (
+        accepted.order_by().annotate(accepted_on=commissioning_date()).values("id", "accepted_on")
+    )
 
 
 def current_standards(programme: Programme) -> dict[str, SubsidyStandard]:
