@@ -59,3 +59,8 @@ def test_the_filters_in_a_template_whatever_the_language():
 def test_subsidy_tags_give_the_same_format():
     template = Template("{% load subsidy_tags %}{{ a|yuan }}")
     assert template.render(Context({"a": Decimal("22400")})) == "22,400.00 元"
+
+
+def test_english_says_cny():
+    with translation.override("en"):
+        assert format_yuan(Decimal("134400")) == "CNY 134,400.00"

@@ -224,3 +224,12 @@ def test_the_bulk_schedule_uses_each_households_acceptance_date(
     assert subsidy_services.schedules_generate(programme=programme) > 0
     assert one_off_due_dates(first) == {day_one}
     assert one_off_due_dates(second) == {day_two}
+
+
+def test_the_stage_labels_are_translated():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(queries.STAGE_LABELS["under_construction"]) == "Under construction"
+        assert str(queries.STAGE_LABELS["started"]) == "Started (cumulative)"
+        assert str(queries.STAGE_LABELS["awaiting_start"]) == "Awaiting start"
