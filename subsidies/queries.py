@@ -92,13 +92,17 @@ def overview(programme: Programme, user: Any) -> dict[str, Any]:
         town["cell_list"] = [town["cells"].get(s, _clean({})) for s in seasons]
         rows.append(town)
     grand = _clean({})
+    season_totals = [_clean({}) for _s in seasons]
     for town in rows:
         for k in ("committed", "batched", "paid"):
             grand[k] += town["total"][k]
+            for total, c in zip(season_totals, town["cell_list"], strict=True):
+                total[k] += c[k] or ZERO
     return {
         "seasons": [{"key": s, "label": season_label(s)} for s in seasons],
         "rows": rows,
         "total": grand,
+        "season_totals": season_totals,
     }
 
 

@@ -233,3 +233,26 @@ def test_the_stage_labels_are_translated():
         assert str(queries.STAGE_LABELS["under_construction"]) == "Under construction"
         assert str(queries.STAGE_LABELS["started"]) == "Started (cumulative)"
         assert str(queries.STAGE_LABELS["awaiting_start"]) == "Awaiting start"
+
+
+def test_the_subsidy_overview_totals_row_is_filled_per_season(
+    client_for, finance, programme, town_a, town_b
+):
+    from decimal import Decimal
+
+    from tests.subsidies.helpers import accepted_household
+
+    standards_load()
+    boiler = EquipmentModelFactory(brand="示例", model="L1PB26", price_cap="4200.00")
+    for town in (town_a, town_b):
+        accepted_household(programme=programme, town=town, equipment=boiler)
+    subsidy_services.schedules_generate(programme=programme)
+    html = client_for(finance).get(reverse("subsidies:overview")).content.decode()
+    foot = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
+    cells = re.findall(r'data-season-total="\d+">([\d,.]+) 元<', foot)
+    per_season = {}
+    for season, amount in Instalment.objects.values_list("season", "amount"):
+        per_season[season] = per_season.get(season, Decimal(0)) + amount
+    expected = [per_season[s] for s in sorted(per_season)]
+    assert [Decimal(c.replace(",", "")) for c in cells] == expected
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d", c) for c in cells)
