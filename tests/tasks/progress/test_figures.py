@@ -256,3 +256,17 @@ def test_the_subsidy_overview_totals_row_is_filled_per_season(
     expected = [per_season[s] for s in sorted(per_season)]
     assert [Decimal(c.replace(",", "")) for c in cells] == expected
     assert all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d", c) for c in cells)
+
+
+def test_the_household_schedule_shows_amounts_in_the_one_format(programme, town_a):
+    from django.template import Context, Template
+
+    from tests.subsidies.helpers import accepted_household
+
+    standards_load()
+    boiler = EquipmentModelFactory(brand="示例", model="L1PB26", price_cap="4200.00")
+    h = accepted_household(programme=programme, town=town_a, equipment=boiler)
+    subsidy_services.schedule_generate(household=h)
+    html = Template("{% load subsidy_tags %}{% household_schedule h %}").render(Context({"h": h}))
+    amounts = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert amounts and all(re.fullmatch(r"\d{1,3}(,\d{3})*\.\d\d 元", a) for a in amounts if a)
