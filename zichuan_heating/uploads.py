@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.http import FileResponse, Http404
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -82,3 +84,20 @@ class MultipleFileField(forms.FileField):
             return []
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def attachment_response(attachment: Any) -> FileResponse:
+    """Serve a stored attachment (a model with file, kind, original_name, content_type) to a
+    user already allowed to see it: PDFs open inline, photos download; never cached by a
+    shared cache, never sniffed by the browser into another type."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        attachment.kind == UploadKind.PDF, attachment.original_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

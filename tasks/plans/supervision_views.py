@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +22,7 @@ from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
+from zichuan_heating.uploads import attachment_response
 
 STATE_FILTERS = {
     "awaiting": {"state__in": AWAITING_TOWN_STATES},
@@ -155,15 +155,4 @@ notice_send_back = _notice_action(
 @role_required("tasks.view_supervisionnotice")
 def notice_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A photo or scan of an answer: only for those who may see the notice's town."""
-    attachment = get_for_user_or_404(NoticeAttachment, request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        attachment.kind == "pdf", attachment.original_name
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(get_for_user_or_404(NoticeAttachment, request.user, pk=pk))
