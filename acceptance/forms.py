@@ -10,28 +10,10 @@ from acceptance.models import AcceptanceKind, AcceptanceResult
 from acceptance.services import BatchEntry, InspectorData
 from tasks.models import Household, Village
 from zichuan_heating.forms import ConfirmedForm
+from zichuan_heating.uploads import MultipleFileField
 
 ITEM_CHOICES = [("", _("请选择")), ("1", _("合格")), ("0", _("不合格"))]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several photos or scans at once; each is checked by the service."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list:
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 def checklist_fields(route: str, prefix: str = "item_") -> dict[str, forms.Field]:

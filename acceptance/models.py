@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from acceptance.checklists import item_label
 from tasks.models import Household
 from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_SUFFIXES, UploadKind
 
 
 class AcceptanceKind(models.TextChoices):
@@ -217,22 +218,14 @@ class Rectification(models.Model):
         return f"{self.acceptance} 整改 {self.date:%Y-%m-%d}"
 
 
-class AttachmentKind(models.TextChoices):
-    JPEG = "jpeg", _("JPEG 照片")
-    PNG = "png", _("PNG 图片")
-    PDF = "pdf", _("PDF 扫描件")
-
-
-ATTACHMENT_CONTENT_TYPES = {
-    AttachmentKind.JPEG: "image/jpeg",
-    AttachmentKind.PNG: "image/png",
-    AttachmentKind.PDF: "application/pdf",
-}
+# One list of kinds for every upload (acceptance and supervision answers).
+AttachmentKind = UploadKind
+ATTACHMENT_CONTENT_TYPES = UPLOAD_CONTENT_TYPES
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # A random name: the uploader's file name is kept in `original_name`, never in a path.
-    suffix = {"jpeg": ".jpg", "png": ".png", "pdf": ".pdf"}.get(instance.kind, "")
+    suffix = UPLOAD_SUFFIXES.get(instance.kind, "")
     return str(PurePath("acceptance", f"{uuid.uuid4().hex}{suffix}"))
 
 

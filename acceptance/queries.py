@@ -80,6 +80,14 @@ def commissioning_pass(household: Household) -> Acceptance | None:
     )
 
 
+def commissioning_date(household: str = "pk") -> Subquery:
+    """The acceptance date (the date on the standing commissioning pass) as an expression over
+    households; `household` is the path to the household's pk."""
+    return Subquery(
+        _valid_pass(AcceptanceKind.COMMISSIONING, household).order_by("-date").values("date")[:1]
+    )
+
+
 def household_records(household: Household) -> list[Acceptance]:
     """Every record of the household (revoked too) for its page: team, checklist, files."""
     return list(
@@ -206,6 +214,19 @@ class TownAcceptance:
     @property
     def percent(self) -> Decimal | None:
         return percent(self.accepted, self.quota)
+
+
+def acceptance_total(rows: list[TownAcceptance]) -> TownAcceptance:
+    """The totals row: every column summed, the rate taken on the sums."""
+    return TownAcceptance(
+        town_id=0,
+        town_code="",
+        town_name="",
+        quota=sum(r.quota for r in rows),
+        accepted=sum(r.accepted for r in rows),
+        completion_passed=sum(r.completion_passed for r in rows),
+        rectifying=sum(r.rectifying for r in rows),
+    )
 
 
 @dataclass

@@ -36,6 +36,7 @@ from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
+from zichuan_heating.uploads import attachment_response
 
 log = logging.getLogger("zichuan.acceptance")
 
@@ -277,17 +278,7 @@ def stove_removal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required("acceptance.view_acceptance")
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = get_for_user_or_404(Attachment, request.user, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        attachment.kind == "pdf", attachment.original_name
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(get_for_user_or_404(Attachment, request.user, pk=pk))
 
 
 def _batch_households(user: Any, programme: Any, village: Village, kind: str) -> list[Household]:

@@ -27,8 +27,3 @@ def rate_with_cap(base: Decimal, rate: Decimal, cap: Decimal | None) -> Decimal:
     if cap is not None and exact > cap:
         exact = Decimal(cap)
     return to_fen(max(exact, Decimal(0)))
-
-
-def yuan(value: Decimal | None) -> str:
-    """'12,345.60' for pages; exports write the Decimal itself."""
-    return f"{to_fen(value or 0):,.2f}"

@@ -41,16 +41,23 @@ def seasons_of(programme: Programme, standard: SubsidyStandard) -> list[str]:
 
 
 def planned_items(
-    programme: Programme, standard: SubsidyStandard, price: Decimal | None, today: datetime.date
+    programme: Programme,
+    standard: SubsidyStandard,
+    price: Decimal | None,
+    accepted_on: datetime.date,
 ) -> list[PlannedItem]:
-    """(item, season, amount, due date) a household of this standard is owed; zero items skipped."""
+    """(item, season, amount, due date) a household of this standard is owed; zero items skipped.
+
+    The one-off items (no season) fall due on the acceptance date `accepted_on`; each operating
+    instalment when its heating season opens.
+    """
     rows = []
     construction = to_fen(standard.construction_amount)
     if construction > 0:
-        rows.append((InstalmentItem.CONSTRUCTION, "", construction, today))
+        rows.append((InstalmentItem.CONSTRUCTION, "", construction, accepted_on))
     equipment = equipment_amount(standard, price)
     if equipment > 0:
-        rows.append((InstalmentItem.EQUIPMENT, "", equipment, today))
+        rows.append((InstalmentItem.EQUIPMENT, "", equipment, accepted_on))
     operating = operating_amount(standard)
     if operating > 0:
         for season in seasons_of(programme, standard):

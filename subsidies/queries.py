@@ -5,6 +5,7 @@
 reported under the label 一次性补贴.
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from acceptance.queries import accepted_households
+from acceptance.queries import accepted_households, commissioning_date, commissioning_pass
 from subsidies.models import (
     BatchLine,
     DisbursementBatch,
@@ -91,13 +92,17 @@ def overview(programme: Programme, user: Any) -> dict[str, Any]:
         town["cell_list"] = [town["cells"].get(s, _clean({})) for s in seasons]
         rows.append(town)
     grand = _clean({})
+    season_totals = [_clean({}) for _s in seasons]
     for town in rows:
         for k in ("committed", "batched", "paid"):
             grand[k] += town["total"][k]
+            for total, c in zip(season_totals, town["cell_list"], strict=True):
+                total[k] += c[k] or ZERO
     return {
         "seasons": [{"key": s, "label": season_label(s)} for s in seasons],
         "rows": rows,
         "total": grand,
+        "season_totals": season_totals,
     }
 
 
@@ -150,6 +155,20 @@ def paid_to_not_accepted() -> list[int]:
     for programme in Programme.objects.filter(pk__in=paid.values("household__programme")):
         accepted |= Q(household__in=accepted_households(programme))
     return list(paid.exclude(accepted).values_list("id", flat=True))
+
+
+def acceptance_date(household: Household) -> datetime.date:
+    """The day the household was accepted (the date on its commissioning pass), on which its
+    one-off subsidies fall due; not the day the record was typed in."""
+    record = commissioning_pass(household)
+    return record.date if record else timezone.localdate()
+
+
+def accepted_with_dates(accepted: Any) -> Any:
+    """The accepted households as (id, accepted_on) rows: the bulk schedule's due dates."""
+    return (
+        accepted.order_by().annotate(accepted_on=commissioning_date()).values("id", "accepted_on")
+    )
 
 
 def current_standards(programme: Programme) -> dict[str, SubsidyStandard]:

@@ -32,6 +32,7 @@ from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
+from zichuan_heating.templatetags.money import format_amount
 
 
 @require_GET
@@ -123,7 +124,11 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("已编制批次 %(b)s：%(n)s 笔，合计 %(t)s 元。")
-                % {"b": batch.number, "n": batch.line_count, "t": batch.total_amount},
+                % {
+                    "b": batch.number,
+                    "n": batch.line_count,
+                    "t": format_amount(batch.total_amount),
+                },
             )
             return redirect(batch)
     return render(request, "subsidies/batch_prepare.html", {"form": form, "programme": programme})

@@ -22,7 +22,6 @@ def acceptance_panel(context: Any) -> dict[str, Any]:
         "programme": programme,
         "rows": rows,
         "milestone": queries.acceptance_milestone(programme),
-        "total_quota": sum(r.quota for r in rows),
-        "total_accepted": sum(r.accepted for r in rows),
+        "total": queries.acceptance_total(rows),
         "show_total": len(rows) > 1,
     }

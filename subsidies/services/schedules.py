@@ -22,7 +22,7 @@ from subsidies.models import (
 )
 from subsidies.money import ZERO
 from subsidies.pricing import household_price, planned_items
-from subsidies.queries import current_standards
+from subsidies.queries import acceptance_date, accepted_with_dates, current_standards
 from subsidies.services.common import (
     Action,
     batches_changed,
@@ -47,12 +47,12 @@ def schedule_generate(*, household: Household, by: Any = None) -> int:
     standard = current_standards(household.programme).get(household.route)
     if standard is None:
         raise ValidationError(_("尚未设定该改造方式的补贴标准。"))
-    today = timezone.localdate()
+    accepted_on = acceptance_date(household)  # one-off items fall due on it
     locked = household.instalments.select_for_update().order_by("id")  # household first
     existing = {(i.item, i.season): i for i in locked}
     new = []
     for item, season, amount, due in planned_items(
-        household.programme, standard, household_price(household), today
+        household.programme, standard, household_price(household), accepted_on
     ):
         inst = existing.get((item, season))
         if inst is None:
@@ -145,7 +145,7 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = Instalment._meta.db_table
     households = Household._meta.db_table
-    accepted_sql, accepted_params = accepted.order_by().values("id").query.sql_with_params()
+    accepted_sql, accepted_params = accepted_with_dates(accepted).query.sql_with_params()
     cursor.execute(
         "CREATE TEMP TABLE subsidy_plan (route varchar(16), equipment_key bigint, "
         "item varchar(16), season varchar(9), amount numeric(12, 2), standard_id bigint, "
@@ -156,15 +156,17 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
     # table being filled would rescan its growing heap for every household.
     cursor.execute(
         "CREATE TEMP TABLE subsidy_households AS "
-        "SELECT h.id, h.route, COALESCE(h.equipment_id, 0) AS equipment_key "
-        f"FROM {households} h WHERE h.id IN ({accepted_sql}) "
+        "SELECT h.id, h.route, COALESCE(h.equipment_id, 0) AS equipment_key, d.accepted_on "
+        f"FROM {households} h JOIN ({accepted_sql}) d ON d.id = h.id "
         f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id)",
         accepted_params,
     )
     cursor.execute(
         f"INSERT INTO {table} (household_id, item, season, amount, standard_id, due_date, "
         "status, cancel_reason, created_at, updated_at) "
-        "SELECT h.id, p.item, p.season, p.amount, p.standard_id, p.due_date, "
+        # One-off items (no season) fall due on the household's acceptance date.
+        "SELECT h.id, p.item, p.season, p.amount, p.standard_id, "
+        "CASE WHEN p.season = '' THEN h.accepted_on ELSE p.due_date END, "
         "%s, '', %s, %s "
         "FROM subsidy_households h JOIN subsidy_plan p "
         "ON p.route = h.route AND p.equipment_key = h.equipment_key "

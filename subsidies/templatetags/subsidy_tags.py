@@ -2,7 +2,8 @@
 
 from django import template
 
-from subsidies import money, queries
+from subsidies import queries
+from zichuan_heating.templatetags import money as money_format
 
 register = template.Library()
 
@@ -31,7 +32,6 @@ def subsidy_panel(context):
     }
 
 
-@register.filter
-def yuan(value):
-    """12,345.60: grouped to the fen whatever the locale (zh-hans formats no grouping)."""
-    return money.yuan(value)
+# The one money format (zichuan_heating.templatetags.money), also under this library's name.
+register.filter("yuan", money_format.yuan)
+register.filter("amount", money_format.amount)

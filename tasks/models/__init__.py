@@ -14,6 +14,7 @@ from tasks.models.ledger import (
 from tasks.models.plans import (
     NOTICE_FLOW,
     PLAN_FLOW,
+    NoticeAttachment,
     NoticeReason,
     NoticeState,
     PlanReason,
@@ -40,6 +41,7 @@ __all__ = [
     "ImportJob",
     "ImportState",
     "Milestone",
+    "NoticeAttachment",
     "NoticeReason",
     "NoticeState",
     "PlanReason",

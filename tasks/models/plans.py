@@ -2,7 +2,9 @@
 and the district's supervision notices (督办) to towns that lag.
 """
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -22,6 +24,12 @@ from tasks.models.programme import (
 from tasks.validators import validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
+from zichuan_heating.uploads import (
+    ATTACHMENT_MAX_BYTES,
+    UPLOAD_CONTENT_TYPES,
+    UPLOAD_SUFFIXES,
+    UploadKind,
+)
 
 
 class PlanStatus(models.TextChoices):
@@ -433,3 +441,51 @@ class SupervisionNotice(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.state in AWAITING_TOWN_STATES and self.deadline < today
+
+
+def notice_attachment_path(instance: "NoticeAttachment", filename: str) -> str:
+    # A random name: the uploader's file name is kept in `original_name`, never in a path.
+    suffix = UPLOAD_SUFFIXES.get(instance.kind, "")
+    return str(PurePath("supervision", f"{uuid.uuid4().hex}{suffix}"))
+
+
+class NoticeAttachment(models.Model):
+    """A photo or scan a town sends with its answer to a supervision notice."""
+
+    notice = models.ForeignKey(
+        SupervisionNotice,
+        verbose_name=_("督办通知"),
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    file = models.FileField(_("文件"), upload_to=notice_attachment_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    kind = models.CharField(_("文件类型"), max_length=8, choices=UploadKind.choices)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = recorded_user(_("上传人"))
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "notice__town_id"
+
+    class Meta:
+        verbose_name = _("督办反馈附件")
+        verbose_name_plural = _("督办反馈附件")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="noticeattachment_at_most_10mb"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("plans:notice_attachment", args=[self.pk])
+
+    @property
+    def content_type(self) -> str:
+        return UPLOAD_CONTENT_TYPES.get(self.kind, "application/octet-stream")

@@ -13,6 +13,7 @@ from tasks.models import (
 )
 from tasks.plans.services import LINE_FIELDS
 from zichuan_heating.forms import ConfirmedForm
+from zichuan_heating.uploads import MultipleFileField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -118,6 +119,7 @@ class NoticeAnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("整改情况"), widget=forms.Textarea(attrs={"rows": 4, "cols": 70})
     )
+    attachments = MultipleFileField(label=_("照片或扫描件（JPEG、PNG、PDF，每个不超过 10 MB）"))
 
 
 class NoticeCloseForm(ConfirmedForm):

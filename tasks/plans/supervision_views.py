@@ -6,14 +6,14 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import NoticeState, SupervisionNotice, Town
+from tasks.models import NoticeAttachment, NoticeState, SupervisionNotice, Town
 from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
 from tasks.plans import documents
 from tasks.plans import services as ps
@@ -23,6 +23,7 @@ from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
+from zichuan_heating.uploads import attachment_response
 
 STATE_FILTERS = {
     "awaiting": {"state__in": AWAITING_TOWN_STATES},
@@ -82,6 +83,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
+    attachments = notice.attachments.select_related("uploaded_by")
     user = request.user
     can_answer = (
         NOTICE_FLOW.can(notice, "answer")
@@ -98,6 +100,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tasks/supervision/detail.html",
         {
             "notice": notice,
+            "attachments": attachments,
             "today": timezone.localdate(),
             "history": notice.history.select_related("history_user").order_by("history_id"),
             "can_answer": can_answer,
@@ -131,7 +134,7 @@ def _notice_action(
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         notice = get_for_user_or_404(SupervisionNotice, request.user, pk=pk)
-        form = form_class(request.POST)
+        form = form_class(request.POST, request.FILES)
         if not form.is_valid():
             messages.error(request, invalid)
         else:
@@ -160,3 +163,10 @@ notice_send_back = _notice_action(
     ps.notice_send_back,
     _lazy("已退回，镇（街道）需重新整改。"),
 )
+
+
+@require_GET
+@role_required("tasks.view_supervisionnotice")
+def notice_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A photo or scan of an answer: only for those who may see the notice's town."""
+    return attachment_response(get_for_user_or_404(NoticeAttachment, request.user, pk=pk))

@@ -26,6 +26,11 @@ urlpatterns = [
         "supervision/<int:pk>/notice.pdf", supervision_views.notice_document, name="notice_document"
     ),
     path("supervision/<int:pk>/answer/", supervision_views.notice_answer, name="notice_answer"),
+    path(
+        "supervision/attachments/<int:pk>/",
+        supervision_views.notice_attachment_download,
+        name="notice_attachment",
+    ),
     path("supervision/<int:pk>/close/", supervision_views.notice_close, name="notice_close"),
     path(
         "supervision/<int:pk>/send-back/",

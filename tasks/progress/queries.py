@@ -11,12 +11,77 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks.collation import Pinyin
 from tasks.models import Household, Milestone, Programme, Quota, Town, Village
 
-#: The progress stages shown on the dashboard, in order.
-PROGRESS_STAGES = ("registered", "contracted", "under_construction", "built", "accepted")
+#: Cumulative stages, in order: everyone who reached the stage, whatever they are now (a built
+#: household was also contracted and started). Percentages are taken against the task.
+PROGRESS_STAGES = ("registered", "contracted", "started", "built", "accepted")
+#: Current stages, in order: the households whose status is that one today.
+CURRENT_STAGES = ("surveyed", "awaiting_start", "under_construction", "awaiting_acceptance")
+
+#: Statuses counted at each stage; withdrawn households count nowhere.
+STAGE_STATUSES = {
+    "registered": ("surveyed", "contracted", "under_construction", "built", "accepted"),
+    "contracted": ("contracted", "under_construction", "built", "accepted"),
+    "started": ("under_construction", "built", "accepted"),
+    "built": ("built", "accepted"),
+    "accepted": ("accepted",),
+    "surveyed": ("surveyed",),
+    "awaiting_start": ("contracted",),
+    "under_construction": ("under_construction",),
+    "awaiting_acceptance": ("built",),
+}
+
+#: What every page and report calls each stage: a cumulative figure says 累计, a current one
+#: names the state the households are in today.
+STAGE_LABELS = {
+    "registered": gettext_lazy("已登记累计"),
+    "contracted": gettext_lazy("已签约累计"),
+    "started": gettext_lazy("已开工累计"),
+    "built": gettext_lazy("已完工累计"),
+    "accepted": gettext_lazy("已验收累计"),
+    "surveyed": gettext_lazy("待签约"),
+    "awaiting_start": gettext_lazy("待开工"),
+    "under_construction": gettext_lazy("施工中"),
+    "awaiting_acceptance": gettext_lazy("待验收"),
+}
+
+
+def stage_headings() -> dict[str, list]:
+    """The column headings of a progress table: cumulative stages, then current ones."""
+    return {
+        "cumulative_labels": [STAGE_LABELS[s] for s in PROGRESS_STAGES],
+        "current_labels": [STAGE_LABELS[s] for s in CURRENT_STAGES],
+    }
+
+
+def stage_cells(counts: Mapping[str, int], task: int) -> list[dict[str, Any]]:
+    """The cumulative stages with their percentage of `task`, then the current ones (a
+    percentage of a current count would mean nothing once households move on)."""
+    cells = [
+        {
+            "key": s,
+            "label": STAGE_LABELS[s],
+            "count": counts.get(s) or 0,
+            "percent": percent(counts.get(s) or 0, task),
+            "cumulative": True,
+        }
+        for s in PROGRESS_STAGES
+    ]
+    cells += [
+        {
+            "key": s,
+            "label": STAGE_LABELS[s],
+            "count": counts.get(s) or 0,
+            "percent": None,
+            "cumulative": False,
+        }
+        for s in CURRENT_STAGES
+    ]
+    return cells
 
 
 @dataclass
@@ -32,10 +97,7 @@ class TownProgress:
         return percent(self.counts.get(stage), self.quota)
 
     def stages(self) -> list[dict[str, Any]]:
-        return [
-            {"key": s, "count": self.counts.get(s), "percent": self.percent(s)}
-            for s in PROGRESS_STAGES
-        ]
+        return stage_cells(self.counts, self.quota)
 
 
 def percent(count: int | None, total: int) -> Decimal | None:
@@ -44,23 +106,12 @@ def percent(count: int | None, total: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(total)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-#: Statuses counted at each stage: the stages are cumulative (a built household was also
-#: contracted), and withdrawn households count nowhere.
-STAGE_STATUSES = {
-    "registered": ("surveyed", "contracted", "under_construction", "built", "accepted"),
-    "contracted": ("contracted", "under_construction", "built", "accepted"),
-    "under_construction": ("under_construction", "built", "accepted"),
-    "built": ("built", "accepted"),
-    "accepted": ("accepted",),
-}
-
-
 def stage_counts(
     programme: Programme, *, group_by: str = "town_id", **filters: Any
 ) -> dict[int, dict[str, int]]:
-    """{group id: {stage: cumulative count}} in one grouped query, grouped by town (default)
-    or another column such as "village_id"; `filters` narrow the households. Groups without
-    households are absent."""
+    """{group id: {stage: count}} for the cumulative and the current stages in one grouped
+    query, grouped by town (default) or another column such as "village_id"; `filters` narrow
+    the households. Groups without households are absent."""
     aggregates = {
         stage: Count("id", filter=Q(status__in=statuses))
         for stage, statuses in STAGE_STATUSES.items()
@@ -109,7 +160,7 @@ def progress_by_town(programme: Programme, user: Any) -> list[TownProgress]:
 
 def progress_total(rows: list[TownProgress]) -> TownProgress:
     quota = sum(r.quota for r in rows)
-    counts = {s: sum(r.counts.get(s) or 0 for r in rows) for s in PROGRESS_STAGES}
+    counts = {s: sum(r.counts.get(s) or 0 for r in rows) for s in STAGE_STATUSES}
     return TownProgress(0, "", str(_("合计")), "", quota, counts)
 
 
@@ -201,11 +252,57 @@ def lagging_towns(
 # --- report rows ---------------------------------------------------------------------------
 
 
-def village_stage_counts(programme: Programme, town_id: int) -> list[tuple[Village, dict]]:
-    """Villages of a town with their cumulative counts: two queries."""
+@dataclass
+class VillageProgress:
+    """A village's figures: its task is what the town's approved plan gives it (the sum of the
+    plan's lines for the village), None without an approved plan; registered is shown beside
+    it, never in its place."""
+
+    village: Village
+    task: int | None
+    counts: dict[str, int]
+
+    @property
+    def name(self) -> str:
+        return self.village.name
+
+    @property
+    def registered(self) -> int:
+        return self.counts.get("registered") or 0
+
+    def stages(self) -> list[dict[str, Any]]:
+        return stage_cells(self.counts, self.task or 0)
+
+
+def village_tasks(programme: Programme, town_id: int) -> dict[int, int]:
+    """{village id: households} of the town's plan in force (the approved revision)."""
+    from tasks.models import PlanStatus, TownPlanLine
+
+    rows = (
+        TownPlanLine.objects.filter(
+            plan__programme=programme, plan__town_id=town_id, plan__status=PlanStatus.APPROVED
+        )
+        .values("village_id")
+        .annotate(n=Sum("households"))
+        .order_by()
+    )
+    return {row["village_id"]: row["n"] for row in rows}
+
+
+def village_progress(programme: Programme, town_id: int) -> list[VillageProgress]:
+    """Villages of a town that have households or a plan line, with their task and counts:
+    three queries."""
     counts = stage_counts(programme, group_by="village_id", town_id=town_id)
-    villages = Village.objects.filter(town_id=town_id, pk__in=list(counts))  # pinyin order
-    return [(v, counts[v.pk]) for v in villages]
+    tasks = village_tasks(programme, town_id)
+    villages = Village.objects.filter(town_id=town_id, pk__in=[*counts, *tasks])  # pinyin order
+    return [
+        VillageProgress(
+            village=v,
+            task=tasks.get(v.pk),
+            counts={**dict.fromkeys(STAGE_STATUSES, 0), **counts.get(v.pk, {})},
+        )
+        for v in villages
+    ]
 
 
 #: Columns of the household annex, in order.

@@ -38,27 +38,22 @@ from tasks.models import (
     Town,
 )
 from tasks.progress.queries import (
-    PROGRESS_STAGES,
+    STAGE_LABELS,
+    STAGE_STATUSES,
     Standing,
     annex_rows,
     lagging_towns,
     percent,
+    stage_cells,
     stage_counts,
+    stage_headings,
     town_quotas,
-    village_stage_counts,
+    village_progress,
 )
 from tasks.progress.sections import report_section
 from tasks.validators import mask_id_number
 
 logger = logging.getLogger("zichuan.reports")
-
-STAGE_LABELS = {
-    "registered": "已登记",
-    "contracted": "已签约",
-    "under_construction": "施工中",
-    "built": "已完工",
-    "accepted": "已验收",
-}
 
 
 def subsidy_amounts(programme: Programme, town_id: int | None = None) -> Any:
@@ -84,14 +79,7 @@ class ProgressRow:
     code: str = ""
 
     def cells(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "key": s,
-                "count": self.counts.get(s, 0),
-                "percent": percent(self.counts.get(s, 0), self.quota),
-            }
-            for s in PROGRESS_STAGES
-        ]
+        return stage_cells(self.counts, self.quota)
 
     def pct(self, stage: str) -> Decimal:
         return percent(self.counts.get(stage, 0), self.quota) or Decimal(0)
@@ -101,7 +89,7 @@ def total_row(rows: list[ProgressRow], name: str) -> ProgressRow:
     return ProgressRow(
         name=name,
         quota=sum(r.quota for r in rows),
-        counts={s: sum(r.counts.get(s, 0) for r in rows) for s in PROGRESS_STAGES},
+        counts={s: sum(r.counts.get(s, 0) for r in rows) for s in STAGE_STATUSES},
     )
 
 
@@ -186,7 +174,7 @@ def _common(programme: Programme, today: datetime.date | None) -> dict[str, Any]
         "programme": programme,
         "today": today or timezone.localdate(),
         "generated_at": timezone.localtime(),
-        "stage_labels": [STAGE_LABELS[s] for s in PROGRESS_STAGES],
+        **stage_headings(),
     }
 
 
@@ -306,10 +294,7 @@ def town_context(
     )
     lagging = lagging_towns(programme, [town.pk])
     milestones = milestone_status(programme, [row], lagging, ctx["today"])
-    villages = [
-        ProgressRow(name=v.name, quota=c.get("registered", 0), counts=c)
-        for v, c in village_stage_counts(programme, town.pk)
-    ]
+    villages = village_progress(programme, town.pk)
     blocks, households = annex_blocks(programme, town.pk) if annex else ([], 0)
     ctx.update(
         {
@@ -320,7 +305,9 @@ def town_context(
             "total": row,
             "milestones": milestones,
             "any_lagging": any(m["lagging"] for m in milestones),
-            "chart": bar_chart_svg([row, *villages][:40]),
+            "chart": bar_chart_svg(
+                [row, *(ProgressRow(v.name, v.task or 0, v.counts) for v in villages)][:40]
+            ),
             "villages": villages,
             "annex_blocks": blocks,
             "annex_count": households,

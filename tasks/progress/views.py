@@ -25,7 +25,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "programme": programme,
             "rows": rows,
             "total": total,
-            "stages": queries.PROGRESS_STAGES,
+            **queries.stage_headings(),
             "show_total": request.user.sees_all_towns,
             "programme_total": queries.district_quota_total(programme) if programme else 0,
         },
@@ -37,6 +37,11 @@ def town_detail(request: HttpRequest, code: str) -> HttpResponse:
     town = get_for_user_or_404(Town, request.user, code=code)
     programme = active_programme()
     quota = town.quotas.filter(programme=programme).first() if programme else None
+    figures = villages = None
+    if programme:
+        counts = queries.stage_counts_by_town(programme, [town.pk])[town.pk]
+        figures = queries.stage_cells(counts, quota.households if quota else 0)
+        villages = queries.village_progress(programme, town.pk)
     return render(
         request,
         "tasks/town_detail.html",
@@ -44,6 +49,9 @@ def town_detail(request: HttpRequest, code: str) -> HttpResponse:
             "town": town,
             "programme": programme,
             "quota": quota,
+            "figures": figures,
+            "village_rows": villages,
             "villages": town.villages.order_by("name"),
+            **queries.stage_headings(),
         },
     )

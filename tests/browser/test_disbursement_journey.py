@@ -31,7 +31,7 @@ def test_finance_pays_a_batch_with_four_eyes(
     page.get_by_label("我已核对上述金额与明细，确认执行").check()
     page.click("#prepare-form button[type=submit]")
     page.wait_for_load_state("networkidle")
-    assert page.locator("#batch-total").inner_text() == "6700.00"
+    assert page.locator("#batch-total").inner_text() == "6,700.00 元"
     assert page.locator("#batch-state").inner_text() == "草稿"
     assert page.locator("#approve-form").count() == 0  # the preparer cannot approve
     batch_url = page.url

@@ -124,7 +124,7 @@ def test_the_management_command_writes_a_masked_sheet(approved, tmp_path):
     out = tmp_path / "batch.xlsx"
     stdout = io.StringIO()
     call_command("export_disbursement", approved.number, "--out", str(out), stdout=stdout)
-    assert "16000.00" in stdout.getvalue() and "脱敏" in stdout.getvalue()
+    assert "16,000.00 元" in stdout.getvalue() and "脱敏" in stdout.getvalue()
     rows = read(out.read_bytes())["洪山镇"][1:-1]
     assert all(r[4][6:14] == "********" for r in rows)
     out2 = tmp_path / "again.xlsx"

@@ -167,11 +167,11 @@ def test_the_dashboard_panel_and_nav_show_subsidy_totals(world, client_for, fina
     page = client_for(finance).get(reverse("progress:dashboard")).content.decode()
     assert 'id="subsidy-panel"' in page and "补贴发放" in page
     # two gas households: 3000 + 2800 + 6 × 900 each; town_a's first season items batched
-    assert '<dd class="num" id="subsidy-committed">22,400.00</dd>' in page
-    assert '<dd class="num" id="subsidy-batched">6,700.00</dd>' in page
+    assert '<dd class="num" id="subsidy-committed">22,400.00 元</dd>' in page
+    assert '<dd class="num" id="subsidy-batched">6,700.00 元</dd>' in page
     page_b = client_for(official_b).get(reverse("progress:dashboard")).content.decode()
-    assert '<dd class="num" id="subsidy-committed">11,200.00</dd>' in page_b
-    assert '<dd class="num" id="subsidy-batched">0.00</dd>' in page_b
+    assert '<dd class="num" id="subsidy-committed">11,200.00 元</dd>' in page_b
+    assert '<dd class="num" id="subsidy-batched">0.00 元</dd>' in page_b
 
 
 def test_the_schedule_tag_renders_for_the_ledger_page(world):

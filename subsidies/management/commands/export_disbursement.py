@@ -2,6 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zichuan_heating.templatetags.money import format_yuan
+
 
 class Command(BaseCommand):
     help = "导出发放批次的补贴发放表（xlsx）。默认身份证号脱敏；--full-id 需指定有权限的 --user。"
@@ -34,6 +36,6 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         self.stdout.write(
-            f"{obj.number}: {obj.line_count} 笔，合计 {obj.total_amount} 元 → {out}"
+            f"{obj.number}: {obj.line_count} 笔，合计 {format_yuan(obj.total_amount)} → {out}"
             f"（身份证号{'完整' if full else '脱敏'}）"
         )

@@ -2,9 +2,11 @@
 closes it or sends it back."""
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tasks.models import (
     NOTICE_FLOW,
+    NoticeAttachment,
     NoticeReason,
     NoticeState,
     Programme,
@@ -20,6 +23,7 @@ from tasks.models import (
 )
 from tasks.plans.services.access import district_recipients, require_district, require_town_official
 from zichuan_heating.services import notification_send, town_officials
+from zichuan_heating.uploads import attachment_errors, attachment_sniff
 
 
 def _lock_notice(notice: SupervisionNotice) -> SupervisionNotice:
@@ -103,19 +107,52 @@ def notice_issue(
     )
 
 
+def _attachments_save(
+    notice: SupervisionNotice, files: Iterable[UploadedFile], by: Any
+) -> list[NoticeAttachment]:
+    """Save files already checked by `attachment_errors`, under random names."""
+    saved = []
+    for f in files:
+        kind, _msg = attachment_sniff(f)
+        attachment = NoticeAttachment(
+            notice=notice,
+            original_name=(getattr(f, "name", "") or "")[-200:],
+            kind=kind,
+            size=f.size,
+            uploaded_by=by,
+        )
+        attachment.file.save(attachment.original_name or "upload", f, save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved
+
+
 @transaction.atomic
-def notice_answer(*, notice: SupervisionNotice, by: Any, answer: str) -> SupervisionNotice:
+def notice_answer(
+    *,
+    notice: SupervisionNotice,
+    by: Any,
+    answer: str,
+    attachments: Iterable[UploadedFile] = (),
+) -> SupervisionNotice:
+    """The town's answer, with photos or scans (JPEG, PNG, PDF; the content is sniffed)."""
     require_town_official(by, notice.town_id, "tasks.answer_supervisionnotice")
     notice = _lock_notice(notice)
     answer = (answer or "").strip()
+    attachments = list(attachments)
     NOTICE_FLOW.check(notice, "answer")
+    errors = {}
     if not answer:
-        raise ValidationError({"answer": _("请填写整改情况。")})
+        errors["answer"] = _("请填写整改情况。")
+    if problems := attachment_errors(attachments):
+        errors["attachments"] = problems
+    if errors:
+        raise ValidationError(errors)
     NOTICE_FLOW.apply(notice, "answer")
     notice.answer = answer
     notice.answered_by = by
     notice.answered_at = timezone.now()
-    return _save_and_tell(
+    _save_and_tell(
         notice,
         by,
         NoticeReason.ANSWER,
@@ -124,6 +161,8 @@ def notice_answer(*, notice: SupervisionNotice, by: Any, answer: str) -> Supervi
         % {"town": notice.town.name, "title": notice.title},
         answer,
     )
+    _attachments_save(notice, attachments, by)
+    return notice
 
 
 def _office_decides(

@@ -1,6 +1,7 @@
 """Fixtures for the progress tests: households in bulk, a reports folder, a real SMTP server,
 PDF tools."""
 
+import datetime
 import email
 import socket
 import subprocess
@@ -105,3 +106,18 @@ def pdf_fonts(path) -> str:
     return subprocess.run(
         ["pdffonts", str(path)], check=True, capture_output=True, text=True
     ).stdout
+
+
+def plan_line(plan, village: str, households: int, route: str = "gas"):
+    """A line of `plan` for the town's village (made if missing)."""
+    from tasks.models import TownPlanLine
+
+    village_obj, _ = Village.objects.get_or_create(town=plan.town, name=village)
+    return TownPlanLine.objects.create(
+        plan=plan,
+        village=village_obj,
+        route=route,
+        households=households,
+        planned_start=datetime.date(2021, 6, 20),
+        planned_finish=datetime.date(2021, 9, 30),
+    )

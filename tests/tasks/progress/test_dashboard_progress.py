@@ -1,4 +1,5 @@
-"""The dashboard's progress columns count the ledger: cumulative stages, withdrawn excluded."""
+"""The dashboard's progress columns count the ledger: cumulative and current stages, withdrawn
+excluded."""
 
 from django.urls import reverse
 
@@ -30,16 +31,25 @@ def test_stage_counts_are_cumulative_and_skip_withdrawn(
     assert counts[town_a.pk] == {
         "registered": 6,
         "contracted": 4,
-        "under_construction": 3,
+        "started": 3,
         "built": 2,
         "accepted": 1,
+        # Current: the status today.
+        "surveyed": 2,
+        "awaiting_start": 1,
+        "under_construction": 1,
+        "awaiting_acceptance": 1,
     }
     assert counts[town_b.pk] == {
         "registered": 1,
         "contracted": 1,
-        "under_construction": 0,
+        "started": 0,
         "built": 0,
         "accepted": 0,
+        "surveyed": 0,
+        "awaiting_start": 1,
+        "under_construction": 0,
+        "awaiting_acceptance": 0,
     }
 
 

@@ -17,7 +17,7 @@ from tasks.progress.reports import (
     report_job_run,
     weekly_district_report_send,
 )
-from tests.tasks.progress.conftest import add_households, pdf_fonts, pdf_text
+from tests.tasks.progress.conftest import add_households, pdf_fonts, pdf_text, plan_line
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +43,13 @@ def test_the_district_report_reads_back_with_its_chinese_title_and_figures(
     call_command("progress_report", "--programme", "2021", "--out", str(out), stdout=io.StringIO())
     text = pdf_text(out)
     assert "淄川区2021年冬季清洁取暖 全区进度报告" in text
-    # 洪山镇: quota 458; registered 120, contracted 120, under construction 100, built 100,
-    # accepted 40 (withdrawn households never count).
+    # 洪山镇: quota 458; cumulative: registered 120, contracted 120, started 100, built 100,
+    # accepted 40 (withdrawn households never count); current: 0 surveyed, 20 awaiting the
+    # start, 0 under construction, 60 awaiting acceptance.
     hongshan = next(line for line in text.splitlines() if line.strip().startswith("洪山镇 "))
     assert re.split(r"\s+", hongshan.strip()) == [
         "洪山镇", "458", "120", "26.2%", "120", "26.2%", "100", "21.8%", "100", "21.8%", "40",
-        "8.7%",
+        "8.7%", "0", "20", "0", "60",
     ]  # fmt: skip
     kunlun = next(line for line in text.splitlines() if line.strip().startswith("昆仑镇 "))
     assert re.split(r"\s+", kunlun.strip())[:4] == ["昆仑镇", "500", "10", "2.0%"]
@@ -96,8 +97,11 @@ def test_the_pdf_embeds_the_noto_cjk_fonts(programme, ledger, tmp_path):
 
 
 def test_the_town_report_has_villages_and_a_masked_household_annex(
-    programme, ledger, tmp_path, town_a
+    programme, ledger, tmp_path, town_a, approved_plan_a
 ):
+    plan_line(approved_plan_a, "东村", 48)
+    plan_line(approved_plan_a, "西村", 70)
+    plan_line(approved_plan_a, "西村", 30, route="electric")
     out = tmp_path / "town.pdf"
     call_command(
         "progress_report",
@@ -112,9 +116,10 @@ def test_the_town_report_has_villages_and_a_masked_household_annex(
     text = pdf_text(out)
     assert "淄川区2021年冬季清洁取暖 洪山镇进度报告" in text
     assert "附件：洪山镇改造户明细（共 125 户，身份证号已脱敏）" in text
-    # Village rows: quota column = registered households; 东村 40 accepted, 西村 80 (+5 out).
-    assert re.search(r"^\s*东村\s+40\s+40\s+100.0%\s+40\s+100.0%", text, re.M)
-    assert re.search(r"^\s*西村\s+80\s+80\s+100.0%\s+80\s+100.0%\s+60\s+75.0%", text, re.M)
+    # Village rows: the task is the approved plan's households, registered beside it, the
+    # percentages against the task; 东村 40 accepted of 48, 西村 80 registered (+5 out) of 100.
+    assert re.search(r"^\s*东村\s+48\s+40\s+40\s+83.3%\s+40\s+83.3%", text, re.M)
+    assert re.search(r"^\s*西村\s+100\s+80\s+80\s+80.0%\s+60\s+60.0%\s+60\s+60.0%", text, re.M)
     full_ids = list(town_a.households.values_list("id_number", flat=True))
     assert not any(i in text for i in full_ids)
     masked = full_ids[0][:6] + "********" + full_ids[0][-4:]
