@@ -156,7 +156,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
             context=IdNumberView.Context.LEDGER_EXPORT,
             town=filterset.form.cleaned_data.get("town") or (None if sees_all else user.town),
             count=count,
-            filters={k: v for k, v in request.GET.items() if v},
+            filters={k: v for k in filterset.filters if (v := request.GET.get(k))},
         )
     spool.seek(0)
     name = _("改造户台账") + f"-{timezone.localdate():%Y%m%d}.xlsx"

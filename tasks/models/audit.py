@@ -67,5 +67,6 @@ class IdNumberView(models.Model):
         return f"{self.viewed_by} · {what} · {self.viewed_at:%Y-%m-%d %H:%M}"
 
     @property
-    def is_export(self) -> bool:
-        return self.household_id is None
+    def filters_shown(self) -> str:
+        """The export's filter as text (the template never walks a user-given dict)."""
+        return " · ".join(f"{k}={v}" for k, v in sorted(self.filters.items()))

@@ -158,7 +158,7 @@ def test_the_ledger_export_with_full_ids_is_recorded_with_its_filter_and_count(
 ):
     HouseholdFactory(programme=household.programme, town=town_a)
     response = client_for(finance).get(
-        reverse("ledger:ledger_export"), {"town": town_a.pk, "route": ""}
+        reverse("ledger:ledger_export"), {"town": town_a.pk, "route": "", "items": "x"}
     )
     assert response.status_code == 200 and no_store(response)
     b"".join(response.streaming_content)
@@ -242,7 +242,7 @@ def test_the_audit_page_shows_who_when_what_and_filters(
     services.id_number_views_record(households=[ha], by=finance, context="detail")
     services.id_number_views_record(households=[hb], by=administrator, context="list")
     services.id_number_export_record(
-        by=finance, context="ledger_export", town=None, count=7, filters={"q": "王"}
+        by=finance, context="ledger_export", town=None, count=7, filters={"q": "王", "items": "x"}
     )
     old = IdNumberView.objects.get(household=hb)
     IdNumberView.objects.filter(pk=old.pk).update(
@@ -251,6 +251,7 @@ def test_the_audit_page_shows_who_when_what_and_filters(
     client = client_for(district)
     html = audit(client).content.decode()
     assert "王建国" in html and "李春梅" in html and "7 户" in html and "finance" in html
+    assert "items=x · q=王" in html
     html = audit(client, user_name="administrator").content.decode()
     assert "李春梅" in html and "王建国" not in html
     html = audit(client, town=town_a.pk).content.decode()

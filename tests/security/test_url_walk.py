@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from tasks.ledger.services import id_number_export_record, id_number_views_record
 from tasks.ledger.views import ACTIONS
 from tests.security.world import build_world
 
@@ -198,6 +199,11 @@ def pools(programme, town_a, town_b, district, finance, finance2, approved_plan_
             *Household.objects.values_list("pk", flat=True)[:4],
         }
     )
+    # The audit page shows what users typed into an export's filter.
+    id_number_export_record(
+        by=finance, context="ledger_export", town=None, count=1, filters={"items": "<b>", "q": "x"}
+    )
+    id_number_views_record(households=[world.household_a], by=finance, context="detail")
     slugs = [town_a.code, town_b.code, *ACTIONS, "nonexistent"]
     return ids, slugs
 
