@@ -269,3 +269,22 @@ def test_no_url_answers_500_to_any_role(role, cast, pools):
     walk()
     print(role, "answers:", dict(sorted(walker.statuses.items())))
     assert not walker.failures, "\n".join(walker.failures)
+
+
+def test_the_walk_covers_every_pattern_the_project_has():
+    names = {r.name for r in ROUTES}
+    for expected in (
+        "login",
+        "admin:index",
+        "ledger:household_edit",
+        "ledger:id_number_audit",
+        "acceptance:register",
+        "subsidies:batch_download",
+        "plans:plan_town",
+        "progress:report_download",
+        "notifications:list",
+    ):
+        assert expected in names, expected
+    assert len(ROUTES) > 150 and len(APP_ROUTES) > 60
+    edit = next(r for r in ROUTES if r.name == "ledger:household_edit")
+    assert edit.shown == "households/<int:pk>/edit/"
