@@ -1,9 +1,9 @@
 """Admin for acceptance records: read-only, since every change goes through services.py."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from acceptance.models import Acceptance, ChecklistResult, Inspector, Rectification
+from zichuan_heating.history_admin import HistoryAdmin as SimpleHistoryAdmin
 
 
 class ReadOnlyMixin:

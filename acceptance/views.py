@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acceptance import documents, exports, queries, services
@@ -30,7 +31,8 @@ from acceptance.forms import (
 )
 from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult, Attachment
 from acceptance.queries import AcceptanceState
-from tasks.models import Household, Town, Village
+from tasks.ledger.services import id_number_export_record
+from tasks.models import Household, IdNumberView, Town, Village
 from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
@@ -368,6 +370,7 @@ def batch(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache  # the file may carry full ID numbers
 @require_GET
 @role_required("acceptance.view_acceptance")
 def register_export(request: HttpRequest) -> HttpResponse:
@@ -387,6 +390,13 @@ def register_export(request: HttpRequest) -> HttpResponse:
     content = exports.acceptance_register_xlsx(rows, full_id=full_id)
     if full_id:
         log.info("acceptance register export with full ID numbers: user=%s", user.pk)
+        id_number_export_record(
+            by=user,
+            context=IdNumberView.Context.ACCEPTANCE_EXPORT,
+            town=town,
+            count=rows.values("household_id").distinct().count(),
+            filters={"programme": programme.year, "town": town.code if town else ""},
+        )
     name = _("验收台账-%(town)s-%(year)d.xlsx") % {
         "town": town.name if town else _("全区"),
         "year": programme.year,

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from subsidies import pricing, queries, services
@@ -27,7 +28,8 @@ from subsidies.forms import (
     StandardForm,
 )
 from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
-from tasks.models import Household
+from tasks.ledger.services import id_number_export_record
+from tasks.models import Household, IdNumberView
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -198,16 +200,25 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, ApproveForm, services.batch_approve, _("批次已审核通过。"))
 
 
+@never_cache  # the sheet may carry full ID numbers
 @require_GET
 @role_required("subsidies.export_batch")
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     buf = io.BytesIO()
     try:
-        services.disbursement_export(batch=batch, by=request.user, out=buf)
+        full_id = services.disbursement_export(batch=batch, by=request.user, out=buf)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(batch)
+    if full_id:
+        id_number_export_record(
+            by=request.user,
+            context=IdNumberView.Context.BATCH_EXPORT,
+            town=None,
+            count=batch.line_count,
+            filters={"batch": batch.number},
+        )
     buf.seek(0)
     return FileResponse(
         buf,

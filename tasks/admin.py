@@ -74,12 +74,15 @@ class ContractorAdmin(ImportExportModelAdmin):
 
 @admin.register(IdNumberView)
 class IdNumberViewAdmin(admin.ModelAdmin):
-    """Read-only audit trail of full ID views."""
+    """Read-only audit trail of full ID views and exports (the district's page is
+    `ledger:id_number_audit`)."""
 
-    list_display = ["viewed_at", "viewed_by", "household", "context"]
-    list_filter = ["context"]
-    list_select_related = ["viewed_by", "household__village"]
-    raw_id_fields = ["household", "viewed_by"]
+    list_display = ["viewed_at", "viewed_by", "context", "town", "household", "row_count"]
+    list_filter = ["context", "town"]
+    list_select_related = ["viewed_by", "town", "household__village"]
+    raw_id_fields = ["household", "viewed_by", "town"]
+    readonly_fields = ["filters"]
+    date_hierarchy = "viewed_at"
 
     def has_add_permission(self, request) -> bool:
         return False

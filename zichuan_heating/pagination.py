@@ -10,6 +10,7 @@ real programme is far below the limit, so it is counted exactly.
 import json
 from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -17,7 +18,10 @@ from django.db.models import QuerySet
 
 def planner_rows(qs: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows `qs` returns; one EXPLAIN, no rows read."""
-    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    try:
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # qs.none() (a user with no town) or an id no row can have
+        return 0
     with connections[qs.db].cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]

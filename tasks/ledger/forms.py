@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.ledger.services import HOUSEHOLD_EDITABLE_FIELDS
 from tasks.models import Contractor, EquipmentModel, Household, Village
 from tasks.validators import (
+    mask_id_number,
     normalise_id_number,
     normalise_phone,
     validate_id_number,
@@ -54,8 +55,28 @@ class HouseholdForm(forms.ModelForm):
             },
         }
 
-    def __init__(self, *args: Any, user: Any, town_id: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        town_id: int | None = None,
+        stored_id_number: str = "",
+        show_full_id: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        # Editing: the number the page shows is masked unless the user may see it in full
+        # (the view logs that); the masked value sent back unchanged keeps the stored number.
+        self.stored_id_number = stored_id_number
+        self.shown_id_number = (
+            stored_id_number if show_full_id else mask_id_number(stored_id_number)
+        )
+        if stored_id_number:
+            self.initial["id_number"] = self.shown_id_number
+            if not show_full_id:
+                self.fields["id_number"].help_text = _(
+                    "为保护个人信息，身份证号部分隐藏；不修改请保留原样，更正请输入完整的18位号码。"
+                )
         villages = Village.objects.for_user(user).select_related("town")
         if town_id is not None:
             villages = villages.filter(town_id=town_id)
@@ -71,7 +92,10 @@ class HouseholdForm(forms.ModelForm):
         self.fields["contractor"].queryset = Contractor.objects.all()
 
     def clean_id_number(self) -> str:
-        value = normalise_id_number(self.cleaned_data["id_number"])
+        raw = self.cleaned_data["id_number"].strip()
+        if self.stored_id_number and raw == self.shown_id_number:
+            return self.stored_id_number
+        value = normalise_id_number(raw)
         validate_id_number(value)
         return value
 

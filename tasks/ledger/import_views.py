@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tasks.ledger import queries
 from tasks.ledger.exporting import write_ledger, write_template
 from tasks.ledger.filters import HouseholdFilter
 from tasks.ledger.import_services import import_job_confirm, import_job_create
-from tasks.models import ImportJob, ImportState, Town
+from tasks.ledger.services import id_number_export_record
+from tasks.models import IdNumberView, ImportJob, ImportState, Town
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -131,6 +133,7 @@ def ledger_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(job)
 
 
+@never_cache  # the file may carry full ID numbers
 @require_GET
 @role_required("tasks.view_household")
 def ledger_export(request: HttpRequest) -> HttpResponse:
@@ -147,6 +150,14 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     count = write_ledger(spool, households.iterator(chunk_size=2000), full_ids=full_ids)
     if full_ids:
         log.info("ledger export with full ID numbers: user=%s rows=%d", user.pk, count)
+        sees_all = user.sees_all_towns
+        id_number_export_record(
+            by=user,
+            context=IdNumberView.Context.LEDGER_EXPORT,
+            town=filterset.form.cleaned_data.get("town") or (None if sees_all else user.town),
+            count=count,
+            filters={k: v for k in filterset.filters if (v := request.GET.get(k))},
+        )
     spool.seek(0)
     name = _("改造户台账") + f"-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)

@@ -157,3 +157,38 @@ def household_history(household: Any, *, show_full_id: bool) -> list[HistoryEntr
             )
         )
     return entries
+
+
+# --- Audit trail of full ID numbers ------------------------------------------------------------
+
+
+def id_number_views(
+    user: Any,
+    *,
+    user_name: str = "",
+    town: Any = None,
+    context: str = "",
+    date_from: Any = None,
+    date_to: Any = None,
+):
+    """Who saw or exported full ID numbers, newest first, narrowed by the audit page's filter.
+
+    Scoped like every list (`for_user`); exports of all towns have no town and match no town
+    filter.
+    """
+    from tasks.models import IdNumberView
+
+    qs = IdNumberView.objects.for_user(user).select_related(
+        "viewed_by", "town", "household__village"
+    )
+    if user_name:
+        qs = qs.filter(viewed_by__username__iexact=user_name)
+    if town is not None:
+        qs = qs.filter(town=town)
+    if context:
+        qs = qs.filter(context=context)
+    if date_from:
+        qs = qs.filter(viewed_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(viewed_at__date__lte=date_to)
+    return qs

@@ -271,5 +271,22 @@ def id_number_views_record(*, households: list[Household], by: Any, context: str
     from tasks.models import IdNumberView
 
     IdNumberView.objects.bulk_create(
-        [IdNumberView(household=h, viewed_by=by, context=context) for h in households]
+        [
+            IdNumberView(household=h, town_id=h.town_id, viewed_by=by, context=context)
+            for h in households
+        ]
+    )
+
+
+def id_number_export_record(
+    *, by: Any, context: str, town: Town | None, count: int, filters: dict[str, Any]
+) -> None:
+    """Log one export file with full ID numbers: its town (None: all), filter and row count.
+
+    One row per file: the filter (for a batch, its number) and the count say which households.
+    """
+    from tasks.models import IdNumberView
+
+    IdNumberView.objects.create(
+        viewed_by=by, context=context, town=town, row_count=count, filters=filters
     )

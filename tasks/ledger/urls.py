@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks.ledger import import_views, views
+from tasks.ledger import audit_views, import_views, views
 
 app_name = "ledger"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("households/<int:pk>/withdraw/", views.household_withdraw, name="household_withdraw"),
     path("households/<int:pk>/restore/", views.household_restore, name="household_restore"),
+    path("ledger/id-number-views/", audit_views.id_number_audit, name="id_number_audit"),
     path("ledger/export/", import_views.ledger_export, name="ledger_export"),
     path("ledger/import/", import_views.ledger_import, name="ledger_import"),
     path("ledger/import/template/", import_views.ledger_template, name="ledger_template"),

@@ -50,6 +50,7 @@ def _submit(request: HttpRequest, form: Any, act: Callable[[], Any]) -> Any:
         return None
 
 
+@never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
 @role_required("tasks.view_household")
 def household_list(request: HttpRequest) -> HttpResponse:
     programme = active_programme()
@@ -87,6 +88,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
 @role_required("tasks.add_household")
 def household_create(request: HttpRequest) -> HttpResponse:
     programme = active_programme()
@@ -107,18 +109,21 @@ def household_create(request: HttpRequest) -> HttpResponse:
     return render(request, "tasks/households/form.html", {"form": form, "household": None})
 
 
+@never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
 @role_required("tasks.change_household")
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     if household.status == HouseholdStatus.WITHDRAWN:
         messages.error(request, _("该户已退出，不能修改台账信息。"))
         return redirect(household)
+    show_full_id = request.user.has_perm(FULL_ID_PERM)
     form = HouseholdForm(
         request.POST or None,
         instance=Household.objects.get(pk=household.pk),  # the form mutates its instance
-        initial={"id_number": household.id_number},
         user=request.user,
         town_id=household.town_id,
+        stored_id_number=household.id_number,
+        show_full_id=show_full_id,
     )
     updated = _submit(
         request,
@@ -130,6 +135,10 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if updated is not None:
         messages.success(request, _("已保存。"))
         return redirect(household)
+    if show_full_id and request.method != "POST":  # a posted form shows what was posted
+        services.id_number_views_record(
+            households=[household], by=request.user, context=IdNumberView.Context.EDIT
+        )
     return render(request, "tasks/households/form.html", {"form": form, "household": household})
 
 
@@ -163,13 +172,14 @@ def _detail_context(request: HttpRequest, household: Household, **extra: Any) ->
     }
 
 
+@never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
 @role_required("tasks.view_household")
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     return render(request, "tasks/households/detail.html", _detail_context(request, household))
 
 
-@never_cache  # the full number must not sit in a browser or proxy cache
+@never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
 @require_POST
 @role_required(FULL_ID_PERM)
 def household_id_number(request: HttpRequest, pk: int) -> HttpResponse:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0009_weekly_report_claim'),
+        ('tasks', '0012_id_number_view_audit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

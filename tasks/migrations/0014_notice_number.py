@@ -15,7 +15,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0009_weekly_report_claim"),
+        ("tasks", "0013_notice_attachments"),
     ]
 
     operations = [

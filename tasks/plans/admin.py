@@ -1,7 +1,6 @@
 """Admin for plans and supervision notices: read-mostly, state changes go through the services."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from tasks.models import (
     PlanReview,
@@ -11,6 +10,7 @@ from tasks.models import (
     TownPlanLine,
     TownPlanSubmission,
 )
+from zichuan_heating.history_admin import HistoryAdmin as SimpleHistoryAdmin
 
 
 class TownPlanLineInline(admin.TabularInline):

@@ -35,6 +35,17 @@ class Command(BaseCommand):
             full = disbursement_export(batch=obj, by=by, out=out)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
+        if full:
+            from tasks.ledger.services import id_number_export_record
+            from tasks.models import IdNumberView
+
+            id_number_export_record(
+                by=by,
+                context=IdNumberView.Context.BATCH_COMMAND,
+                town=None,
+                count=obj.line_count,
+                filters={"batch": obj.number, "out": str(out)},
+            )
         self.stdout.write(
             f"{obj.number}: {obj.line_count} 笔，合计 {format_yuan(obj.total_amount)} → {out}"
             f"（身份证号{'完整' if full else '脱敏'}）"

@@ -255,9 +255,7 @@ def _compare(
     v = row.values
     cur = _NEW if current is None else dict(zip(WRITE_FIELDS, current[1:], strict=True))
     if current is not None and cur["town_id"] != v["town"].id:
-        message = _("该身份证号已在%(town)s登记，同一户在本年度只能登记一次。") % {
-            "town": town_names.get(cur["town_id"], "")
-        }
+        message = _("该身份证号已在其他镇（街道）登记，同一户在本年度只能登记一次。")
         return None, [], _row_error(row, "id_number", message)
     steps = steps_towards(cur["status"], target_status(v))
     refusal = step_refusal(steps, v, cur, lk, today) if steps else None

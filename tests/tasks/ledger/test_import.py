@@ -139,7 +139,7 @@ def test_a_household_registered_in_another_town_is_an_error(
         {
             "row": 2,
             "column": "身份证号",
-            "message": "该身份证号已在昆仑镇登记，同一户在本年度只能登记一次。",
+            "message": "该身份证号已在其他镇（街道）登记，同一户在本年度只能登记一次。",
         }
     ]
     assert Household.objects.count() == 1
