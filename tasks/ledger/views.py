@@ -27,7 +27,7 @@ from tasks.ledger.forms import (
 from tasks.models import Household, HouseholdStatus, IdNumberView, Route
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import flash_errors
+from zichuan_heating.feedback import add_service_error, flash_errors
 from zichuan_heating.pagination import EstimatingPaginator
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -46,7 +46,7 @@ def _submit(request: HttpRequest, form: Any, act: Callable[[], Any]) -> Any:
     try:
         return act()
     except ValidationError as e:
-        form.add_error(None, e)
+        add_service_error(form, e)
         return None
 
 

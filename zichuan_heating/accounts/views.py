@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from zichuan_heating.accounts import queries, services
 from zichuan_heating.accounts.forms import UserForm
+from zichuan_heating.feedback import add_service_error
 from zichuan_heating.models import User
 from zichuan_heating.roles import role_of
 
@@ -35,7 +36,7 @@ def _with_service_errors(form: UserForm, call) -> object | None:
     try:
         return call()
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_service_error(form, exc)
     except PermissionDenied as exc:
         form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
     return None

@@ -570,3 +570,15 @@ def test_paginator_estimates_huge_sets_and_counts_small_ones_exactly(programme, 
 
     estimated = Tiny(qs, 10)
     assert estimated.count > 0 and estimated.estimated is True
+
+
+def test_a_reason_that_is_only_invisible_characters_is_refused_on_the_form(
+    client_for, official_a, household_a
+):
+    response = client_for(official_a).post(
+        url("household_withdraw", household_a.pk), {"confirm": "on", "reason": "\u202e\u200b"}
+    )
+    assert response.status_code == 200
+    assert "请填写退出原因。" in response.content.decode()
+    household_a.refresh_from_db()
+    assert household_a.status != "withdrawn"
