@@ -42,7 +42,7 @@ def test_a_truncated_zip_is_reported_as_damaged(tmp_path, ledger_setup):
     good = xlsx(tmp_path / "good.xlsx", [row()])
     path = tmp_path / "cut.xlsx"
     path.write_bytes(good.read_bytes()[:200])
-    assert refused(path, ledger_setup) == "文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。"
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
 
 
 def test_an_encrypted_workbook_asks_to_remove_the_password(tmp_path, ledger_setup):
