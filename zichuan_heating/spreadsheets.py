@@ -2,9 +2,13 @@
 text cells every export writes.
 
 Reading (ledger import, bank return, and any later upload): `inspect_workbook` refuses what must
-not reach a parser (not a zip, an encrypted or old .xls file, a zip bomb, a missing sheet, too
-many rows) by reading the zip directory and streaming the sheet's XML, before `read_sheet`
-hands the cells to python-calamine. Every refusal is an `UnusableFile` with a Chinese message.
+not reach a parser, from the zip directory (not a zip, encrypted or old .xls, a zip bomb, a
+macro or an external link), by unpacking every other member once (a broken member; a DTD, so no
+entity expansion; a shared-strings table bigger than the cell limit) and by streaming the
+sheet's XML once (too many rows, a cell beyond the column or row limit however sparse the sheet,
+too many cells, the clock), before `read_sheet` hands the cells to python-calamine, which
+allocates the sheet's whole used extent. Every refusal is an `UnusableFile` with a Chinese
+message; the limits are settings (SPREADSHEET_*, and each upload's rows and columns).
 
 Writing, one rule for every export (ledger, acceptance register, disbursement sheet):
 - characters XML 1.0 forbids, other C0/C1 controls, lone surrogates and invisible direction or
@@ -26,6 +30,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as DefusedET
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 _REMOVE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2060\ufeff]"
@@ -127,47 +132,28 @@ class _Limits:
             )
 
 
-def damaged() -> UnusableFile:
-    """The one answer for a file whose zip or XML is broken (bad CRC, broken deflate, cut off)."""
-    return UnusableFile(_("文件已损坏，请重新保存后上传"))
-
-
 #: What reading a broken zip member raises (zipfile, zlib, a cut-off file, an odd method).
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError)
+# The refusals, each written once.
+DAMAGED = gettext_lazy("文件已损坏，请重新保存后上传")  # bad CRC, broken deflate data, cut off
+_NOT_XLSX = gettext_lazy(
+    "该文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写，另存为 .xlsx 后上传。"
+)
+_ENCRYPTED = gettext_lazy(
+    "该文件已加密（设置了打开密码），或是旧版 .xls 格式。"
+    "请取消密码，另存为 Excel 工作簿（.xlsx）后再上传。"
+)
+_DTD = gettext_lazy(
+    "文件含有不允许的 XML 定义（DTD 或实体），已拒绝处理。请用 Excel 重新保存后上传。"
+)
+_BOMB = gettext_lazy("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的%(what)s文件。")
+_MISSING_SHEET = gettext_lazy(
+    "找不到名为“%(name)s”的工作表。请使用下载的模板，不要修改工作表名称。"
+)
 
 
-def _not_xlsx() -> UnusableFile:
-    return UnusableFile(
-        _("该文件不是 Excel 工作簿（.xlsx）。请使用下载的模板填写，另存为 .xlsx 后上传。")
-    )
-
-
-def _encrypted() -> UnusableFile:
-    return UnusableFile(
-        _(
-            "该文件已加密（设置了打开密码），或是旧版 .xls 格式。"
-            "请取消密码，另存为 Excel 工作簿（.xlsx）后再上传。"
-        )
-    )
-
-
-def _dtd() -> UnusableFile:
-    return UnusableFile(
-        _("文件含有不允许的 XML 定义（DTD 或实体），已拒绝处理。请用 Excel 重新保存后上传。")
-    )
-
-
-def _bomb(what: str) -> UnusableFile:
-    return UnusableFile(
-        _("文件解压后异常巨大（疑似压缩炸弹），已拒绝处理。请上传正常的%(what)s文件。")
-        % {"what": what}
-    )
-
-
-def _missing_sheet(name: str) -> UnusableFile:
-    return UnusableFile(
-        _("找不到名为“%(name)s”的工作表。请使用下载的模板，不要修改工作表名称。") % {"name": name}
-    )
+def refusal(message: Any, **params: Any) -> UnusableFile:
+    return UnusableFile(str(message) % params if params else str(message))
 
 
 def inspect_workbook(
@@ -199,21 +185,21 @@ def inspect_workbook(
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _encrypted()
+        raise refusal(_ENCRYPTED)
     if not magic.startswith(b"PK"):
-        raise _not_xlsx()
+        raise refusal(_NOT_XLSX)
     limits = _Limits.make(rows=max_rows + HEADER_SEARCH_ROWS, columns=max_columns)
     try:
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS:
-        raise damaged() from None
+        raise refusal(DAMAGED) from None
     try:
         with zf:
             sheet_path = _check_package(zf, sheet_name, what)
             _check_members(zf, skip=sheet_path, limits=limits)
             rows, formulas = _scan_sheet(zf, sheet_path, limits)
     except _ZIP_ERRORS:
-        raise damaged() from None
+        raise refusal(DAMAGED) from None
     if rows > limits.rows:
         raise UnusableFile(
             _("文件行数过多（约 %(n)d 行），单个文件最多 %(max)d 行，请拆分后分批导入。")
@@ -233,15 +219,15 @@ def _check_package(zf: zipfile.ZipFile, sheet_name: str | None, what: str) -> st
     if total > MAX_UNCOMPRESSED_BYTES or (
         packed and total > big and total / packed > MAX_COMPRESSION_RATIO
     ):
-        raise _bomb(what)
+        raise refusal(_BOMB, what=what)
     for info in infos:
         if info.file_size > big and info.file_size / max(info.compress_size, 1) > 100:
-            raise _bomb(what)
+            raise refusal(_BOMB, what=what)
         if info.flag_bits & 0x1:
-            raise _encrypted()
+            raise refusal(_ENCRYPTED)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        raise _not_xlsx()
+        raise refusal(_NOT_XLSX)
     lowered = {n.lower() for n in names}
     types = _xml(zf, "[Content_Types].xml") if "[Content_Types].xml" in names else None
     content_types = [e.get("ContentType", "") for e in types.iter()] if types is not None else []
@@ -262,7 +248,7 @@ def _check_package(zf: zipfile.ZipFile, sheet_name: str | None, what: str) -> st
         )
     sheet_path = _sheet_path(zf, sheet_name)
     if sheet_path is None or sheet_path not in names:
-        raise _missing_sheet(sheet_name or "1")
+        raise refusal(_MISSING_SHEET, name=sheet_name or "1")
     return sheet_path
 
 
@@ -286,7 +272,7 @@ def _check_members(zf: zipfile.ZipFile, *, skip: str, limits: _Limits) -> None:
             while chunk := fh.read(SCAN_CHUNK):
                 limits.check_clock()
                 if first and xml and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
-                    raise _dtd()
+                    raise refusal(_DTD)
                 if shared:
                     if first:
                         start = chunk[: chunk.find(b">", chunk.find(b"sst")) + 1]
@@ -305,9 +291,9 @@ def _xml(zf: zipfile.ZipFile, member: str) -> Any:
     try:
         return DefusedET.fromstring(zf.read(member))
     except DefusedXmlException:
-        raise _dtd() from None
+        raise refusal(_DTD) from None
     except DefusedET.ParseError:
-        raise damaged() from None
+        raise refusal(DAMAGED) from None
 
 
 def _local(tag: str) -> str:
@@ -371,7 +357,9 @@ def _scan_sheet(
                 break
             limits.check_clock()
             if first and (b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk):
-                raise _dtd()
+                raise refusal(_DTD)
+            if first and b"worksheet" not in chunk:  # a prolog a megabyte long: no sheet
+                raise refusal(DAMAGED)
             first = False
             data = tail + chunk
             # Keep the last cell (and anything after it) for the next round, so a row tag is
@@ -502,6 +490,6 @@ def read_sheet(
     except python_calamine.PasswordError:
         raise UnusableFile(_("该文件已加密（设置了打开密码），请取消密码后再上传。")) from None
     except python_calamine.WorksheetNotFound:
-        raise _missing_sheet(sheet_name or "1") from None
+        raise refusal(_MISSING_SHEET, name=sheet_name or "1") from None
     except Exception:
-        raise damaged() from None
+        raise refusal(DAMAGED) from None

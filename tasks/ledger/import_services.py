@@ -33,6 +33,10 @@ log = logging.getLogger("zichuan.ledger")
 MAX_STORED_ERRORS = 20_000
 
 
+def _unexpected() -> str:
+    return _("处理文件时出错，未写入任何数据。请联系系统管理员。")
+
+
 @transaction.atomic
 def import_job_create(
     *, by: Any, programme: Programme, upload: UploadedFile, create_villages: bool
@@ -55,18 +59,19 @@ def import_job_create(
     )
     job.file.save(f"ledger-{timezone.now():%Y%m%d-%H%M%S}.xlsx", upload, save=False)
     try:
-        facts = inspect_file(job.file.path)
-    except UnusableFile as e:
-        _finish(job, ImportState.FAILED, message=e.message)
-        return job
-    except BaseException:
-        _discard_file(job)  # no job row will point at it
-        raise
-    job.total_rows = max(facts.data_rows_upper_bound - 1, 0)
-    try:
+        try:
+            facts = inspect_file(job.file.path)
+        except UnusableFile as e:
+            _finish(job, ImportState.FAILED, message=e.message)
+            return job
+        except Exception:
+            log.exception("ledger upload %s could not be inspected", job.original_name)
+            _finish(job, ImportState.FAILED, message=_unexpected())
+            return job
+        job.total_rows = max(facts.data_rows_upper_bound - 1, 0)
         job.save()
     except BaseException:
-        _discard_file(job)
+        _discard_file(job)  # no job row will point at it
         raise
     if job.total_rows > settings.LEDGER_IMPORT_ASYNC_ROWS:
         from tasks.ledger.jobs import ledger_import_job
@@ -106,11 +111,7 @@ def import_job_run(*, job_id: int) -> None:
         log.exception("ledger import job %s failed", job_id)
         job = ImportJob.objects.filter(pk=job_id).first()
         if job is not None and job.state != ImportState.DONE:
-            _finish(
-                job,
-                ImportState.FAILED,
-                message=_("处理文件时出错，未写入任何数据。请联系系统管理员。"),
-            )
+            _finish(job, ImportState.FAILED, message=_unexpected())
 
 
 def _run(job_id: int) -> None:
