@@ -479,11 +479,13 @@ def read_sheet(
         )
         if sheet.end and sheet.end[1] >= limits.columns:
             limits.check_extent(0, sheet.end[1])
+        # iter_rows starts at row 1 but at the first used column: pad to column A.
+        pad = [""] * (sheet.start[1] if sheet.start else 0)
         rows: list[list[Any]] = []
         for n, row in enumerate(sheet.iter_rows()):
             if n % READ_CLOCK_EVERY == 0:
                 limits.check_clock()
-            rows.append(row)
+            rows.append(pad + row if pad else row)
         return rows
     except UnusableFile:
         raise

@@ -37,7 +37,7 @@ def rewrite(
     return dst
 
 
-def _prolog_replaced(data: bytes, prolog: bytes) -> bytes:
+def prolog_replaced(data: bytes, prolog: bytes) -> bytes:
     end = data.find(b"?>") + 2 if data.startswith(b"<?xml") else 0
     return prolog + data[end:].lstrip()
 
@@ -134,7 +134,7 @@ def with_external_link(src: Path, dst: Path) -> Path:
 
 
 def laughs_in_workbook(src: Path, dst: Path) -> Path:
-    return rewrite(src, dst, change={"xl/workbook.xml": lambda d: _prolog_replaced(d, LAUGHS)})
+    return rewrite(src, dst, change={"xl/workbook.xml": lambda d: prolog_replaced(d, LAUGHS)})
 
 
 SST = "xl/sharedStrings.xml"
@@ -144,7 +144,7 @@ _SST = (
 )
 
 
-def _shared_strings_changed(src: Path, dst: Path, change: Callable[[bytes], bytes]) -> Path:
+def shared_strings_changed(src: Path, dst: Path, change: Callable[[bytes], bytes]) -> Path:
     """The shared-strings member changed; added first (with its relationship) if missing."""
     with zipfile.ZipFile(src) as zf:
         present = SST in zf.namelist()
@@ -171,10 +171,10 @@ def _shared_strings_changed(src: Path, dst: Path, change: Callable[[bytes], byte
 
 def laughs_in_shared_strings(src: Path, dst: Path) -> Path:
     def change(data: bytes) -> bytes:
-        data = _prolog_replaced(data, LAUGHS)
+        data = prolog_replaced(data, LAUGHS)
         return data.replace(b"<t>", b"<t>&lol9;", 1)
 
-    return _shared_strings_changed(src, dst, change)
+    return shared_strings_changed(src, dst, change)
 
 
 def huge_shared_strings(src: Path, dst: Path) -> Path:
@@ -187,7 +187,7 @@ def huge_shared_strings(src: Path, dst: Path) -> Path:
         head = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
         return data[:start] + head + b' count="4000000000" uniqueCount="4000000000"' + data[end:]
 
-    return _shared_strings_changed(src, dst, change)
+    return shared_strings_changed(src, dst, change)
 
 
 #: (name, builder, what the user is told: the whole message, or a part of it)

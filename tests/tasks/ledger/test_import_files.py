@@ -1,6 +1,8 @@
 """Hostile and broken files: each gets a clear Chinese message, nothing is written, no 500."""
 
+import os
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -11,6 +13,8 @@ import tasks.ledger.importing
 import zichuan_heating.spreadsheets
 from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
 from tasks.models import Household
+from tests.security import hostile as hostile_files
+from tests.security.hostile import SHEET, rewrite
 from tests.tasks.ledger.ledger_files import IDS, row, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +223,109 @@ def test_a_formula_in_the_very_last_cell_is_found(tmp_path, ledger_setup):
     path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], notes="=1+1")])
     outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
     assert [(e.row, e.column) for e in outcome.errors] == [(3, "备注")]
+
+
+# ---------------------------------------------------------------- a sheet's real extent
+
+
+def sheet_changed(tmp_path, old: bytes, new: bytes, rows=None) -> Path:
+    good = xlsx(tmp_path / "good.xlsx", rows or [row()])
+    return rewrite(good, tmp_path / "changed.xlsx", change={SHEET: lambda d: d.replace(old, new)})
+
+
+FAR_CELLS = [
+    # (what replaces the first `</row>`, or the end of the sheet data, and the message part)
+    ('<c r="XFD1048576"><v>1</v></c></row>', "第 XFD 列"),  # in row 1: its reference counts
+    ('<c r="A1048576"><v>1</v></c></row>', "第 1048576 行，单个文件最多 200000 行"),
+    ('<c r="A999999"><v>1</v></c></row>', "第 999999 行"),
+    ('<c r="AO1"><v>1</v></c></row>', "第 AO 列，超出允许的 40 列"),
+    ('<c r="xfd5"><v>1</v></c></row>', "第 XFD 列"),
+    ('<c r="A0001048576"><v>1</v></c></row>', "第 1048576 行"),
+    ("<c r='XFD1'><v>1</v></c></row>", "第 XFD 列"),
+    ('<c s="0" r="XFD1"><v>1</v></c></row>', "第 XFD 列"),
+    ('<x:c xmlns:x="urn:x" r="XFD1"><x:v>1</x:v></x:c></row>', "第 XFD 列"),
+    ("</row><row>" + "<c><v>1</v></c>" * 41 + "</row>", "第 AO 列"),
+    ('</row><row r="1048575"/><row><c><v>1</v></c></row>', "第 1048576 行"),
+]
+
+
+@pytest.mark.parametrize("far,message", FAR_CELLS)
+def test_a_cell_beyond_the_limits_is_refused_before_reading(far, message, tmp_path, ledger_setup):
+    path = sheet_changed(tmp_path, b"</row>", far.encode())
+    assert message in refused(path, ledger_setup)
+
+
+@pytest.mark.parametrize("far,message", FAR_CELLS[:4])
+def test_far_cells_are_found_across_read_chunks(far, message, tmp_path, ledger_setup, monkeypatch):
+    rows = [row(id_number=IDS[i]) for i in range(30)]
+    path = sheet_changed(tmp_path, b"</sheetData>", f"<row>{far}</sheetData>".encode(), rows)
+    monkeypatch.setattr(zichuan_heating.spreadsheets, "SCAN_CHUNK", 97)
+    assert message in refused(path, ledger_setup)
+
+
+def test_the_last_allowed_column_is_read(tmp_path, ledger_setup):
+    path = sheet_changed(tmp_path, b"</row>", b'<c r="AN1"><v>1</v></c></row>')
+    facts = tasks.ledger.importing.inspect_file(path)
+    assert facts.data_rows_upper_bound == 2
+    rows = zichuan_heating.spreadsheets.read_sheet(path, sheet_name="台账")
+    assert len(rows[0]) == 40 and rows[0][39] == 1.0
+
+
+def test_a_declared_dimension_alone_is_no_reason_to_refuse(tmp_path, ledger_setup):
+    # python-calamine sizes the grid from the cells, not from <dimension>.
+    path = sheet_changed(tmp_path, b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>')
+    tasks.ledger.importing.inspect_file(path)
+
+
+def test_a_sheet_starting_further_down_is_read_from_row_one(tmp_path):
+    path = tmp_path / "c3.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["C3"] = "x"
+    wb.active["D4"] = 1
+    wb.save(path)
+    assert zichuan_heating.spreadsheets.read_sheet(path, sheet_name=None) == [
+        ["", "", "", ""],
+        ["", "", "", ""],
+        ["", "", "x", ""],
+        ["", "", "", 1.0],
+    ]
+
+
+@override_settings(SPREADSHEET_MAX_CELLS=100)
+def test_too_many_cells_are_refused(tmp_path, ledger_setup):
+    rows = [row(id_number=IDS[i]) for i in range(10)]
+    assert "单元格过多（超过 100 个）" in refused(xlsx(tmp_path / "a.xlsx", rows), ledger_setup)
+
+
+@override_settings(SPREADSHEET_MAX_CELLS=100)
+def test_a_shared_strings_table_longer_than_it_says_is_counted(tmp_path, ledger_setup):
+    entries = b"<si><t>x</t></si>" * 150  # declared: 1 entry
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = hostile_files.shared_strings_changed(
+        good, tmp_path / "sst.xlsx", lambda d: d.replace(b"</sst>", entries + b"</sst>")
+    )
+    assert "共享字符串表异常巨大" in refused(path, ledger_setup)
+
+
+def test_a_bad_crc_in_a_member_other_than_the_sheet_is_damage(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = hostile_files.bad_crc(good, tmp_path / "crc.xlsx", member="xl/styles.xml")
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
+
+
+def test_a_dtd_behind_a_long_prolog_is_refused(tmp_path, ledger_setup):
+    # Two megabytes of comment that do not compress (a zip bomb is refused for another reason).
+    comment = os.urandom(1 << 20).hex().encode()
+    prolog = b'<?xml version="1.0"?><!--' + comment + b'--><!DOCTYPE w [<!ENTITY a "b">]>'
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    sheet = {SHEET: lambda d: hostile_files.prolog_replaced(d, prolog)}
+    path = rewrite(good, tmp_path / "p.xlsx", change=sheet)
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
+
+
+@override_settings(SPREADSHEET_READ_SECONDS=-1)
+def test_checking_and_reading_stop_at_the_deadline(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row()])
+    assert "处理文件超时" in refused(path, ledger_setup)
+    with pytest.raises(UnusableFile, match="处理文件超时"):
+        zichuan_heating.spreadsheets.read_sheet(path, sheet_name="台账")
