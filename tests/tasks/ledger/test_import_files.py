@@ -7,12 +7,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.test import override_settings
+from django.urls import reverse
 
+import tasks.ledger.import_services
 import tasks.ledger.importing
 import zichuan_heating.spreadsheets
+from tasks.ledger.import_services import import_job_confirm, import_job_create, import_job_run
 from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
-from tasks.models import Household
+from tasks.models import Household, ImportJob, ImportState
 from tests.security import hostile as hostile_files
 from tests.security.hostile import SHEET, rewrite
 from tests.tasks.ledger.ledger_files import IDS, row, xlsx
@@ -329,3 +335,109 @@ def test_checking_and_reading_stop_at_the_deadline(tmp_path, ledger_setup):
     assert "处理文件超时" in refused(path, ledger_setup)
     with pytest.raises(UnusableFile, match="处理文件超时"):
         zichuan_heating.spreadsheets.read_sheet(path, sheet_name="台账")
+
+
+# ---------------------------------------------------------------- no file left behind, attempts
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def files_in(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def uploaded(tmp_path) -> SimpleUploadedFile:
+    path = xlsx(tmp_path / "a.xlsx", [row()])
+    return SimpleUploadedFile("a.xlsx", path.read_bytes())
+
+
+@override_settings(LEDGER_IMPORT_MAX_BYTES=1000)
+def test_a_file_refused_before_its_job_exists_leaves_nothing(
+    tmp_path, media, client_for, official_a, ledger_setup
+):
+    response = client_for(official_a).post(
+        reverse("ledger:ledger_import"), {"file": uploaded(tmp_path)}
+    )
+    assert response.status_code == 200 and "文件过大" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+    assert files_in(media) == []
+
+
+def test_a_job_row_that_cannot_be_written_leaves_no_file(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def refuse(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(ImportJob, "save", refuse)
+    with pytest.raises(DatabaseError):
+        import_job_create(
+            by=official_a, programme=ledger_setup, upload=uploaded(tmp_path), create_villages=False
+        )
+    assert files_in(media) == []
+
+
+def test_an_inspection_that_breaks_ends_as_a_failed_job_without_its_file(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tasks.ledger.import_services, "inspect_file", broken)
+    job = import_job_create(
+        by=official_a, programme=ledger_setup, upload=uploaded(tmp_path), create_villages=False
+    )
+    job.refresh_from_db()
+    assert (job.state, job.message) == (
+        ImportState.FAILED,
+        "处理文件时出错，未写入任何数据。请联系系统管理员。",
+    )
+    assert files_in(media) == []
+
+
+def make_job(tmp_path, user, programme, **fields) -> ImportJob:
+    job = ImportJob(programme=programme, town=user.town, created_by=user, **fields)
+    job.file.save("a.xlsx", ContentFile(xlsx(tmp_path / "a.xlsx", [row()]).read_bytes()))
+    return job
+
+
+def test_the_attempt_is_counted_before_the_work(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    seen = []
+    real = tasks.ledger.import_services.validate
+
+    def counting(*args, **kwargs):
+        seen.append(ImportJob.objects.values_list("attempts", flat=True).get())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.ledger.import_services, "validate", counting)
+    job = make_job(tmp_path, official_a, ledger_setup)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, seen) == (ImportState.READY, 1, [1])
+    import_job_confirm(job=job, by=official_a)  # the commit is a step of its own
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, seen) == (ImportState.DONE, 1, [1, 1])
+
+
+def test_a_job_whose_runs_all_died_is_given_up(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("validated a fourth time")
+
+    monkeypatch.setattr(tasks.ledger.import_services, "validate", must_not_run)
+    # As three killed workers leave it: validating, three attempts begun, none finished.
+    job = make_job(tmp_path, official_a, ledger_setup, state=ImportState.VALIDATING, attempts=3)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED and job.attempts == 3
+    assert job.message.startswith("处理该文件时程序已 3 次异常中止，已停止处理，未写入任何数据。")
+    assert files_in(media) == [] and Household.objects.count() == 0
