@@ -226,6 +226,8 @@ def _check_package(zf: zipfile.ZipFile, sheet_name: str | None, what: str) -> st
         if info.flag_bits & 0x1:
             raise refusal(_ENCRYPTED)
     names = {i.filename for i in infos}
+    if len(names) != len(infos):  # which of two same-named members would a reader take?
+        raise refusal(DAMAGED)
     if "xl/workbook.xml" not in names:
         raise refusal(_NOT_XLSX)
     lowered = {n.lower() for n in names}
@@ -306,7 +308,8 @@ def _sheet_path(zf: zipfile.ZipFile, name: str | None) -> str | None:
     for sheet in _xml(zf, "xl/workbook.xml").iter():
         if _local(sheet.tag) != "sheet":
             continue
-        if name is None or sheet.get("name", "").strip() == name:
+        # exactly the name python-calamine will look up: the sheet checked is the sheet read
+        if name is None or sheet.get("name") == name:
             # r:id, in the transitional or the strict relationships namespace
             rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
             break

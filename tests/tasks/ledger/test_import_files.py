@@ -441,3 +441,27 @@ def test_a_job_whose_runs_all_died_is_given_up(
     assert job.state == ImportState.FAILED and job.attempts == 3
     assert job.message.startswith("处理该文件时程序已 3 次异常中止，已停止处理，未写入任何数据。")
     assert files_in(media) == [] and Household.objects.count() == 0
+
+
+def test_the_sheet_checked_is_the_sheet_read(tmp_path, ledger_setup):
+    # A harmless "台账 " first and a sparse "台账" second: python-calamine reads the exact name.
+    path = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "台账 "
+    wb.active.append(HEADERS)
+    sparse = wb.create_sheet("台账")
+    sparse.append(HEADERS)
+    sparse["XFD1048576"] = 1
+    wb.save(path)
+    assert "第 XFD 列" in refused(path, ledger_setup)
+
+
+def test_two_members_of_the_same_name_are_damage(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            dst.writestr(SHEET, b"<worksheet/>")
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
