@@ -1,10 +1,27 @@
-"""Hostile and broken workbooks, each made from a valid one by rewriting its zip members."""
+"""Hostile and broken workbooks, each made from a valid one by rewriting its zip members; and
+the MEDIA_ROOT of a test, to see that nothing is left behind."""
 
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """An empty MEDIA_ROOT of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def files_in(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
 LAUGHS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
     + b"".join(

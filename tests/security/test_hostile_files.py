@@ -19,25 +19,16 @@ from subsidies.services import standards_load
 from tasks.ledger.jobs import ledger_import_job
 from tasks.models import Household, ImportJob, ImportState
 from tests.factories import EquipmentModelFactory
-from tests.security.hostile import HOSTILE
+from tests.security import hostile
+from tests.security.hostile import HOSTILE, files_in
 from tests.subsidies.helpers import accepted_household, bank_return_file
 from tests.tasks.ledger import ledger_files
 from tests.tasks.ledger.ledger_files import row, xlsx
 
 pytestmark = pytest.mark.django_db
 ledger_setup = ledger_files.ledger_setup  # the ledger tests' fixture, used here too
+media = hostile.media
 CASES = pytest.mark.parametrize("name,build,message", HOSTILE, ids=[h[0] for h in HOSTILE])
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-def files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def hostile_ledger(tmp_path, build) -> Path:

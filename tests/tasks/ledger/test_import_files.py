@@ -20,10 +20,11 @@ from tasks.ledger.import_services import import_job_confirm, import_job_create, 
 from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
 from tasks.models import Household, ImportJob, ImportState
 from tests.security import hostile as hostile_files
-from tests.security.hostile import SHEET, rewrite
+from tests.security.hostile import SHEET, files_in, rewrite
 from tests.tasks.ledger.ledger_files import IDS, row, xlsx
 
 pytestmark = pytest.mark.django_db
+media = hostile_files.media  # a fixture: an empty MEDIA_ROOT of the test's own
 
 
 def refused(path, programme) -> str:
@@ -338,17 +339,6 @@ def test_checking_and_reading_stop_at_the_deadline(tmp_path, ledger_setup):
 
 
 # ---------------------------------------------------------------- no file left behind, attempts
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-def files_in(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def uploaded(tmp_path) -> SimpleUploadedFile:
