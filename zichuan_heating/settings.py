@@ -192,6 +192,15 @@ BANK_RETURN_MAX_BYTES = int(os.environ.get("ZH_BANK_RETURN_MAX_BYTES", 20 * 1024
 BANK_RETURN_MAX_ROWS = 200_000
 # Files bigger than this many rows are imported by a Celery job with a progress bar.
 LEDGER_IMPORT_ASYNC_ROWS = int(os.environ.get("ZH_LEDGER_IMPORT_ASYNC_ROWS", 2000))
+# Limits of the one spreadsheet reader (zichuan_heating.spreadsheets), for every upload: a
+# sheet may use at most MAX_COLUMNS columns (the ledger template has 14) and its max rows;
+# at most MAX_CELLS cells (and shared strings); checking and reading each stop after
+# READ_SECONDS. A ledger job that killed its worker this many times ends as failed.
+SPREADSHEET_MAX_COLUMNS = int(os.environ.get("ZH_SPREADSHEET_MAX_COLUMNS", 50))
+SPREADSHEET_MAX_CELLS = int(os.environ.get("ZH_SPREADSHEET_MAX_CELLS", 8_000_000))
+SPREADSHEET_READ_SECONDS = int(os.environ.get("ZH_SPREADSHEET_READ_SECONDS", 120))
+LEDGER_IMPORT_MAX_COLUMNS = 40
+LEDGER_IMPORT_MAX_ATTEMPTS = int(os.environ.get("ZH_LEDGER_IMPORT_MAX_ATTEMPTS", 3))
 
 # Security: on by default whenever DEBUG is off; DJANGO_SECURE=0 for plain-http local use.
 SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)

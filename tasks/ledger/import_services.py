@@ -33,6 +33,10 @@ log = logging.getLogger("zichuan.ledger")
 MAX_STORED_ERRORS = 20_000
 
 
+def _unexpected() -> str:
+    return _("处理文件时出错，未写入任何数据。请联系系统管理员。")
+
+
 @transaction.atomic
 def import_job_create(
     *, by: Any, programme: Programme, upload: UploadedFile, create_villages: bool
@@ -55,15 +59,20 @@ def import_job_create(
     )
     job.file.save(f"ledger-{timezone.now():%Y%m%d-%H%M%S}.xlsx", upload, save=False)
     try:
-        facts = inspect_file(job.file.path)
-    except UnusableFile as e:
-        job.state = ImportState.FAILED
-        job.message = e.message
-        job.finished_at = timezone.now()
+        try:
+            facts = inspect_file(job.file.path)
+        except UnusableFile as e:
+            _finish(job, ImportState.FAILED, message=e.message)
+            return job
+        except Exception:
+            log.exception("ledger upload %s could not be inspected", job.original_name)
+            _finish(job, ImportState.FAILED, message=_unexpected())
+            return job
+        job.total_rows = max(facts.data_rows_upper_bound - 1, 0)
         job.save()
-        return job
-    job.total_rows = max(facts.data_rows_upper_bound - 1, 0)
-    job.save()
+    except BaseException:
+        _discard_file(job)  # no job row will point at it
+        raise
     if job.total_rows > settings.LEDGER_IMPORT_ASYNC_ROWS:
         from tasks.ledger.jobs import ledger_import_job
 
@@ -79,7 +88,8 @@ def import_job_confirm(*, job: ImportJob, by: Any) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     IMPORT_FLOW.apply(job, "confirm")
     job.processed_rows = 0
-    job.save(update_fields=["state", "processed_rows", "updated_at"])
+    job.attempts = 0  # the commit is a step of its own
+    job.save(update_fields=["state", "processed_rows", "attempts", "updated_at"])
     if job.total_rows > settings.LEDGER_IMPORT_ASYNC_ROWS:
         from tasks.ledger.jobs import ledger_import_job
 
@@ -101,11 +111,7 @@ def import_job_run(*, job_id: int) -> None:
         log.exception("ledger import job %s failed", job_id)
         job = ImportJob.objects.filter(pk=job_id).first()
         if job is not None and job.state != ImportState.DONE:
-            _finish(
-                job,
-                ImportState.FAILED,
-                message=_("处理文件时出错，未写入任何数据。请联系系统管理员。"),
-            )
+            _finish(job, ImportState.FAILED, message=_unexpected())
 
 
 def _run(job_id: int) -> None:
@@ -116,10 +122,17 @@ def _run(job_id: int) -> None:
         step = next((s for s in ("validate", "commit") if IMPORT_FLOW.can(job, s)), None)
         if step is None:
             return  # finished already: a redelivered message does nothing
+        if job.attempts >= settings.LEDGER_IMPORT_MAX_ATTEMPTS:
+            # Each earlier run died without finishing (the worker was killed): stop here.
+            log.error("ledger import job %s given up after %s attempts", job_id, job.attempts)
+            _finish(job, ImportState.FAILED, message=_given_up(job.attempts))
+            return
         IMPORT_FLOW.apply(job, step)
         committing = step == "commit"
         job.processed_rows = 0
-        job.save(update_fields=["state", "processed_rows", "updated_at"])
+        # Counted and committed before the risky work, so a run that kills the worker counts.
+        job.attempts += 1
+        job.save(update_fields=["state", "processed_rows", "attempts", "updated_at"])
 
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(processed_rows=done, total_rows=total)
@@ -165,7 +178,23 @@ def _job_scope(job: ImportJob) -> Scope:
     return Scope({job.town_id}) if job.town_id else Scope(None)
 
 
+def _given_up(attempts: int) -> str:
+    return _(
+        "处理该文件时程序已 %(n)d 次异常中止，已停止处理，未写入任何数据。"
+        "请检查文件（或拆分后分批导入），或联系系统管理员。"
+    ) % {"n": attempts}
+
+
+def _discard_file(job: ImportJob) -> None:
+    """Remove the stored upload of a job that will never read it again."""
+    if job.file:
+        job.file.storage.delete(job.file.name)
+        job.file = ""
+
+
 def _finish(job: ImportJob, state: str, *, message: str = "", finished: bool = True) -> None:
+    if state == ImportState.FAILED:
+        _discard_file(job)  # an unusable (perhaps hostile) file is not kept
     job.state = state
     job.message = message
     job.processed_rows = job.total_rows

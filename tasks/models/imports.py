@@ -69,6 +69,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     preview = models.JSONField(_("预览"), default=dict, blank=True)
     message = models.TextField(_("说明"), blank=True)
+    # Runs of the current step begun (counted before the work, in its own transaction): a file
+    # that kills the worker is redelivered, and after LEDGER_IMPORT_MAX_ATTEMPTS runs it fails.
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

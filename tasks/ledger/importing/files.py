@@ -29,12 +29,13 @@ def inspect_file(path: str | Path) -> WorkbookFacts:
         sheet_name=SHEET_NAME,
         max_bytes=settings.LEDGER_IMPORT_MAX_BYTES,
         max_rows=settings.LEDGER_IMPORT_MAX_ROWS,
+        max_columns=settings.LEDGER_IMPORT_MAX_COLUMNS,
         what=_("台账"),
     )
 
 
 def read_ledger_sheet(path: str | Path) -> list[list[Any]]:
-    return read_sheet(path, sheet_name=SHEET_NAME)
+    return read_sheet(path, sheet_name=SHEET_NAME, max_columns=settings.LEDGER_IMPORT_MAX_COLUMNS)
 
 
 def _header_row(rows: list[list[Any]], wanted: dict[str, str]) -> int:

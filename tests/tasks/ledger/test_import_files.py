@@ -1,19 +1,30 @@
 """Hostile and broken files: each gets a clear Chinese message, nothing is written, no 500."""
 
+import os
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.test import override_settings
+from django.urls import reverse
 
+import tasks.ledger.import_services
 import tasks.ledger.importing
 import zichuan_heating.spreadsheets
+from tasks.ledger.import_services import import_job_confirm, import_job_create, import_job_run
 from tasks.ledger.importing import HEADERS, Scope, UnusableFile, import_ledger
-from tasks.models import Household
+from tasks.models import Household, ImportJob, ImportState
+from tests.security import hostile as hostile_files
+from tests.security.hostile import SHEET, files_in, rewrite
 from tests.tasks.ledger.ledger_files import IDS, row, xlsx
 
 pytestmark = pytest.mark.django_db
+media = hostile_files.media  # a fixture: an empty MEDIA_ROOT of the test's own
 
 
 def refused(path, programme) -> str:
@@ -42,7 +53,7 @@ def test_a_truncated_zip_is_reported_as_damaged(tmp_path, ledger_setup):
     good = xlsx(tmp_path / "good.xlsx", [row()])
     path = tmp_path / "cut.xlsx"
     path.write_bytes(good.read_bytes()[:200])
-    assert refused(path, ledger_setup) == "文件已损坏，无法作为 Excel 工作簿（.xlsx）打开。"
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
 
 
 def test_an_encrypted_workbook_asks_to_remove_the_password(tmp_path, ledger_setup):
@@ -219,3 +230,228 @@ def test_a_formula_in_the_very_last_cell_is_found(tmp_path, ledger_setup):
     path = xlsx(tmp_path / "a.xlsx", [row(), row(id_number=IDS[1], notes="=1+1")])
     outcome = import_ledger(path, programme=ledger_setup, scope=Scope(None))
     assert [(e.row, e.column) for e in outcome.errors] == [(3, "备注")]
+
+
+# ---------------------------------------------------------------- a sheet's real extent
+
+
+def sheet_changed(tmp_path, old: bytes, new: bytes, rows=None) -> Path:
+    good = xlsx(tmp_path / "good.xlsx", rows or [row()])
+    return rewrite(good, tmp_path / "changed.xlsx", change={SHEET: lambda d: d.replace(old, new)})
+
+
+FAR_CELLS = [
+    # (what replaces the first `</row>`, or the end of the sheet data, and the message part)
+    ('<c r="XFD1048576"><v>1</v></c></row>', "第 XFD 列"),  # in row 1: its reference counts
+    ('<c r="A1048576"><v>1</v></c></row>', "第 1048576 行，单个文件最多 200000 行"),
+    ('<c r="A999999"><v>1</v></c></row>', "第 999999 行"),
+    ('<c r="AO1"><v>1</v></c></row>', "第 AO 列，超出允许的 40 列"),
+    ('<c r="xfd5"><v>1</v></c></row>', "第 XFD 列"),
+    ('<c r="A0001048576"><v>1</v></c></row>', "第 1048576 行"),
+    ("<c r='XFD1'><v>1</v></c></row>", "第 XFD 列"),
+    ('<c s="0" r="XFD1"><v>1</v></c></row>', "第 XFD 列"),
+    ('<x:c xmlns:x="urn:x" r="XFD1"><x:v>1</x:v></x:c></row>', "第 XFD 列"),
+    ("</row><row>" + "<c><v>1</v></c>" * 41 + "</row>", "第 AO 列"),
+    ('</row><row r="1048575"/><row><c><v>1</v></c></row>', "第 1048576 行"),
+]
+
+
+@pytest.mark.parametrize("far,message", FAR_CELLS)
+def test_a_cell_beyond_the_limits_is_refused_before_reading(far, message, tmp_path, ledger_setup):
+    path = sheet_changed(tmp_path, b"</row>", far.encode())
+    assert message in refused(path, ledger_setup)
+
+
+@pytest.mark.parametrize("far,message", FAR_CELLS[:4])
+def test_far_cells_are_found_across_read_chunks(far, message, tmp_path, ledger_setup, monkeypatch):
+    rows = [row(id_number=IDS[i]) for i in range(30)]
+    path = sheet_changed(tmp_path, b"</sheetData>", f"<row>{far}</sheetData>".encode(), rows)
+    monkeypatch.setattr(zichuan_heating.spreadsheets, "SCAN_CHUNK", 97)
+    assert message in refused(path, ledger_setup)
+
+
+def test_the_last_allowed_column_is_read(tmp_path, ledger_setup):
+    path = sheet_changed(tmp_path, b"</row>", b'<c r="AN1"><v>1</v></c></row>')
+    facts = tasks.ledger.importing.inspect_file(path)
+    assert facts.data_rows_upper_bound == 2
+    rows = zichuan_heating.spreadsheets.read_sheet(path, sheet_name="台账")
+    assert len(rows[0]) == 40 and rows[0][39] == 1.0
+
+
+def test_a_declared_dimension_alone_is_no_reason_to_refuse(tmp_path, ledger_setup):
+    # python-calamine sizes the grid from the cells, not from <dimension>.
+    path = sheet_changed(tmp_path, b"<sheetData>", b'<dimension ref="A1:XFD1048576"/><sheetData>')
+    tasks.ledger.importing.inspect_file(path)
+
+
+def test_a_sheet_starting_further_down_is_read_from_row_one(tmp_path):
+    path = tmp_path / "c3.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["C3"] = "x"
+    wb.active["D4"] = 1
+    wb.save(path)
+    assert zichuan_heating.spreadsheets.read_sheet(path, sheet_name=None) == [
+        ["", "", "", ""],
+        ["", "", "", ""],
+        ["", "", "x", ""],
+        ["", "", "", 1.0],
+    ]
+
+
+@override_settings(SPREADSHEET_MAX_CELLS=100)
+def test_too_many_cells_are_refused(tmp_path, ledger_setup):
+    rows = [row(id_number=IDS[i]) for i in range(10)]
+    assert "单元格过多（超过 100 个）" in refused(xlsx(tmp_path / "a.xlsx", rows), ledger_setup)
+
+
+@override_settings(SPREADSHEET_MAX_CELLS=100)
+def test_a_shared_strings_table_longer_than_it_says_is_counted(tmp_path, ledger_setup):
+    entries = b"<si><t>x</t></si>" * 150  # declared: 1 entry
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = hostile_files.shared_strings_changed(
+        good, tmp_path / "sst.xlsx", lambda d: d.replace(b"</sst>", entries + b"</sst>")
+    )
+    assert "共享字符串表异常巨大" in refused(path, ledger_setup)
+
+
+def test_a_bad_crc_in_a_member_other_than_the_sheet_is_damage(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = hostile_files.bad_crc(good, tmp_path / "crc.xlsx", member="xl/styles.xml")
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
+
+
+def test_a_dtd_behind_a_long_prolog_is_refused(tmp_path, ledger_setup):
+    # Two megabytes of comment that do not compress (a zip bomb is refused for another reason).
+    comment = os.urandom(1 << 20).hex().encode()
+    prolog = b'<?xml version="1.0"?><!--' + comment + b'--><!DOCTYPE w [<!ENTITY a "b">]>'
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    sheet = {SHEET: lambda d: hostile_files.prolog_replaced(d, prolog)}
+    path = rewrite(good, tmp_path / "p.xlsx", change=sheet)
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
+
+
+@override_settings(SPREADSHEET_READ_SECONDS=-1)
+def test_checking_and_reading_stop_at_the_deadline(tmp_path, ledger_setup):
+    path = xlsx(tmp_path / "a.xlsx", [row()])
+    assert "处理文件超时" in refused(path, ledger_setup)
+    with pytest.raises(UnusableFile, match="处理文件超时"):
+        zichuan_heating.spreadsheets.read_sheet(path, sheet_name="台账")
+
+
+# ---------------------------------------------------------------- no file left behind, attempts
+
+
+def uploaded(tmp_path) -> SimpleUploadedFile:
+    path = xlsx(tmp_path / "a.xlsx", [row()])
+    return SimpleUploadedFile("a.xlsx", path.read_bytes())
+
+
+@override_settings(LEDGER_IMPORT_MAX_BYTES=1000)
+def test_a_file_refused_before_its_job_exists_leaves_nothing(
+    tmp_path, media, client_for, official_a, ledger_setup
+):
+    response = client_for(official_a).post(
+        reverse("ledger:ledger_import"), {"file": uploaded(tmp_path)}
+    )
+    assert response.status_code == 200 and "文件过大" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+    assert files_in(media) == []
+
+
+def test_a_job_row_that_cannot_be_written_leaves_no_file(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def refuse(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(ImportJob, "save", refuse)
+    with pytest.raises(DatabaseError):
+        import_job_create(
+            by=official_a, programme=ledger_setup, upload=uploaded(tmp_path), create_villages=False
+        )
+    assert files_in(media) == []
+
+
+def test_an_inspection_that_breaks_ends_as_a_failed_job_without_its_file(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def broken(path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tasks.ledger.import_services, "inspect_file", broken)
+    job = import_job_create(
+        by=official_a, programme=ledger_setup, upload=uploaded(tmp_path), create_villages=False
+    )
+    job.refresh_from_db()
+    assert (job.state, job.message) == (
+        ImportState.FAILED,
+        "处理文件时出错，未写入任何数据。请联系系统管理员。",
+    )
+    assert files_in(media) == []
+
+
+def make_job(tmp_path, user, programme, **fields) -> ImportJob:
+    job = ImportJob(programme=programme, town=user.town, created_by=user, **fields)
+    job.file.save("a.xlsx", ContentFile(xlsx(tmp_path / "a.xlsx", [row()]).read_bytes()))
+    return job
+
+
+def test_the_attempt_is_counted_before_the_work(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    seen = []
+    real = tasks.ledger.import_services.validate
+
+    def counting(*args, **kwargs):
+        seen.append(ImportJob.objects.values_list("attempts", flat=True).get())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks.ledger.import_services, "validate", counting)
+    job = make_job(tmp_path, official_a, ledger_setup)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, seen) == (ImportState.READY, 1, [1])
+    import_job_confirm(job=job, by=official_a)  # the commit is a step of its own
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, seen) == (ImportState.DONE, 1, [1, 1])
+
+
+def test_a_job_whose_runs_all_died_is_given_up(
+    tmp_path, media, official_a, ledger_setup, monkeypatch
+):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("validated a fourth time")
+
+    monkeypatch.setattr(tasks.ledger.import_services, "validate", must_not_run)
+    # As three killed workers leave it: validating, three attempts begun, none finished.
+    job = make_job(tmp_path, official_a, ledger_setup, state=ImportState.VALIDATING, attempts=3)
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED and job.attempts == 3
+    assert job.message.startswith("处理该文件时程序已 3 次异常中止，已停止处理，未写入任何数据。")
+    assert files_in(media) == [] and Household.objects.count() == 0
+
+
+def test_the_sheet_checked_is_the_sheet_read(tmp_path, ledger_setup):
+    # A harmless "台账 " first and a sparse "台账" second: python-calamine reads the exact name.
+    path = tmp_path / "two.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "台账 "
+    wb.active.append(HEADERS)
+    sparse = wb.create_sheet("台账")
+    sparse.append(HEADERS)
+    sparse["XFD1048576"] = 1
+    wb.save(path)
+    assert "第 XFD 列" in refused(path, ledger_setup)
+
+
+def test_two_members_of_the_same_name_are_damage(tmp_path, ledger_setup):
+    good = xlsx(tmp_path / "good.xlsx", [row()])
+    path = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            dst.writestr(SHEET, b"<worksheet/>")
+    assert refused(path, ledger_setup) == "文件已损坏，请重新保存后上传"
