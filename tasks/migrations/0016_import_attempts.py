@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0009_weekly_report_claim"),
+        ("tasks", "0015_id_number_view_contexts"),
     ]
 
     operations = [
