@@ -39,6 +39,26 @@ def test_every_script_parses(script):
     subprocess.run(["bash", "-n", str(script)], check=True)
 
 
+def test_a_quiet_step_shows_its_output_only_when_it_fails(tmp_path):
+    script = (
+        f"source {ROOT / 'scripts' / 'lib.sh'}; "
+        'quietly fine bash -c "echo pip noise"; log "next step"; '
+        'quietly broken bash -c "echo first; echo the reason >&2; exit 3"; echo not reached'
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env=stack_env(ZH_VAR_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stdout == "==> next step\n"
+    assert "the reason" in result.stderr
+    assert f"whole output in {tmp_path}/log/broken.log" in result.stderr
+    assert (tmp_path / "log" / "fine.log").read_text() == "pip noise\n"
+
+
 def test_the_stack_refuses_without_its_services_before_installing_anything(tmp_path):
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "stack")],
