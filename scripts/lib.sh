@@ -103,8 +103,8 @@ compile_messages() {
 }
 
 ensure_local_secret_key() {
-  # A key of this machine's own, kept in var/ (owner-only, not in git): the app never runs
-  # with DEBUG off on the repository's key.
+  # A key of this machine's own, kept in var/secret-key (owner-only, not in git): the app
+  # never runs with DEBUG off on the repository's key.
   if [[ -z "${DJANGO_SECRET_KEY:-}" ]]; then
     mkdir -p "$VAR_DIR"
     if [[ ! -s "$VAR_DIR/secret-key" ]]; then
