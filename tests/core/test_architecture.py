@@ -108,6 +108,7 @@ USED_AS = {
     "django-otp": "django_otp",
     "qrcode": "qrcode",
     "django-csp": "csp",
+    "gunicorn": "gunicorn",
 }
 
 
