@@ -26,11 +26,15 @@ def contract_missing(household: Any, *, equipment_routes: set[str] | None = None
     if household.contractor_id is None:
         missing["contractor"] = _("请先在台账信息中选择实施单位，再签约。")
     if household.equipment_id is None and household.route in equipment_routes:
-        missing["equipment"] = _("请先在台账信息中选择采暖设备（该改造方式须选用目录内设备），再签约。")
+        missing["equipment"] = _(
+            "请先在台账信息中选择采暖设备（该改造方式须选用目录内设备），再签约。"
+        )
     return missing
 
 
-def check_contract_preconditions(household: Any, *, equipment_routes: set[str] | None = None) -> None:
+def check_contract_preconditions(
+    household: Any, *, equipment_routes: set[str] | None = None
+) -> None:
     missing = contract_missing(household, equipment_routes=equipment_routes)
     if missing:
         raise ValidationError(missing)
