@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from acceptance.checklists import checklist_for
 from acceptance.models import AcceptanceKind, AcceptanceResult
 from acceptance.services import BatchEntry, InspectorData
-from tasks.models import Household, Village
+from tasks.models import Contractor, Household, Village
+from tasks.models.ledger import CONTRACTOR_KIND_FOR_ROUTE
 from zichuan_heating.forms import ConfirmedForm
 from zichuan_heating.uploads import MultipleFileField
 
@@ -124,7 +125,29 @@ class BatchStartForm(forms.Form):
 
 
 class BatchTeamForm(forms.Form):
+    """One date and one contractor for the village: the contractor's inspector's organisation
+    comes from the list, so nobody types the company's name."""
+
     date = forms.DateField(label=_("验收日期"), widget=DATE_WIDGET)
+    contractor = forms.ModelChoiceField(
+        label=_("施工单位（实施单位）"),
+        queryset=Contractor.objects.none(),
+        required=False,
+        empty_label=_("按每户台账中的实施单位"),
+    )
+
+    def __init__(self, *args: Any, households: list[Household] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = {CONTRACTOR_KIND_FOR_ROUTE[h.route] for h in households if h.route}
+        self.fields["contractor"].queryset = Contractor.objects.filter(kind__in=kinds)
+
+    def team(self, formset: Any) -> list[InspectorData]:
+        """The typed team, the contractor's people of the chosen contractor."""
+        contractor = self.cleaned_data.get("contractor")
+        return [
+            InspectorData(m.name, contractor.name, True) if m.is_contractor and contractor else m
+            for m in inspectors_from(formset)
+        ]
 
 
 class BatchRowForm(forms.Form):
@@ -144,8 +167,12 @@ class BatchRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.household = household
         self.fields["household_id"].initial = household.pk
+        # One pass: everyone in, every item passed; the user marks the exceptions.
+        self.fields["include"].initial = True
+        self.fields["result"].initial = AcceptanceResult.PASS
         for name, field in checklist_fields(household.route).items():
             field.required = False
+            field.initial = "1"
             self.fields[name] = field
 
     def checklist_bound_fields(self) -> list:
@@ -181,6 +208,11 @@ class BaseBatchRowFormSet(forms.BaseFormSet):
 
     def total_form_count(self) -> int:
         # The rows are the households on screen, whatever the management form claims.
+        return len(self.households)
+
+    def initial_form_count(self) -> int:
+        # Every row is a household shown, never an "extra" form: a row left at its defaults
+        # (included, all passed) is an answer, not an empty form to skip.
         return len(self.households)
 
     def get_form_kwargs(self, index: int) -> dict[str, Any]:

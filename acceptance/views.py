@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -327,10 +328,17 @@ def batch(request: HttpRequest) -> HttpResponse:
     kind = start.cleaned_data["kind"]
     households = _batch_households(user, programme, village, kind)
     contractors = sorted({h.contractor.name for h in households if h.contractor_id})
-    contractor_name = contractors[0] if len(contractors) == 1 else ""
+    contractor_ids = {h.contractor_id for h in households if h.contractor_id}
     data = request.POST if request.method == "POST" else None
-    team_form = BatchTeamForm(data)
-    team = inspector_formset(data, contractor_name)
+    team_form = BatchTeamForm(
+        data,
+        households=households,
+        initial={
+            "date": timezone.localdate(),
+            "contractor": next(iter(contractor_ids)) if len(contractor_ids) == 1 else None,
+        },
+    )
+    team = inspector_formset(data, "")
     rows = BatchRowFormSet(data, households=households, prefix="rows")
     batch_errors: list[str] = []
     if request.method == "POST" and team_form.is_valid() and team.is_valid() and rows.is_valid():
@@ -339,7 +347,7 @@ def batch(request: HttpRequest) -> HttpResponse:
             saved = services.acceptance_record_batch(
                 kind=kind,
                 date=team_form.cleaned_data["date"],
-                inspectors=inspectors_from(team),
+                inspectors=team_form.team(team),
                 entries=entries,
                 by=user,
             )

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks.ledger.preconditions import check_contract_preconditions
 from tasks.ledger.queries import household_start_construction_refusal
 from tasks.ledger.signals import household_withdrawn
 from tasks.models import Household, HouseholdStatus, Programme, Town
@@ -194,14 +195,19 @@ def _dated_step(
 def household_contract(
     *, household: Household, by: Any, signed_on: datetime.date | None
 ) -> Household:
-    """surveyed → contracted (签约)."""
+    """surveyed → contracted (签约); needs a contractor and the equipment its route needs."""
+
+    def check(locked: Household, day: datetime.date | None) -> None:
+        check_contract_preconditions(locked)
+        check_signed_on(day)
+
     return _dated_step(
         household,
         by=by,
         step="contract",
         field="contract_signed_on",
         day=signed_on,
-        check=lambda _h, day: check_signed_on(day),
+        check=check,
         reason=HouseholdReason.CONTRACT,
     )
 

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from tasks.ledger import audit_views, import_views, views
+from tasks.ledger import audit_views, bulk_views, import_views, views
 
 app_name = "ledger"
 
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
+    path("households/bulk/", bulk_views.household_bulk, name="household_bulk"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -24,6 +24,7 @@ from tasks.ledger.forms import (
     StartConstructionForm,
     WithdrawForm,
 )
+from tasks.ledger.preconditions import contract_missing
 from tasks.models import Household, HouseholdStatus, IdNumberView, Route
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
@@ -158,6 +159,10 @@ def _detail_context(request: HttpRequest, household: Household, **extra: Any) ->
         "contract_form": ContractForm(prefix="contract")
         if can_change and status == HouseholdStatus.SURVEYED
         else None,
+        # What signing still needs, shown before anything is filled in.
+        "contract_missing": list(contract_missing(household).values())
+        if status == HouseholdStatus.SURVEYED
+        else [],
         "start_form": StartConstructionForm(prefix="start")
         if can_change and status == HouseholdStatus.CONTRACTED
         else None,

@@ -63,9 +63,18 @@ class BaseLineFormSet(forms.BaseFormSet):
         ]
 
 
+# One blank line; more are added on the page ("添加一行"), not by saving.
 LineFormSet = forms.formset_factory(
-    TownPlanLineForm, formset=BaseLineFormSet, extra=2, can_delete=True
+    TownPlanLineForm, formset=BaseLineFormSet, extra=1, can_delete=True
 )
+
+
+def line_formset_with_one_more(data, town: Town) -> BaseLineFormSet:
+    """The posted lines as typed, and one blank line more (the no-script "添加一行")."""
+    data = data.copy()
+    total = data.get("lines-TOTAL_FORMS", "0")
+    data["lines-TOTAL_FORMS"] = str(int(total) + 1 if str(total).isdigit() else 1)
+    return LineFormSet(data, prefix="lines", form_kwargs={"town": town})
 
 
 def line_initial(plan: TownPlan | None) -> list[dict]:

@@ -29,8 +29,10 @@ from tasks.plans.forms import (
     ReturnForm,
     ThresholdForm,
     TownPlanForm,
+    line_formset_with_one_more,
     line_initial,
 )
+from tasks.plans.ledger_lines import ledger_line_initial
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -119,7 +121,11 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         messages.warning(request, _("方案已报送，正在等待区清洁取暖办审核，暂不能修改。"))
         return redirect("plans:plan_town", town.code)
     base = working or plans.filter(status=PlanStatus.APPROVED).first()
-    if request.method == "POST":
+    if request.method == "POST" and "add_line" in request.POST:
+        # Without script, "添加一行" posts the form back: shown again as typed, one line more.
+        form = TownPlanForm(request.POST, instance=None)
+        formset = line_formset_with_one_more(request.POST, town)
+    elif request.method == "POST":
         form = TownPlanForm(request.POST, instance=None)
         formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"town": town})
         if form.is_valid() and formset.is_valid():
@@ -151,9 +157,10 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("plans:plan_town", town.code)
     else:
         form = TownPlanForm(instance=base)
-        formset = LineFormSet(
-            prefix="lines", initial=line_initial(base), form_kwargs={"town": town}
-        )
+        initial = line_initial(base)
+        if request.GET.get("from") == "ledger":
+            initial = ledger_line_initial(programme, town, initial)
+        formset = LineFormSet(prefix="lines", initial=initial, form_kwargs={"town": town})
     return render(
         request,
         "tasks/plans/edit.html",
@@ -165,6 +172,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             "formset": formset,
             "quota": checks.town_quota(programme.pk, town.pk),
             "opens_revision": base is not None and base.status == PlanStatus.APPROVED,
+            "from_ledger": request.GET.get("from") == "ledger",
         },
     )
 

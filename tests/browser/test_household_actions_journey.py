@@ -7,13 +7,14 @@ import pytest
 
 from bench.generate import id_number
 from tests.browser.conftest import log_in
-from tests.factories import VillageFactory
+from tests.factories import ContractorFactory, VillageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_official_registers_and_contracts_a_household(page, live_server, official_a, town_a):
     VillageFactory(town=town_a, name="东村")
+    ContractorFactory(name="淄川燃气公司", kind="gas")  # 签约 needs a contractor
     number = id_number(456, datetime.date(1966, 9, 9))
     log_in(page, live_server, "official_a")
     page.click("nav >> text=改造户台账")
@@ -23,6 +24,7 @@ def test_official_registers_and_contracts_a_household(page, live_server, officia
     page.fill("#id_head_name", "周明")
     page.fill("#id_id_number", number[:-1])  # one character short: a field error
     page.select_option("#id_route", "gas")
+    page.select_option("#id_contractor", label="淄川燃气公司")
     page.click("main button[type=submit]")
     assert page.locator("#error-id_number").inner_text() == "身份证号应为18位，当前为17位。"
     page.fill("#id_id_number", number)

@@ -55,6 +55,7 @@ def test_plan_is_returned_fixed_and_approved(
     page.fill("#id_summary", "东村、西村气代煤改造。")
     page.fill("#id_emergency_arrangements", "镇应急办值班电话 0533-5180000。")
     fill_line(page, 0, "东村", 300)
+    page.click("#add-line")  # one blank line is offered; the second is added on the page
     fill_line(page, 1, "西村", 158)
     page.click("#save-plan")
     assert "方案已保存。" in page.locator(".messages").inner_text()

@@ -46,13 +46,28 @@ def heating_company(db):
 
 
 @pytest.fixture
-def household_a(programme, town_a, village_a):
-    return HouseholdFactory(programme=programme, town=town_a, village=village_a, head_name="王建国")
+def household_a(programme, town_a, village_a, gas_company, gas_boiler):
+    # Ready to sign: a contractor and the equipment its route needs (签约的前提).
+    return HouseholdFactory(
+        programme=programme,
+        town=town_a,
+        village=village_a,
+        head_name="王建国",
+        contractor=gas_company,
+        equipment=gas_boiler,
+    )
 
 
 @pytest.fixture
-def household_b(programme, town_b, village_b):
-    return HouseholdFactory(programme=programme, town=town_b, village=village_b, head_name="李秀英")
+def household_b(programme, town_b, village_b, gas_company, gas_boiler):
+    return HouseholdFactory(
+        programme=programme,
+        town=town_b,
+        village=village_b,
+        head_name="李秀英",
+        contractor=gas_company,
+        equipment=gas_boiler,
+    )
 
 
 __all__ = ["ledger_setup"]
