@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from tasks.ledger.importing.columns import HEADER
 from tasks.ledger.importing.parsers import LABEL_BY_ROUTE, Lookups, duplicate_message
 from tasks.ledger.importing.plan import Plan, RowError
 from tasks.ledger.importing.write import WRITE_FIELDS, new_household
+from tasks.ledger.preconditions import contract_missing
 from tasks.ledger.queries import plan_not_approved_refusal
 from tasks.ledger.services import check_completed_on, check_signed_on, check_started_on
 from tasks.models import Household, HouseholdStatus, Programme
@@ -84,6 +86,21 @@ def target_status(v: dict[str, Any]) -> str:
     return HouseholdStatus.SURVEYED.value
 
 
+def _contract_missing(v: dict[str, Any], lk: Lookups) -> tuple[str, str] | None:
+    """What signing needs (the contract service's own rule), as (column key, message)."""
+    household = SimpleNamespace(
+        contractor_id=v["contractor"].pk if v["contractor"] else None,
+        equipment_id=v["model"].pk if v["model"] else None,
+        route=v["route"],
+    )
+    missing = contract_missing(household, equipment_routes=lk.equipment_routes)
+    if "contractor" in missing:
+        return "contractor", missing["contractor"]
+    if "equipment" in missing:
+        return "model", missing["equipment"]
+    return None
+
+
 def step_refusal(
     steps: tuple[str, ...], v: dict[str, Any], cur: dict[str, Any], lk: Lookups, today: Any
 ) -> tuple[str, str] | None:
@@ -96,6 +113,9 @@ def step_refusal(
         for step in steps:
             if step == "contract":
                 check_signed_on(v["signed_on"], today=today)
+                missing = _contract_missing(v, lk)
+                if missing:
+                    return missing
             elif step == "start":
                 refusal = plan_not_approved_refusal(v["town"], lk.approved_towns)
                 if refusal:

@@ -52,9 +52,11 @@ class Lookups:
     equipment: dict[tuple[str, str], EquipmentModel]
     contractors: dict[str, Contractor]
     approved_towns: set[int]
+    equipment_routes: set[str]
 
     @classmethod
     def load(cls, programme: Programme) -> Lookups:
+        from tasks.ledger.preconditions import routes_needing_equipment
         from tasks.plans.queries import approved_plan_town_ids
 
         return cls(
@@ -66,6 +68,7 @@ class Lookups:
             },
             contractors={key_text(c.name): c for c in Contractor.objects.all()},
             approved_towns=approved_plan_town_ids(programme),
+            equipment_routes=routes_needing_equipment(),
         )
 
 

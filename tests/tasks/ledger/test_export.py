@@ -113,6 +113,7 @@ def test_export_then_import_round_trips(tmp_path, client_for, administrator, led
             brand=None,
             model=None,
             contractor=None,
+            signed_on=None,  # signing needs a contractor and the route's equipment
         ),
     ]
     # "=备注" cannot be imported as text, so it enters through the ORM like a form would.

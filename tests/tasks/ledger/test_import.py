@@ -466,3 +466,15 @@ def test_the_flow_steps_of_an_import():
 def test_a_town_officials_scope_is_the_one_rule(official_a, district, town_a):
     assert Scope.for_user(official_a).town_ids == {town_a.id}
     assert Scope.for_user(district).town_ids is None
+
+
+def test_a_signed_row_without_a_contractor_or_equipment_is_refused_by_row(tmp_path, ledger_setup):
+    rows = [
+        row(),
+        row(id_number=IDS[1], contractor=None),
+        row(id_number=IDS[2], brand=None, model=None),
+    ]
+    outcome = run(xlsx(tmp_path / "a.xlsx", rows), ledger_setup)
+    assert [(e.row, e.column) for e in outcome.errors] == [(3, "实施单位"), (4, "设备型号")]
+    assert "实施单位" in outcome.errors[0].message and "采暖设备" in outcome.errors[1].message
+    assert Household.objects.count() == 0
