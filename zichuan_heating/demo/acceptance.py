@@ -1,8 +1,10 @@
 """The demo's inspections: completion then commissioning, one team per village and route,
 through `acceptance_record_batch`; a few fail, are rectified and pass on re-inspection."""
 
+import contextlib
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 
 from acceptance.checklists import checklist_for
 from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
@@ -13,6 +15,7 @@ from acceptance.services import (
     acceptance_record_batch,
     rectification_record,
 )
+from tasks.ledger.signals import household_accepted
 from tasks.models import Household, HouseholdStatus, Town
 from zichuan_heating.demo.common import Cast, Progress
 
@@ -115,8 +118,30 @@ def _rectify_and_reinspect(cast: Cast, failed: list[Acceptance]) -> None:
         )
 
 
+@contextlib.contextmanager
+def schedules_in_bulk(cast: Cast) -> Iterator[None]:
+    """Schedule the accepted households once, in bulk, instead of one by one on acceptance.
+
+    The subsidies receiver would call `schedule_generate` for each of 2198 households; the
+    bulk path `schedules_generate` writes the same instalments (the same `planned_items`)
+    in a few statements. The receiver is reconnected whatever happens.
+    """
+    from subsidies import receivers
+    from subsidies.services import schedules_generate
+
+    uid = "subsidies_schedule_on_accept"
+    household_accepted.disconnect(dispatch_uid=uid)
+    try:
+        yield
+    finally:
+        household_accepted.connect(receivers.on_household_accepted, dispatch_uid=uid)
+    schedules_generate(programme=cast.programme, by=cast.finance)
+
+
 def inspections_record(cast: Cast, progress: Progress) -> None:
-    for kind in (AcceptanceKind.COMPLETION, AcceptanceKind.COMMISSIONING):
-        failed = _inspect(cast, kind)
-        _rectify_and_reinspect(cast, failed)
-        progress(f"  acceptance: {kind} recorded, {len(failed)} failed, rectified and passed")
+    with schedules_in_bulk(cast):
+        for kind in (AcceptanceKind.COMPLETION, AcceptanceKind.COMMISSIONING):
+            failed = _inspect(cast, kind)
+            _rectify_and_reinspect(cast, failed)
+            progress(f"  acceptance: {kind} recorded, {len(failed)} failed, rectified, passed")
+    progress("  subsidies: schedules of the accepted households generated in bulk")
