@@ -4,6 +4,8 @@
 import datetime
 from collections import Counter
 
+from django.utils import timezone
+
 from tasks.models import SupervisionNotice, TownPlan, TownPlanSubmission
 from tasks.models.plans import PlanReview
 from tasks.plans.services import (
@@ -107,7 +109,7 @@ def _supervise_late(cast: Cast, town) -> None:
         by=cast.district,
         title="实施方案未按期报送",
         problem=f"{town.name}实施方案未在{due:%Y年%m月%d日}前报送区清洁取暖办，请立即整改。",
-        deadline=max(cast.today, datetime.date.today()),
+        deadline=max(cast.today, timezone.localdate()),
     )
     notice_answer(
         notice=notice,
@@ -134,7 +136,7 @@ def work_waiting(cast: Cast, progress: Progress) -> None:
         by=cast.district,
         title="燃煤炉具拆除情况核查",
         problem=f"请{town.name}核查已验收改造户原有燃煤炉具拆除情况，并在台账中登记拆除日期。",
-        deadline=max(cast.today, datetime.date.today()) + datetime.timedelta(days=14),
+        deadline=max(cast.today, timezone.localdate()) + datetime.timedelta(days=14),
     )
     town = next(t for t in cast.towns if t.code == REVISING_TOWN)
     official = cast.officials[town.code]
