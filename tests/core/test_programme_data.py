@@ -50,9 +50,17 @@ def test_programme_milestones(programme):
     ]
 
 
+def _without_demo_programme(monkeypatch):
+    """The demo users alone: the demo programme has its own test (tests/core/test_demo.py)."""
+    from zichuan_heating import demo
+
+    monkeypatch.setattr(demo, "demo_programme_load", lambda **kw: demo.DemoOutcome(loaded=False))
+
+
 @pytest.mark.django_db
 def test_bootstrap_twice_changes_nothing(monkeypatch):
     monkeypatch.setenv("ZH_DEMO_PASSWORD", "")
+    _without_demo_programme(monkeypatch)
     out = io.StringIO()
     call_command("bootstrap", "--demo", "--no-migrate", stdout=out)
     first = out.getvalue()
@@ -79,7 +87,8 @@ def test_bootstrap_twice_changes_nothing(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_demo_officials_are_bound_to_their_town():
+def test_demo_officials_are_bound_to_their_town(monkeypatch):
+    _without_demo_programme(monkeypatch)
     call_command("bootstrap", "--demo", "--no-migrate", stdout=io.StringIO())
     official = User.objects.get(username="official-hongshan")
     assert official.town.name == "洪山镇"

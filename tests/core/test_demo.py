@@ -1,0 +1,116 @@
+"""The demo programme: its figures against the quota table, the story it tells, the work it
+leaves waiting for each demo user, and that a second run changes nothing.
+
+Loading the demo takes tens of seconds, so it is loaded once, by one test that checks it all.
+"""
+
+import datetime
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from acceptance.models import Acceptance, AcceptanceResult, Inspector
+from acceptance.queries import accepted_households
+from subsidies.models import BatchState, DisbursementBatch, InstalmentStatus
+from subsidies.queries import duplicated_payments, paid_to_not_accepted
+from tasks.models import Household, HouseholdStatus, Programme, Quota, Village
+from tasks.models.plans import NoticeState, PlanStatus, SupervisionNotice, TownPlan
+from zichuan_heating.demo import households
+from zichuan_heating.demo.common import Cast
+from zichuan_heating.demo.plans import LATE_TOWNS, REVISING_TOWN, SUPERVISED_TOWN
+from zichuan_heating.models import User
+
+TODAY = datetime.date(2026, 12, 1)
+PAST_SEASONS = ["2021-2022", "2022-2023", "2023-2024", "2024-2025", "2025-2026"]
+
+
+def _rows_per_model() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+def _bootstrap() -> str:
+    out = io.StringIO()
+    call_command("bootstrap", "--demo", "--no-migrate", "--today", TODAY.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def _check_figures(programme: Programme) -> None:
+    accepted = accepted_households(programme)
+    for quota in Quota.objects.filter(programme=programme).select_related("town"):
+        assert accepted.filter(town=quota.town).count() == quota.households, quota.town.name
+    assert accepted.count() == 2198
+    withdrawn = Household.objects.filter(programme=programme, status=HouseholdStatus.WITHDRAWN)
+    assert withdrawn.count() == 6
+    assert all(h.withdrawal_reason for h in withdrawn)
+    assert Household.objects.filter(notes__startswith="替补退出户").count() == 6
+    zone = Village.objects.filter(town__code="kaifaqu", households__isnull=False).distinct()
+    assert {v.name for v in zone} <= set(households.ZONE_VILLAGES)
+    assert all(h.id_number.startswith("370302") for h in Household.objects.all()[:50])
+
+
+def _check_plans_and_notices(programme: Programme) -> None:
+    approved = TownPlan.objects.filter(programme=programme).exclude(status=PlanStatus.DRAFT)
+    first = approved.filter(revision=1)
+    assert first.count() == 9
+    assert all(p.approved_at for p in first)
+    late = [p.town.code for p in first if p.approved_at.date() > programme.plan_due]
+    assert sorted(late) == sorted(LATE_TOWNS)
+    for plan in first:
+        assert plan.approved_at.year == 2021
+    closed = SupervisionNotice.objects.filter(state=NoticeState.CLOSED)
+    assert sorted(n.town.code for n in closed) == sorted(LATE_TOWNS)
+    assert all(n.answered_at and n.closed_at and n.issued_at.year == 2021 for n in closed)
+
+
+def _check_acceptance_and_money(programme: Programme) -> None:
+    failed = Acceptance.objects.filter(result=AcceptanceResult.FAIL)
+    assert failed.exists()
+    assert all(r.rectification_or_none is not None for r in failed)
+    assert not Inspector.objects.filter(acceptance__isnull=True).exists()
+    assert Inspector.objects.values("acceptance").distinct().count() == Acceptance.objects.count()
+    paid = DisbursementBatch.objects.filter(state=BatchState.PAID)
+    assert sorted(set(paid.values_list("season", flat=True))) == PAST_SEASONS
+    assert all(b.payment_reference and b.approved_by.username == "finance2" for b in paid)
+    waiting = DisbursementBatch.objects.exclude(state=BatchState.PAID)
+    assert [(b.season, b.state) for b in waiting] == [("2026-2027", BatchState.DRAFT)]
+    assert waiting.get().prepared_by.username == "finance"
+    assert duplicated_payments() == []
+    assert paid_to_not_accepted() == []
+    instalments = apps.get_model("subsidies", "Instalment").objects
+    unpaid_past = instalments.filter(season__in=PAST_SEASONS).exclude(status=InstalmentStatus.PAID)
+    assert not unpaid_past.exists()
+
+
+def _check_waiting_work(programme: Programme) -> None:
+    open_notice = SupervisionNotice.objects.get(state=NoticeState.OPEN)
+    official = User.objects.get(username=f"official-{SUPERVISED_TOWN}")
+    assert open_notice.town_id == official.town_id
+    revision = TownPlan.objects.get(status=PlanStatus.SUBMITTED)
+    assert revision.town.code == REVISING_TOWN and revision.revision == 2
+    assert TownPlan.objects.filter(town__code=REVISING_TOWN, status=PlanStatus.APPROVED).exists()
+
+
+def _check_deterministic(programme: Programme) -> None:
+    """The same seed makes the same households: regenerate and compare with the database."""
+    again = households.generate(Cast.load(programme, TODAY))
+    stored = set(Household.objects.values_list("id_number", "head_name"))
+    assert {(r.id_number, r.head_name) for r in again} == stored
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_demo_programme(monkeypatch):
+    monkeypatch.setenv("ZH_DEMO_PASSWORD", "demo-pw-long-enough")
+    first = _bootstrap()
+    assert "waiting for finance2" in first
+    programme = Programme.objects.get(year=2021)
+    _check_figures(programme)
+    _check_plans_and_notices(programme)
+    _check_acceptance_and_money(programme)
+    _check_waiting_work(programme)
+    _check_deterministic(programme)
+    before = _rows_per_model()
+    second = _bootstrap()
+    assert "0 created, unchanged" in second
+    assert _rows_per_model() == before
