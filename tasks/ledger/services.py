@@ -22,6 +22,7 @@ from tasks.ledger.signals import household_withdrawn
 from tasks.models import Household, HouseholdStatus, Programme, Town
 from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
 from tasks.validators import normalise_id_number, normalise_phone, normalise_text
+from zichuan_heating.locks import retry_on_conflict
 
 #: Fields a ledger entry may set on registration or edit; status and its dates move by actions.
 HOUSEHOLD_EDITABLE_FIELDS = (
@@ -244,6 +245,7 @@ def household_complete_construction(
     )
 
 
+@retry_on_conflict  # withdrawal cancels instalments: money's lock order and retry
 @transaction.atomic
 def household_withdraw(*, household: Household, by: Any, reason: str) -> Household:
     """Any state → withdrawn (退出), with a reason; remembers where it was for a restore."""

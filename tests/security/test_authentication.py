@@ -157,3 +157,14 @@ def test_a_real_login_stamps_the_session(official_a):
 def test_session_cookie_does_not_outlive_the_maximum():
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_IDLE_SECONDS == 30 * 60
+
+
+def test_the_admin_never_shows_an_authenticator_secret(client_for, administrator):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=administrator, name="phone", confirmed=True)
+    client = client_for(administrator)
+    for pk in (device.pk, device.pk + 1000):
+        for view in ("config", "qrcode"):
+            response = client.get(f"/admin/otp_totp/totpdevice/{pk}/{view}/")
+            assert response.status_code == 403, (view, pk, response.status_code)
