@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 SKIP = shutil.ignore_patterns(
@@ -21,6 +22,13 @@ SKIP = shutil.ignore_patterns(
     "*.sqlite3",
     "staticfiles",
 )
+
+
+@pytest.fixture(autouse=True)
+def back_to_chinese():
+    # A request in English leaves English active in this thread; later tests expect Chinese.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def catalogues(root):
