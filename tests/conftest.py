@@ -7,6 +7,7 @@ town_a: 洪山镇 (official_a), town_b: 昆仑镇 (official_b); plus district of
 import os
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tasks.services import programme_data_load
@@ -118,3 +119,12 @@ def approved_plan_a(programme, town_a, district):
 @pytest.fixture
 def approved_plan_b(programme, town_b, district):
     return ApprovedPlanFactory(programme=programme, town=town_b, approved_by=district)
+
+
+@pytest.fixture(autouse=True)
+def chinese_after_each_test():
+    """An English request leaves English active in the thread; every test starts Chinese."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
