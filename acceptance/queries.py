@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -233,6 +233,8 @@ def acceptance_total(rows: list[TownAcceptance]) -> TownAcceptance:
 class Milestone:
     due: datetime.date
     today: datetime.date
+    #: The day the district's accepted households reached its quota, once they have.
+    met_on: datetime.date | None = None
 
     @property
     def days(self) -> int:
@@ -240,16 +242,51 @@ class Milestone:
         return (self.due - self.today).days
 
     @property
+    def met(self) -> bool:
+        return self.met_on is not None
+
+    @property
     def overdue(self) -> bool:
-        return self.days < 0
+        """Passed and not met: a milestone met late reads as done, not as overdue for ever."""
+        return not self.met and self.days < 0
 
     @property
     def days_after(self) -> int:
         return -self.days
 
+    @property
+    def late_by(self) -> int:
+        """Days after the deadline the quota was met (0 when on time)."""
+        return max((self.met_on - self.due).days, 0) if self.met_on else 0
+
+
+def quota_met_on(programme: Programme) -> datetime.date | None:
+    """The commissioning date of the household that brought the accepted count to the
+    district's quota, or None while the quota is not met: one grouped, ordered query."""
+    quota = Quota.objects.filter(programme=programme).aggregate(n=Sum("households"))["n"] or 0
+    if not quota:
+        return None
+    passed = Q(
+        acceptances__kind=AcceptanceKind.COMMISSIONING,
+        acceptances__result=AcceptanceResult.PASS,
+        acceptances__revoked=False,
+    )
+    dates = (
+        accepted_households(programme)
+        .annotate(on=Min("acceptances__date", filter=passed))
+        .order_by("on")
+        .values_list("on", flat=True)
+    )
+    reached = list(dates[quota - 1 : quota])
+    return reached[0] if reached else None
+
 
 def acceptance_milestone(programme: Programme, today: datetime.date | None = None) -> Milestone:
-    return Milestone(due=programme.acceptance_due, today=today or timezone.localdate())
+    return Milestone(
+        due=programme.acceptance_due,
+        today=today or timezone.localdate(),
+        met_on=quota_met_on(programme),
+    )
 
 
 def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcceptance]:

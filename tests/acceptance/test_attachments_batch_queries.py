@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from acceptance.models import Acceptance, AcceptanceKind, Attachment, Rectification
 from acceptance.queries import (
@@ -22,7 +23,7 @@ from acceptance.services import (
     rectification_record,
 )
 from tasks.ledger import signals
-from tasks.models import HouseholdStatus
+from tasks.models import HouseholdStatus, Quota
 from tests.acceptance.conftest import accept, all_pass, built_household, inspect, team
 from tests.acceptance.files import jpeg_bytes, pdf_bytes, png_bytes, upload
 
@@ -259,3 +260,20 @@ def test_milestone_days_before_and_after_9_30(programme):
     assert (before.due, before.days, before.overdue) == (datetime.date(2021, 9, 30), 10, False)
     after = acceptance_milestone(programme, today=datetime.date(2021, 10, 3))
     assert (after.days, after.overdue, after.days_after) == (-3, True, 3)
+
+
+def test_a_met_milestone_reads_as_done_on_time_or_how_late(
+    programme, town_a, approved_plan_a, official_a, gas_contractor, client_for
+):
+    Quota.objects.filter(programme=programme).exclude(town=town_a).delete()
+    Quota.objects.filter(programme=programme, town=town_a).update(households=2)
+    first, second = (built_household(programme, town_a, gas_contractor) for _ in range(2))
+    accept(first, official_a, date=datetime.date(2021, 9, 20))
+    unmet = acceptance_milestone(programme, today=datetime.date(2021, 10, 3))
+    assert (unmet.met, unmet.overdue, unmet.days_after) == (False, True, 3)
+    accept(second, official_a, date=datetime.date(2021, 10, 2))
+    late = acceptance_milestone(programme, today=datetime.date(2026, 12, 1))
+    assert (late.met_on, late.overdue, late.late_by) == (datetime.date(2021, 10, 2), False, 2)
+    html = client_for(official_a).get(reverse("progress:dashboard")).content.decode()
+    assert "调试验收已于 2021-10-02 完成，比时限 2021-09-30 晚 2 天" in html
+    assert "已过" not in html.split('id="acceptance-days"')[1].split("</strong>")[0]
