@@ -6,6 +6,8 @@ DATABASE_URL selects PostgreSQL; REDIS_URL turns on a real Celery broker.
 
 import datetime
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -33,13 +35,20 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG")
 # The repository's key is for DEBUG only: without DEBUG a missing key is a refusal to start,
 # never a silent fallback to a key anyone can read (sessions and password resets hang on it).
+#: Commands that only read or write the code (migrations, message catalogues) sign nothing:
+#: they may run without a key, on a throwaway one that is never stored.
+CODE_ONLY_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "showmigrations", "help"}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") else ""
+    if DEBUG:
+        SECRET_KEY = "django-insecure-zichuan-heating-local-development-only"
+    elif command in CODE_ONLY_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)
+    else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set: with DEBUG off the app does not start without it."
         )
-    SECRET_KEY = "django-insecure-zichuan-heating-local-development-only"
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 

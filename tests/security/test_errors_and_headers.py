@@ -101,7 +101,7 @@ def test_the_login_page_has_no_inline_script():
     assert not re.search(r"\son[a-z]+\s*=", html)
 
 
-def _start(env_extra: dict) -> subprocess.CompletedProcess:
+def _start(env_extra: dict, command: str = "check") -> subprocess.CompletedProcess:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "zichuan_heating.settings",
@@ -109,7 +109,7 @@ def _start(env_extra: dict) -> subprocess.CompletedProcess:
         **env_extra,
     }
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", *command.split()],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -122,6 +122,11 @@ def test_without_debug_and_without_a_secret_key_the_app_refuses_to_start():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
     assert _start({"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": ""}).returncode != 0
+
+
+def test_code_only_commands_run_without_a_key_and_nothing_else_does():
+    assert _start({"DJANGO_DEBUG": "0"}, "makemigrations --check --dry-run").returncode == 0
+    assert _start({"DJANGO_DEBUG": "0"}, "migrate --plan").returncode != 0
 
 
 def test_with_a_key_or_with_debug_it_starts():
