@@ -11,7 +11,6 @@ derives the finer state.
 import uuid
 from pathlib import PurePath
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from acceptance.checklists import item_label
 from tasks.models import Household
+from tasks.models.programme import recorded_user
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_SUFFIXES, UploadKind
 
@@ -31,18 +31,6 @@ class AcceptanceKind(models.TextChoices):
 class AcceptanceResult(models.TextChoices):
     PASS = "pass", _("通过")
     FAIL = "fail", _("不通过")
-
-
-def _user_field(verbose_name: str, **extra: bool) -> models.ForeignKey:
-    """Who recorded, revoked or uploaded: kept when the user is gone (PROTECT), no reverse."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        **extra,
-    )
 
 
 class AcceptanceReason(models.TextChoices):
@@ -73,11 +61,11 @@ class Acceptance(models.Model):
     result = models.CharField(_("验收结果"), max_length=8, choices=AcceptanceResult.choices)
     defects = models.TextField(_("存在问题"), blank=True)
     rectification_deadline = models.DateField(_("整改期限"), null=True, blank=True)
-    recorded_by = _user_field(_("记录人"))
+    recorded_by = recorded_user(_("记录人"), null=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     revoked = models.BooleanField(_("已撤销"), default=False)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
-    revoked_by = _user_field(_("撤销人"), blank=True)
+    revoked_by = recorded_user(_("撤销人"), optional=True)
     revoke_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
 
     objects = AcceptanceQuerySet.as_manager()
@@ -200,7 +188,7 @@ class Rectification(models.Model):
     )
     description = models.TextField(_("整改情况"))
     date = models.DateField(_("整改完成日期"))
-    recorded_by = _user_field(_("记录人"))
+    recorded_by = recorded_user(_("记录人"), null=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = OnAcceptanceQuerySet.as_manager()
@@ -247,7 +235,7 @@ class Attachment(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=200)
     kind = models.CharField(_("文件类型"), max_length=8, choices=AttachmentKind.choices)
     size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = _user_field(_("上传人"))
+    uploaded_by = recorded_user(_("上传人"), null=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     objects = OnAcceptanceQuerySet.as_manager()

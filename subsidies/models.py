@@ -7,30 +7,18 @@ of them writes ONE compact `SubsidyEvent` row (who, when, what, how many, how mu
 """
 
 from decimal import Decimal
-from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from tasks.models import Household, Programme, Route, Town
+from tasks.models.programme import recorded_user
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-def _someone(verbose_name: Any, **kw: Any) -> models.ForeignKey:
-    """A user who did something to the row (kept: PROTECT; no reverse accessor)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=verbose_name,
-        on_delete=models.PROTECT,
-        related_name="+",
-        **kw,
-    )
 
 
 class OperatingKind(models.TextChoices):
@@ -274,12 +262,12 @@ class DisbursementBatch(models.Model):
     state = models.CharField(
         _("状态"), max_length=10, choices=BatchState.choices, default=BatchState.DRAFT
     )
-    prepared_by = _someone(_("制单人"))
+    prepared_by = recorded_user(_("制单人"))
     prepared_at = models.DateTimeField(_("制单时间"), auto_now_add=True)
-    approved_by = _someone(_("审核人"), null=True, blank=True)
+    approved_by = recorded_user(_("审核人"), optional=True)
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
-    paid_by = _someone(_("确认发放人"), null=True, blank=True)
+    paid_by = recorded_user(_("确认发放人"), optional=True)
     payment_reference = models.CharField(_("支付凭证号"), max_length=64, blank=True)
     payment_date = models.DateField(_("支付日期"), null=True, blank=True)
     total_amount = models.DecimalField(_("合计金额（元）"), default=0, **MONEY)
@@ -446,7 +434,7 @@ class SubsidyEvent(models.Model):
         BANK_RETURN = "bank_return", _("导入银行回单")
 
     action = models.CharField(_("操作"), max_length=24, choices=Action.choices)
-    by = _someone(_("操作人"), null=True, blank=True)
+    by = recorded_user(_("操作人"), optional=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     programme = models.ForeignKey(
         Programme, verbose_name=_("年度"), null=True, blank=True, on_delete=models.PROTECT

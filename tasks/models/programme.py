@@ -1,6 +1,7 @@
 """The programme, its towns and villages, and each town's quota."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from zichuan_heating.scoping import TownScopedQuerySet
 # --- field makers: the same foreign keys, written once ------------------------------------
 
 
-def recorded_user(label: str, *, optional: bool = False) -> models.ForeignKey:
-    """Who did something (submitted, approved, issued…): kept, never a reverse relation."""
-    extra = {"null": True, "blank": True} if optional else {}
+def recorded_user(label: str, *, optional: bool = False, **extra: Any) -> models.ForeignKey:
+    """Who did something (submitted, approved, recorded, paid…): kept when the user is gone
+    (PROTECT), never a reverse relation. The one definition every app's models use."""
+    if optional:
+        extra = {"null": True, "blank": True, **extra}
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=label,
