@@ -95,6 +95,28 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+ensure_node_packages() {
+  # Front-end libraries come from npm and are served as the project's own static files:
+  # the files listed in vendor.txt are copied to static/vendor/ (never a CDN).
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installing system packages: nodejs npm"
+    quietly apt apt-get update
+    quietly apt env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm
+  fi
+  local stamp="$ROOT/node_modules/.installed-$(cat "$ROOT/package-lock.json" "$ROOT/vendor.txt" | sha256sum | cut -c1-16)"
+  if [[ ! -f "$stamp" ]]; then
+    log "installing front-end packages from npm (log: ${LOG_DIR#"$ROOT"/}/npm.log)"
+    (cd "$ROOT" && quietly npm npm ci --no-audit --no-fund)
+    touch "$stamp"
+  fi
+  local from to
+  while read -r from to; do
+    [[ -z "$from" || "$from" == \#* ]] && continue
+    mkdir -p "$ROOT/static/vendor/$(dirname "$to")"
+    cp -p "$ROOT/node_modules/$from" "$ROOT/static/vendor/$to"
+  done < "$ROOT/vendor.txt"
+}
+
 compile_messages() {
   log "compiling translations"
   # The test settings: compiling needs no secret key and no database.

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tasks",
     "acceptance",
     "subsidies",
+    "visits",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include(notification_urls)),
     path("acceptance/", include("acceptance.urls")),
+    path("visits/", include("visits.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("", include("tasks.progress.urls")),
     path("", include("tasks.ledger.urls")),

@@ -1,0 +1,13 @@
+"""访民问暖: verification visits after payment, complaints and hotline cases, safety checks.
+
+A sub-domain of its own (it reads the ledger, the plans and the payments, and nothing there reads
+it), so it is an app beside `tasks`, `acceptance` and `subsidies` rather than a package inside one.
+"""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VisitsConfig(AppConfig):
+    name = "visits"
+    verbose_name = _("访民问暖")

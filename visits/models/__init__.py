@@ -1,0 +1,1 @@
+"""Models of visits, cases and safety checks, one module a subject (Django finds them here)."""
