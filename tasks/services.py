@@ -48,15 +48,30 @@ def programme_data_load(*, path: Path = PROGRAMME_DATA) -> LoadResult:
         },
     )
     _count(result, created, f"programme {programme.year}")
+    # What exists is read at once and the rest inserted in one statement per table: nearly
+    # every test loads the table, so this is a handful of queries rather than four per row.
+    codes = [t["code"] for t in towns]
+    found = {town.code: town for town in Town.objects.filter(code__in=codes)}
+    new_towns = [
+        Town(code=t["code"], name=t["name"], kind=t["kind"], order=t["order"])
+        for t in towns
+        if t["code"] not in found
+    ]
+    Town.objects.bulk_create(new_towns)
+    have_quota = set(
+        Quota.objects.filter(programme=programme, town__code__in=codes).values_list(
+            "town__code", flat=True
+        )
+    )
+    every = {**found, **{town.code: town for town in new_towns}}
+    Quota.objects.bulk_create(
+        Quota(programme=programme, town=every[t["code"]], households=t["quota"])
+        for t in towns
+        if t["code"] not in have_quota
+    )
     for t in towns:
-        town, created = Town.objects.get_or_create(
-            code=t["code"], defaults={"name": t["name"], "kind": t["kind"], "order": t["order"]}
-        )
-        _count(result, created, f"town {town.code}")
-        _, created = Quota.objects.get_or_create(
-            programme=programme, town=town, defaults={"households": t["quota"]}
-        )
-        _count(result, created, f"quota {programme.year}/{town.code}")
+        _count(result, t["code"] not in found, f"town {t['code']}")
+        _count(result, t["code"] not in have_quota, f"quota {programme.year}/{t['code']}")
     return result
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -130,20 +130,45 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_role_groups() -> dict[str, int]:
-    """Create the role groups and set exactly their permissions; returns changes per group."""
+    """Create the role groups and set exactly their permissions; returns changes per group.
+
+    A handful of queries whatever the size of the table (every test's fixtures run it): the
+    permissions are read at once, and only a group whose permissions differ is written.
+    """
     from django.contrib.auth.models import Group, Permission
 
-    changed: dict[str, int] = {}
-    for role, perms in ROLE_PERMISSIONS.items():
-        group, created = Group.objects.get_or_create(name=str(role))
-        wanted = set()
-        for dotted in perms:
-            app_label, codename = dotted.split(".", 1)
-            wanted.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        current = set(group.permissions.all())
-        if wanted != current or created:
-            group.permissions.set(wanted)
-            changed[group.name] = len(wanted ^ current) + int(created)
+    wanted = {str(role): set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    codenames = {dotted.split(".", 1)[1] for perms in wanted.values() for dotted in perms}
+    pks = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(
+            codename__in=codenames
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    missing = sorted({d for perms in wanted.values() for d in perms} - pks.keys())
+    if missing:
+        raise Permission.DoesNotExist(f"role permissions that do not exist: {missing}")
+    with transaction.atomic():
+        groups = {g.name: g for g in Group.objects.filter(name__in=wanted)}
+        created = [Group(name=name) for name in wanted if name not in groups]
+        Group.objects.bulk_create(created)
+        groups.update({g.name: g for g in created})
+        through = Group.permissions.through
+        current: dict[int, set[int]] = {}
+        for group_id, permission_id in through.objects.filter(
+            group__in=list(groups.values())
+        ).values_list("group_id", "permission_id"):
+            current.setdefault(group_id, set()).add(permission_id)
+        changed: dict[str, int] = {}
+        added = []
+        for name, perms in wanted.items():
+            group = groups[name]
+            want, have = {pks[d] for d in perms}, current.get(group.pk, set())
+            if want != have or group in created:
+                through.objects.filter(group=group).exclude(permission__in=want).delete()
+                added += [through(group=group, permission_id=pk) for pk in want - have]
+                changed[name] = len(want ^ have) + int(group in created)
+        through.objects.bulk_create(added)
     return changed
 
 
