@@ -297,9 +297,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Progress reports (PDF): where finished files live; a test-only delay to kill a worker mid-render.
+# Progress reports (PDF): where finished files live; test-only: a file whose existence holds a
+# finished render before its rename, so that a test can kill the worker mid-render.
 REPORTS_DIR = Path(os.environ.get("ZH_REPORTS_DIR", MEDIA_ROOT / "reports"))
-REPORT_RENDER_DELAY = float(os.environ.get("ZH_REPORT_RENDER_DELAY", "0") or 0)
+REPORT_RENDER_HOLD = os.environ.get("ZH_REPORT_RENDER_HOLD", "")
 
 # Every record carries the request id (zichuan_heating.security sets it per request), so a
 # 500 page's reference number finds its traceback.

@@ -395,8 +395,7 @@ def report_job_run(job_id: int) -> str:
             render_pdf("tasks/reports/town.html", context, tmp)
         else:
             render_pdf("tasks/reports/district.html", district_context(job.programme), tmp)
-        if settings.REPORT_RENDER_DELAY:  # test-only: widen the window for killing a worker
-            time.sleep(settings.REPORT_RENDER_DELAY)
+        _hold_before_rename()
         os.replace(tmp, final)
     except Exception as exc:
         ReportJob.objects.filter(pk=job.pk).exclude(state=ReportState.DONE).update(
@@ -409,6 +408,15 @@ def report_job_run(job_id: int) -> str:
         state=ReportState.DONE, file_path=name, finished_at=timezone.now(), error=""
     )
     return str(final)
+
+
+def _hold_before_rename() -> None:
+    """Test-only: while the REPORT_RENDER_HOLD file exists, the finished render waits before
+    its rename, so a test kills the worker mid-render on an event rather than after a sleep."""
+    hold = settings.REPORT_RENDER_HOLD
+    deadline = time.monotonic() + 300
+    while hold and os.path.exists(hold) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def weekly_district_report_send(*, programme: Programme, today: datetime.date | None = None) -> int:

@@ -4,7 +4,6 @@ LEDGER_IMPORT_MAX_ATTEMPTS runs the job ends as failed, with a message, and noth
 
 import json
 import os
-import time
 import uuid
 
 import pytest
@@ -14,7 +13,13 @@ from django.db import connection
 
 from tasks.models import Household, ImportJob, ImportState
 from tests.tasks.ledger.ledger_files import row, xlsx
-from tests.tasks.progress.test_worker import REDIS_URL, Worker, _redis_reachable, wait_for
+from tests.tasks.progress.test_worker import (
+    REDIS_URL,
+    Worker,
+    _redis_reachable,
+    wait_for,
+    wait_until_settled,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +61,9 @@ def test_a_file_that_kills_the_worker_ends_as_failed_after_three_attempts(
             "the job to be given up",
             log,
         )
-        time.sleep(6)  # any further redelivery (the short visibility timeout) must do nothing
+        # Any further redelivery (the short visibility timeout) runs before the message is
+        # settled, and must do nothing.
+        wait_until_settled(queue, log)
     finally:
         worker.stop()
         producer.close()

@@ -50,14 +50,6 @@ WORKER_COMMAND = [
 # fmt: on
 
 
-# fmt: off
-WORKER_COMMAND = [
-    sys.executable, "-m", "celery", "-A", "zichuan_heating", "worker", "-P", "prefork", "-c", "1",
-    "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-]
-# fmt: on
-
-
 class Worker:
     """`celery worker` in its own process group, so SIGKILL takes the pool child too."""
 
@@ -97,6 +89,28 @@ def wait_for(condition, timeout: float, what: str, log: Path | None = None):
     pytest.fail(f"timed out after {timeout}s waiting for {what}\n{detail}")
 
 
+def broker_holds(queue: str) -> bool:
+    """Whether Redis still holds a message of `queue`: waiting in the queue, or delivered and
+    not yet acknowledged (the copy the visibility timeout would deliver again)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        if any(client.llen(key) for key in client.scan_iter(match=f"{queue}*", _type="list")):
+            return True
+        return any(queue.encode() in raw for raw in client.hvals("unacked"))
+    finally:
+        client.close()
+
+
+def wait_until_settled(queue: str, log: Path) -> None:
+    """Wait until no copy of the queue's messages is left to deliver again, twice in a row
+    (a restore runs every second): from then on no redelivery can happen, without a sleep."""
+    for _ in range(2):
+        wait_for(lambda: not broker_holds(queue), 60, "every message acknowledged", log)
+        time.sleep(0.5)
+
+
 @pytest.fixture
 def worker_env(tmp_path):
     if not _redis_reachable():
@@ -109,7 +123,7 @@ def worker_env(tmp_path):
         "REDIS_URL": REDIS_URL,
         "ZH_TEST_DATABASE_NAME": str(db["NAME"]),
         "ZH_REPORTS_DIR": str(reports),
-        "ZH_REPORT_RENDER_DELAY": "8",
+        "ZH_REPORT_RENDER_HOLD": str(tmp_path / "hold-render"),
         "ZH_CELERY_TRANSPORT_OPTIONS": json.dumps(
             {"visibility_timeout": 4, "unacked_restore_interval": 1, "unacked_restore_throttle": 1}
         ),
@@ -128,6 +142,8 @@ def test_a_worker_killed_mid_render_leaves_one_file_and_one_finished_job(
     queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
     producer = Celery(broker=REDIS_URL)
+    hold = Path(env["ZH_REPORT_RENDER_HOLD"])
+    hold.touch()  # the first worker's finished render waits here until it is killed
     first = Worker(env, queue, log)
     second = None
     try:
@@ -139,6 +155,7 @@ def test_a_worker_killed_mid_render_leaves_one_file_and_one_finished_job(
         assert job.state == ReportState.RUNNING
         assert list(reports.glob("*.pdf")) == []
 
+        hold.unlink()
         second = Worker(env, queue, log)
         wait_for(
             lambda: ReportJob.objects.filter(pk=job.pk, state=ReportState.DONE).exists(),
@@ -146,8 +163,9 @@ def test_a_worker_killed_mid_render_leaves_one_file_and_one_finished_job(
             "the redelivered job to finish",
             log,
         )
-        # Let any further redelivery (the short visibility timeout) run: it must do nothing.
-        time.sleep(8)
+        # Any further redelivery (the short visibility timeout) runs before the message is
+        # settled, and must do nothing.
+        wait_until_settled(queue, log)
     finally:
         first.kill()
         if second:
