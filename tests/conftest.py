@@ -110,6 +110,29 @@ def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (pyproject's addopts): one worker per core for the suite or a folder of it,
+    none for named files or tests (a quick run is not worth a second test database).
+
+    ZH_TEST_WORKERS overrides (0: no workers). Each worker has its own test database
+    (pytest-django suffixes its name), its own live server port, browser and SMTP port; tests
+    that start a Celery worker give it a queue of their own on the shared Redis database.
+    """
+    if os.environ.get("ZH_TEST_WORKERS"):
+        return int(os.environ["ZH_TEST_WORKERS"])
+    if any(not os.path.isdir(arg.split("::")[0]) for arg in config.args):
+        return 0
+    return min(os.cpu_count() or 1, 4)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's order, which it keeps within each part
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first, so that parallel workers finish together (--dist worksteal
+    hands the short ones left at the end to whichever worker is idle)."""
+    heavy = ("slow", "worker", "browser")
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in heavy))
+
+
 @pytest.fixture
 def approved_plan_a(programme, town_a, district):
     """洪山镇's implementation plan, approved by the district office: construction may start."""

@@ -99,6 +99,7 @@ def _check_deterministic(programme: Programme) -> None:
     assert {(r.id_number, r.head_name) for r in again} == stored
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=False)
 def test_the_demo_programme(monkeypatch):
     monkeypatch.setenv("ZH_DEMO_PASSWORD", "demo-pw-long-enough")

@@ -28,6 +28,17 @@ REDIS_URL = os.environ.get("ZH_STACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/14
 NOT_PASSED_ON = {"DJANGO_SETTINGS_MODULE", "ZH_TEST_DATABASE_NAME", "DATABASE_URL", "REDIS_URL"}
 
 
+def venv_is_current() -> bool:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    return (ROOT / ".venv" / f".installed-{digest}").exists()
+
+
+#: Before any fixture runs: a skipped stack test makes (and drops) no database.
+needs_current_venv = pytest.mark.skipif(
+    not venv_is_current(), reason="the project's .venv is not installed for this pyproject.toml"
+)
+
+
 def stack_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in NOT_PASSED_ON}
     env.update(ZH_SKIP_SYSTEM_PACKAGES="1", **extra)
@@ -73,9 +84,8 @@ def test_the_stack_refuses_without_its_services_before_installing_anything(tmp_p
     assert not (tmp_path / "log").exists()
 
 
+@needs_current_venv
 def test_the_stack_refuses_an_unreachable_database(tmp_path):
-    if not venv_is_current():
-        pytest.skip("the project's .venv is not installed for this pyproject.toml")
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "stack")],
         env=stack_env(
@@ -91,11 +101,6 @@ def test_the_stack_refuses_an_unreachable_database(tmp_path):
     assert "PostgreSQL at DATABASE_URL does not answer" in result.stderr
     assert "pg_ctlcluster --skip-systemctl-redirect 15 main start" in result.stderr
     assert "==> installing Python packages" not in result.stdout
-
-
-def venv_is_current() -> bool:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    return (ROOT / ".venv" / f".installed-{digest}").exists()
 
 
 def processes_mentioning(text: str) -> list[str]:
@@ -169,13 +174,12 @@ def wait_for(what: str, check, stack: subprocess.Popen, output: Path, seconds: f
 
 
 @pytest.mark.worker
+@needs_current_venv
 def test_the_stack_serves_runs_a_worker_and_one_beat_and_stops_on_ctrl_c(
     tmp_path, fresh_database, spare_redis
 ):
     from celery import Celery
 
-    if not venv_is_current():
-        pytest.skip("the project's .venv is not installed for this pyproject.toml")
     var, port, output = tmp_path / "var", free_port(), tmp_path / "stack.out"
     env = stack_env(
         DATABASE_URL=fresh_database,
