@@ -65,6 +65,19 @@ def valid_records(household: Household) -> list[Acceptance]:
     )
 
 
+def valid_records_by_household(pks: list[int]) -> dict[int, list[Acceptance]]:
+    """`valid_records` of many households in one query, by household id."""
+    records: dict[int, list[Acceptance]] = {pk: [] for pk in pks}
+    for record in (
+        Acceptance.objects.valid()
+        .filter(household__in=pks)
+        .select_related("rectification")
+        .order_by("household_id", "date", "created_at", "id")
+    ):
+        records[record.household_id].append(record)
+    return records
+
+
 def latest_valid_record(household: Household) -> Acceptance | None:
     return Acceptance.objects.valid().filter(household=household).order_by(*_NEWEST_FIRST).first()
 

@@ -41,7 +41,24 @@ def _check_choices(inspection: "Inspection") -> list[str]:
     return errors
 
 
-def _check_household(household: Household) -> list[str]:
+@dataclass(frozen=True)
+class Facts:
+    """What the checks read from the database, read once for a whole batch of households:
+    the towns with an approved plan (by programme id) and each household's valid records."""
+
+    approved_towns: dict[int, set[int]]
+    records: dict[int, list[Acceptance]]
+
+    @classmethod
+    def read(cls, households: Sequence[Household]) -> "Facts":
+        programmes = {h.programme_id: h.programme for h in households}
+        return cls(
+            {pk: approved_plan_town_ids(p) for pk, p in programmes.items()},
+            queries.valid_records_by_household([h.pk for h in households]),
+        )
+
+
+def _check_household(household: Household, facts: Facts) -> list[str]:
     """Built (the flow may "accept" it), in a town with an approved plan, with a contractor."""
     errors = []
     if household.status == HouseholdStatus.ACCEPTED:
@@ -51,7 +68,7 @@ def _check_household(household: Household) -> list[str]:
             _("该户尚未完工（当前状态：%(status)s），不能验收。")
             % {"status": household.get_status_display()}
         )
-    if household.town_id not in approved_plan_town_ids(household.programme):
+    if household.town_id not in facts.approved_towns[household.programme_id]:
         errors.append(
             _("%(town)s的实施方案尚未核准，不能组织验收。") % {"town": household.town.name}
         )
@@ -75,9 +92,11 @@ def _check_reinspection(latest: Acceptance, kind: str, date: datetime.date | Non
     return []
 
 
-def _check_order(household: Household, kind: str, date: datetime.date | None) -> list[str]:
+def _check_order(
+    household: Household, kind: str, date: datetime.date | None, facts: Facts
+) -> list[str]:
     """Completion first, then commissioning; a failure needs rectification first."""
-    records = queries.valid_records(household)
+    records = facts.records[household.pk]
     errors = []
     if records and not records[-1].passed:
         errors += _check_reinspection(records[-1], kind, date)
@@ -176,11 +195,16 @@ def check_inspection(
     household: Household,
     inspection: "Inspection",
     inspectors: Sequence[InspectorData | Mapping[str, Any]],
+    facts: Facts | None = None,
 ) -> tuple[list[str], list[InspectorData]]:
-    """Every rule an inspection must meet; returns (messages, the cleaned team)."""
+    """Every rule an inspection must meet; returns (messages, the cleaned team).
+
+    A batch passes the `Facts` it read once for all its households.
+    """
+    facts = facts or Facts.read([household])
     errors = _check_choices(inspection)
-    errors += _check_household(household)
-    errors += _check_order(household, inspection.kind, inspection.date)
+    errors += _check_household(household, facts)
+    errors += _check_order(household, inspection.kind, inspection.date, facts)
     errors += check_past_date(inspection.date, _("请填写验收日期。"), _("验收日期不能晚于今天。"))
     team_errors, team = _clean_team(household, inspectors)
     errors += team_errors
