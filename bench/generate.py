@@ -47,6 +47,11 @@ def id_number(serial: int, birth: datetime.date, prefix: str = ZICHUAN_PREFIX) -
 
 def unique_id_numbers(n: int, seed: int = 0) -> list[str]:
     """n distinct valid IDs: each (birth date, serial) pair is used once."""
+    return list(iter_unique_id_numbers(n, seed))
+
+
+def iter_unique_id_numbers(n: int, seed: int = 0) -> Iterator[str]:
+    """`unique_id_numbers`, one at a time (the test factories draw a few from 200,000)."""
     rng = random.Random(seed)
     start = datetime.date(1930, 1, 1).toordinal()
     days = datetime.date(2000, 12, 31).toordinal() - start
@@ -54,12 +59,10 @@ def unique_id_numbers(n: int, seed: int = 0) -> list[str]:
     step = 7919  # prime, coprime with the slot count below
     slots = days * 1000
     offset = rng.randrange(slots)
-    out = []
     for i in range(n):
         slot = (offset + i * step) % slots
         day, serial = divmod(slot, 1000)
-        out.append(id_number(serial, datetime.date.fromordinal(start + day)))
-    return out
+        yield id_number(serial, datetime.date.fromordinal(start + day))
 
 
 def village_names(town_code: str, count: int) -> list[str]:

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from bench.generate import unique_id_numbers
+from bench.generate import iter_unique_id_numbers
 from tasks.models import (
     Contractor,
     ContractorKind,
@@ -109,7 +109,7 @@ class EquipmentModelFactory(factory.django.DjangoModelFactory):
     price_cap = Decimal("4200.00")
 
 
-_ids = iter(unique_id_numbers(200_000, seed=42))
+_ids = iter_unique_id_numbers(200_000, seed=42)  # drawn lazily: a list took 1.6 s per process
 
 
 class ApprovedPlanFactory(factory.django.DjangoModelFactory):

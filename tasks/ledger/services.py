@@ -114,9 +114,27 @@ def _check_id_number_unique(household: Household) -> None:
     raise ValidationError({"id_number": message})
 
 
+def _unchanged_foreign_keys(household: Household) -> list[str]:
+    """Foreign keys still holding the value read under the lock (`_lock`): the row's own
+    foreign-key constraints vouch for them, so validating them again would cost a query each
+    (five per household of a bulk action) and could find nothing."""
+    loaded = getattr(household, "_locked_foreign_keys", {})
+    return [
+        f.name
+        for f in Household._meta.concrete_fields
+        if f.is_relation
+        and f.attname in loaded
+        and loaded[f.attname] == getattr(household, f.attname)
+    ]
+
+
 def _save_household(household: Household, *, by: Any, reason: HouseholdReason) -> Household:
     """Validate and save once; the reason is a fixed constant, translated on display."""
-    household.full_clean(validate_unique=False, validate_constraints=False)
+    household.full_clean(
+        exclude=_unchanged_foreign_keys(household),
+        validate_unique=False,
+        validate_constraints=False,
+    )
     _check_id_number_unique(household)
     household.validate_constraints()  # the check constraints; the unique one is checked above
     household._history_user = by
@@ -126,12 +144,18 @@ def _save_household(household: Household, *, by: Any, reason: HouseholdReason) -
 
 
 def _lock(household: Household) -> Household:
-    return (
+    locked = (
         Household.objects.filter(pk=household.pk)
         .locked()
-        .select_related("programme", "town", "village")
+        .select_related("programme", "town", "village", "equipment", "contractor")
         .get()
     )
+    locked._locked_foreign_keys = {
+        f.attname: getattr(locked, f.attname)
+        for f in Household._meta.concrete_fields
+        if f.is_relation
+    }
+    return locked
 
 
 # --- Actions -----------------------------------------------------------------------------------
