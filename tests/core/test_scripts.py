@@ -203,7 +203,7 @@ def test_the_stack_serves_runs_a_worker_and_one_beat_and_stops_on_ctrl_c(
         # Migrations on a fresh PostgreSQL database take most of this on a busy machine.
         wait_for("login page", lambda: status_of(f"{url}/login/") == 200, stack, output, 150)
         assert status_of(f"{url}/static/css/app.css") == 200  # whitenoise, DEBUG off
-        celery = Celery(broker=spare_redis)
+        celery = Celery(broker=spare_redis, set_as_current=False)
         replies = wait_for("worker ping", lambda: celery.control.ping(timeout=1), stack, output, 30)
         assert [list(r.values()) for r in replies] == [[{"ok": "pong"}]]
 

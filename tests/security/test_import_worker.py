@@ -51,7 +51,7 @@ def test_a_file_that_kills_the_worker_ends_as_failed_after_three_attempts(
     }
     queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
-    producer = Celery(broker=REDIS_URL)
+    producer = Celery(broker=REDIS_URL, set_as_current=False)  # eager jobs stay eager
     worker = Worker(env, queue, log)
     try:
         producer.send_task("tasks.ledger.jobs.ledger_import_job", args=[job.pk], queue=queue)

@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_render_leaves_one_file_and_one_finished_job(
     job = ReportJob.objects.create(kind=ReportKind.TOWN, programme=programme, town=town_a)
     queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
-    producer = Celery(broker=REDIS_URL)
+    producer = Celery(broker=REDIS_URL, set_as_current=False)  # eager jobs stay eager
     hold = Path(env["ZH_REPORT_RENDER_HOLD"])
     hold.touch()  # the first worker's finished render waits here until it is killed
     first = Worker(env, queue, log)

@@ -1,0 +1,182 @@
+"""Benchmark: the ledger list's first page through HTTP (gunicorn, DEBUG off) beside its SQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zh_bench python -m bench.ledger_list_http
+
+Fills the database to N households (default 1,000,000) with `bench.seed` (COPY), starts
+gunicorn with the project's config (2 workers) on a free port, logs in as a district-office
+user through the login form and times REQUESTS requests of the first page, one after another.
+The floor, in the same run: the SQL statements that page runs (captured once in-process),
+executed bare through one cursor REQUESTS times. Prints p50 and p95 of both and their ratio.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+USERNAME, PASSWORD = "bench-district", "bench-pw-" + "x" * 12
+PATH = "/households/"
+
+
+def setup_django() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("DATABASE_URL must name a PostgreSQL database (your own one).")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zichuan_heating.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    import django
+
+    django.setup()
+
+
+def prepare(n: int) -> None:
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from bench.seed import households_insert
+    from tasks.models import Household, Programme
+    from tasks.services import programme_data_load
+    from zichuan_heating.models import User
+    from zichuan_heating.roles import Role, sync_role_groups
+
+    call_command("migrate", interactive=False, verbosity=0)
+    programme_data_load()
+    sync_role_groups()
+    programme = Programme.objects.get(year=2021)
+    have = Household.objects.filter(programme=programme).count()
+    if have < n:
+        seconds = households_insert(n - have, programme=programme, seed=have + 1)
+        print(f"inserted {n - have} households in {seconds:.1f} s", file=sys.stderr)
+    user, _ = User.objects.get_or_create(username=USERNAME)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.set([Group.objects.get(name=str(Role.DISTRICT_OFFICE))])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {**os.environ, "PORT": str(port), "DJANGO_DEBUG": "0"}
+    command = [sys.executable, "-m", "gunicorn", "-c", "zichuan_heating/gunicorn.conf.py"]
+    server = subprocess.Popen(
+        [*command, "--access-logfile", "/dev/null"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    sys.exit("gunicorn did not answer within 60 s")
+
+
+def logged_in_opener(base: str) -> urllib.request.OpenerDirector:
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    form = {"username": USERNAME, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    request = urllib.request.Request(
+        f"{base}/login/", urllib.parse.urlencode(form).encode(), headers={"Referer": base}
+    )
+    opener.open(request).read()
+    if not any(c.name == "sessionid" for c in jar):
+        sys.exit("login failed")
+    return opener
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)]
+
+
+def http_times(opener, url: str, requests: int) -> list[float]:
+    for _ in range(5):
+        body = opener.open(url).read()
+    assert b"bulk-form" in body or b"<table" in body, "not the ledger list"
+    times = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        opener.open(url).read()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def page_sql() -> list[str]:
+    """The statements the first page runs, captured through the test client in-process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from zichuan_heating.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=USERNAME))
+    client.get(PATH)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(PATH).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def sql_times(statements: list[str], requests: int) -> list[float]:
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for round_ in range(requests + 5):
+            t0 = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+            if round_ >= 5:
+                times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args(argv)
+    setup_django()
+    prepare(args.n)
+    from tasks.models import Household
+
+    total = Household.objects.count()
+    statements = page_sql()
+    port = free_port()
+    server = start_gunicorn(port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        page = http_times(logged_in_opener(base), base + PATH, args.requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floor = sql_times(statements, args.requests)
+    (p50, p95), (f50, f95) = percentiles(page), percentiles(floor)
+    print(f"ledger list first page, {total} households, {args.requests} requests (ms)")
+    print(f"  HTTP (gunicorn, DEBUG off)  p50 {p50:7.1f}  p95 {p95:7.1f}")
+    print(f"  its SQL, {len(statements):2d} statements    p50 {f50:7.1f}  p95 {f95:7.1f}")
+    print(f"  ratio                       p50 {p50 / f50:7.1f}  p95 {p95 / f95:7.1f}")
+
+
+if __name__ == "__main__":
+    main()
