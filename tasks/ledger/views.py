@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -67,8 +68,11 @@ def household_list(request: HttpRequest) -> HttpResponse:
     # Labels looked up once: get_FOO_display() hashes lazy translations on every call, which
     # was a tenth of the page's time at 100 rows.
     routes, statuses = dict(Route.choices), dict(HouseholdStatus.choices)
+    # Likewise the row link (one reverse, not one per row) and the bulk permission.
+    link = reverse("ledger:household_detail", args=[987654321]).replace("987654321", "{}")
     for h in page.object_list:
         h.route_label, h.status_label = routes.get(h.route, h.route), statuses[h.status]
+        h.detail_url = link.format(h.pk)
     if show_full_id and page.object_list:
         services.id_number_views_record(
             households=list(page.object_list), by=request.user, context=IdNumberView.Context.LIST
@@ -83,6 +87,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "per_page": per_page,
             "page_sizes": queries.LIST_PAGE_SIZES,
             "show_full_id": show_full_id,
+            "can_change": request.user.has_perm("tasks.change_household"),
             "sees_all_towns": request.user.sees_all_towns,
             "filtered": any(v for k, v in request.GET.items() if k not in ("page", "per_page")),
         },
