@@ -33,3 +33,10 @@ def test_id_number_check_character():
     import datetime
 
     assert id_number(2, datetime.date(1949, 12, 31), prefix="110105") == "11010519491231002X"
+
+
+def test_ids_drawn_one_at_a_time_are_the_same_as_the_list():
+    from bench.generate import iter_unique_id_numbers, unique_id_numbers
+
+    drawn = iter_unique_id_numbers(200_000, seed=42)
+    assert [next(drawn) for _ in range(300)] == unique_id_numbers(300, seed=42)
