@@ -76,7 +76,8 @@ def axe_violations(page) -> list[str]:
         """async () => {
             const result = await axe.run(document, {resultTypes: ["violations"]});
             return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + (n.failureSummary || "").split("\\n").slice(0, 2).join(" "))}));
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": "
+                    + (n.failureSummary || "").split("\\n").slice(0, 2).join(" "))}));
         }"""
     )
     return [

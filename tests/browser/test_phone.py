@@ -18,17 +18,21 @@ TAP = 44
 #: Every control a finger has to hit, with the box it is hit by (a checkbox: its label or cell).
 TARGETS_JS = """(tap) => {
   const bad = [];
-  const selector = "main button, main input:not([type=hidden]), main select, main textarea, " +
-    "main a.button, .main-nav a, .pagination a, .site-header button, .site-header a, .topbar button";
+  const selector = "main button, main input:not([type=hidden]), main select, main textarea, "
+    + "main a.button, .main-nav a, .pagination a, .site-header button, .site-header a, "
+    + ".topbar button";
   for (const el of document.querySelectorAll(selector)) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     let box = r;
     if (el.type === "checkbox" || el.type === "radio") {
-      const label = el.closest("label") || (el.id && document.querySelector(`label[for="${el.id}"]`));
+      const label = el.closest("label")
+        || (el.id && document.querySelector(`label[for="${el.id}"]`));
       if (label) box = label.getBoundingClientRect();
     }
-    if (box.height < tap - 0.5) bad.push(`${el.outerHTML.slice(0, 90)}: ${Math.round(box.height)} px tall`);
+    if (box.height < tap - 0.5) {
+      bad.push(`${el.outerHTML.slice(0, 90)}: ${Math.round(box.height)} px tall`);
+    }
   }
   return bad;
 }"""
