@@ -133,3 +133,47 @@ def test_main_pages_have_no_serious_accessibility_violation(
         assert not problems, f"axe, {role} ({display}):\n{report}"
     finally:
         context.close()
+
+
+def test_keyboard_reaches_content_and_switches_large_text_and_contrast_without_flash(
+    page, live_server, official_a
+):
+    log_in(page, live_server, "official_a")
+    page.goto(f"{live_server.url}/households/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert skip.evaluate("el => el === document.activeElement")
+    assert skip.bounding_box()["y"] >= 0  # shown on focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+    page.locator("#switch-text").focus()
+    page.keyboard.press("Space")
+    page.locator("#switch-contrast").focus()
+    page.keyboard.press("Enter")
+    root = page.locator("html")
+    assert root.evaluate("el => [...el.classList].sort().join(' ')") == "contrast-high text-large"
+    assert page.get_attribute("#switch-text", "aria-pressed") == "true"
+    assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == 20
+
+    # The next page arrives in both modes from the server: no flash of the normal display.
+    response = page.goto(f"{live_server.url}/")
+    assert '<html lang="zh-hans" class="text-large contrast-high">' in response.text()
+    assert page.get_attribute("#switch-contrast", "aria-pressed") == "true"
+    page.click("#switch-text")
+    page.click("#switch-contrast")
+    response = page.goto(f"{live_server.url}/")
+    assert '<html lang="zh-hans" class="">' in response.text()
+
+
+def test_display_switch_works_without_script(client, official_a):
+    client.force_login(official_a)
+    response = client.post("/display/", {"toggle": "text", "next": "/households/"})
+    assert response.status_code == 302 and response.url == "/households/"
+    assert response.cookies["zh_text"].value == "large"
+    page = client.get("/households/")
+    assert b'class="text-large"' in page.content
+    response = client.post("/display/", {"toggle": "text", "next": "https://evil.example/"})
+    assert response.url == "/"
+    assert response.cookies["zh_text"].value == ""  # turned off again
+    assert client.get("/display/").status_code == 405
