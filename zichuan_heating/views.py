@@ -35,8 +35,12 @@ DISPLAY_COOKIE_AGE = 400 * 24 * 3600
 def display_toggle(request: HttpRequest) -> HttpResponse:
     """Turn one display switch over for this browser and go back to the page it was pressed on."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if not (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         target = "/"
     response = redirect(target)
