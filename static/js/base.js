@@ -4,7 +4,9 @@
      fallback).
    - The display switches (大字, 高对比; toggle buttons) turn over at once: the class on <html> changes, the
      cookie that base.html reads on the next page is written, and the button says its new state
-     (aria-pressed). Without script a <noscript> form posts to /display/, which sets the cookie. */
+     (aria-pressed). Without script a <noscript> form posts to /display/, which sets the cookie.
+   - A wide table that scrolls inside its box (.table-wrap) can be scrolled from the keyboard:
+     the box takes focus and is named after its section's heading. */
 (function () {
   "use strict";
   var select = document.getElementById("lang-select");
@@ -32,6 +34,30 @@
       root.classList.toggle(sw.cls, turnOn);
       button.setAttribute("aria-pressed", turnOn ? "true" : "false");
       setCookie(sw.cookie, turnOn ? sw.on : "");
+      scrollableTables();  // larger text makes more tables wider than their box
     });
+  });
+
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var section = box.closest("section, .card, main");
+        var heading = section && section.querySelector("h1, h2, h3, caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", heading ? heading.textContent.trim() : document.title);
+      } else if (!scrolls && box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  scrollableTables();
+  var resizing;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(scrollableTables, 150);
   });
 })();

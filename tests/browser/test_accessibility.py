@@ -54,7 +54,7 @@ def pages_of(role: str, world) -> list[str]:
         ]
     if role == "finance":
         return [
-            *common,
+            reverse("progress:dashboard"),
             reverse("subsidies:overview"),
             reverse("subsidies:batch_list"),
             reverse("subsidies:batch_detail", args=[world.batch.pk]),
