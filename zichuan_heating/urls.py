@@ -23,6 +23,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("display/", views.display_toggle, name="display"),
     path("accounts/", include("zichuan_heating.accounts.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include(notification_urls)),
