@@ -1,0 +1,164 @@
+/* The dashboard's charts (Apache ECharts, served from static/vendor; no CDN, no inline script).
+ * The figures come from the page's json_script "dashboard-data"; every chart has its table in
+ * the page. SVG renderer: the charts print and stay sharp at any zoom. */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || !window.echarts) { return; }
+  var data = JSON.parse(source.textContent);
+  var L = data.labels;
+  var COLORS = {
+    accepted: "#067647", awaiting_acceptance: "#0e9384", under_construction: "#1570ef",
+    awaiting_start: "#7a5af8", surveyed: "#98a2b3", missing: "#eaecf0",
+    contracted: "#7a5af8", started: "#1570ef", built: "#0e9384",
+    paid: "#067647", batched: "#dc6803", scheduled: "#98a2b3", task: "#d0d5dd", registered: "#b2ccff"
+  };
+  var FONT = { fontSize: 14, color: "#1f2933" };
+  var charts = [];
+
+  function num(v) { return v === null || v === undefined ? 0 : Number(v); }
+  function yuan(v) { return num(v).toLocaleString(document.documentElement.lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  function wan(v) { return (num(v) / 10000).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }); }
+
+  function draw(id, option, height) {
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    if (height) { el.style.height = height + "px"; }
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    option.textStyle = FONT;
+    option.animation = false;
+    chart.setOption(option);
+    el.setAttribute("data-rendered", "true");
+    charts.push(chart);
+  }
+
+  function towns() {
+    var rows = data.bars.towns;
+    draw("chart-towns", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, textStyle: FONT },
+      grid: { left: 8, right: 56, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "value", name: L.households, axisLabel: FONT },
+      yAxis: { type: "category", inverse: true, data: rows.map(function (t) { return t.name; }), axisLabel: FONT },
+      series: data.bars.segments.map(function (seg, i) {
+        var last = i === data.bars.segments.length - 1;
+        return {
+          name: seg.label, type: "bar", stack: "quota", barWidth: 18,
+          itemStyle: { color: COLORS[seg.key], borderColor: seg.key === "missing" ? "#98a2b3" : undefined },
+          data: rows.map(function (t) { return t[seg.key]; }),
+          label: last ? {
+            show: true, position: "right", color: "#1f2933",
+            formatter: function (p) { var t = rows[p.dataIndex]; return t.accepted + " / " + t.quota; }
+          } : { show: false }
+        };
+      })
+    }, 40 + rows.length * 34 + 30);
+  }
+
+  function funnel() {
+    var f = data.funnel;
+    draw("chart-funnel", {
+      tooltip: { trigger: "item", formatter: "{b}: {c} " + L.households },
+      series: [{
+        type: "funnel", sort: "none", min: 0, max: Math.max(f.quota, 1), minSize: "8%", maxSize: "100%",
+        left: "4%", right: "4%", top: 8, bottom: 8, gap: 3,
+        label: {
+          show: true, position: "inside", color: "#fff", fontSize: 14,
+          formatter: function (p) { var c = f.cumulative[p.dataIndex]; return c.label + "  " + c.count + (c.percent !== null ? " · " + c.percent + "%" : ""); }
+        },
+        itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        data: f.cumulative.map(function (c, i) {
+          return { name: c.label, value: c.count, itemStyle: { color: ["#3e4784", "#7a5af8", "#1570ef", "#0e9384", "#067647"][i] } };
+        })
+      }]
+    }, 300);
+  }
+
+  function curve() {
+    var c = data.curve;
+    if (!c.points.length) { return; }
+    var keys = ["contracted", "started", "built", "accepted"];
+    draw("chart-curve", {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, textStyle: FONT },
+      grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
+      xAxis: { type: "time", axisLabel: FONT },
+      yAxis: { type: "value", name: L.households, max: function (v) { return Math.max(v.max, c.quota); }, axisLabel: FONT },
+      dataset: { source: c.points },
+      series: c.series.map(function (s, i) {
+        var line = {
+          name: s.label, type: "line", showSymbol: false, encode: { x: 0, y: i + 1 },
+          lineStyle: { width: 3, type: i === 1 ? "dashed" : "solid" }, itemStyle: { color: COLORS[keys[i]] }
+        };
+        if (i === 0) {
+          line.markLine = {
+            symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#b42318" },
+            label: { formatter: "{b}", color: "#b42318" },
+            data: c.milestones.map(function (m) { return { name: m.label, xAxis: m.day }; })
+              .concat([{ name: L.quota + " " + c.quota, yAxis: c.quota, lineStyle: { color: "#616e7c" }, label: { color: "#616e7c", position: "insideEndTop" } }])
+          };
+        }
+        return line;
+      })
+    }, 300);
+  }
+
+  function moneySeries(rows, horizontal) {
+    return ["paid", "batched", "scheduled"].map(function (k) {
+      return { name: L[k], type: "bar", stack: "money", barMaxWidth: 36, itemStyle: { color: COLORS[k] },
+        data: rows.map(function (r) { return num(r[k]); }) };
+    });
+  }
+
+  function money() {
+    var m = data.money;
+    if (!m || !m.seasons.length) { return; }
+    var tip = { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return yuan(v) + " " + L.yuan; } };
+    draw("chart-money-seasons", {
+      tooltip: tip, legend: { top: 0, textStyle: FONT },
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: m.seasons.map(function (s) { return s.label; }), axisLabel: { fontSize: 12, interval: 0, rotate: 30 } },
+      yAxis: { type: "value", name: L.wan_yuan, axisLabel: { formatter: wan } },
+      series: moneySeries(m.seasons)
+    }, 320);
+    if (m.towns.length > 1) {
+      draw("chart-money-towns", {
+        tooltip: tip, legend: { top: 0, textStyle: FONT },
+        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        xAxis: { type: "value", name: L.wan_yuan, axisLabel: { formatter: wan } },
+        yAxis: { type: "category", inverse: true, data: m.towns.map(function (t) { return t.label; }), axisLabel: FONT },
+        series: moneySeries(m.towns)
+      }, 40 + m.towns.length * 30 + 30);
+    }
+  }
+
+  function villages() {
+    var v = data.villages;
+    if (!v || !v.length) { return; }
+    var bar = function (key, label, width) {
+      return { name: label, type: "bar", barGap: "-100%", barWidth: width, itemStyle: { color: COLORS[key] },
+        data: v.map(function (r) { return key === "task" ? num(r.task) : r[key]; }) };
+    };
+    draw("chart-villages", {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, textStyle: FONT },
+      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "value", name: L.households, axisLabel: FONT },
+      yAxis: { type: "category", inverse: true, data: v.map(function (r) { return r.name; }), axisLabel: FONT },
+      series: [bar("task", L.task, 20), bar("registered", L.registered, 14), bar("accepted", L.accepted, 8)]
+    }, 40 + v.length * 28 + 30);
+  }
+
+  [towns, funnel, curve, money, villages].forEach(function (f) { f(); });
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  // Printing: open every data table (the table is what prints) and fit the charts to the page.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.chart-data:not([open])").forEach(function (d) { d.open = true; opened.push(d); });
+    charts.forEach(function (c) { c.resize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.splice(0).forEach(function (d) { d.open = false; });
+    charts.forEach(function (c) { c.resize(); });
+  });
+}());
