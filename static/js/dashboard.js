@@ -37,7 +37,7 @@
     draw("chart-towns", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, textStyle: FONT },
-      grid: { left: 8, right: 56, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 84, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "value", name: L.households, axisLabel: FONT },
       yAxis: { type: "category", inverse: true, data: rows.map(function (t) { return t.name; }), axisLabel: FONT },
       series: data.bars.segments.map(function (seg, i) {
@@ -56,22 +56,26 @@
   }
 
   function funnel() {
+    // A centred-bar funnel: the grey band is the task, the coloured bar the households that
+    // reached the stage (cumulative), so equal stages read as equal and a gap shows at once.
     var f = data.funnel;
+    var top = Math.max(f.quota, f.cumulative.length ? f.cumulative[0].count : 0, 1);
+    var tones = ["#3e4784", "#7a5af8", "#1570ef", "#0e9384", "#067647"];
     draw("chart-funnel", {
-      tooltip: { trigger: "item", formatter: "{b}: {c} " + L.households },
-      series: [{
-        type: "funnel", sort: "none", min: 0, max: Math.max(f.quota, 1), minSize: "8%", maxSize: "100%",
-        left: "4%", right: "4%", top: 8, bottom: 8, gap: 3,
-        label: {
-          show: true, position: "inside", color: "#fff", fontSize: 14,
-          formatter: function (p) { var c = f.cumulative[p.dataIndex]; return c.label + "  " + c.count + (c.percent !== null ? " · " + c.percent + "%" : ""); }
-        },
-        itemStyle: { borderColor: "#fff", borderWidth: 1 },
-        data: f.cumulative.map(function (c, i) {
-          return { name: c.label, value: c.count, itemStyle: { color: ["#3e4784", "#7a5af8", "#1570ef", "#0e9384", "#067647"][i] } };
-        })
-      }]
-    }, 300);
+      tooltip: { trigger: "item", formatter: function (p) { var c = f.cumulative[p.dataIndex]; return c.label + ": " + c.count + " " + L.households; } },
+      grid: { left: 8, right: 8, top: 8, bottom: 8 },
+      xAxis: { type: "value", max: top, show: false },
+      yAxis: { type: "category", inverse: true, show: false, data: f.cumulative.map(function (c) { return c.label; }) },
+      series: [
+        { type: "bar", stack: "f", silent: true, itemStyle: { color: "transparent" }, barWidth: "70%",
+          data: f.cumulative.map(function (c) { return (top - c.count) / 2; }) },
+        { type: "bar", stack: "f", barWidth: "70%",
+          showBackground: true, backgroundStyle: { color: "#eaecf0" },
+          label: { show: true, position: "inside", color: "#fff", fontSize: 14,
+            formatter: function (p) { var c = f.cumulative[p.dataIndex]; return c.label + "  " + c.count + (c.percent !== null ? " · " + c.percent + "%" : ""); } },
+          data: f.cumulative.map(function (c, i) { return { value: c.count, itemStyle: { color: tones[i] } }; }) }
+      ]
+    }, 280);
   }
 
   function curve() {
@@ -81,8 +85,11 @@
     draw("chart-curve", {
       tooltip: { trigger: "axis" },
       legend: { top: 0, textStyle: FONT },
-      grid: { left: 8, right: 24, top: 48, bottom: 8, containLabel: true },
-      xAxis: { type: "time", axisLabel: FONT },
+      grid: { left: 8, right: 24, top: 64, bottom: 8, containLabel: true },
+      xAxis: { type: "time", axisLabel: { fontSize: 13, formatter: "{M}/{d}" },
+        // Wide enough to show all three deadlines, whatever the first and last recorded day.
+        min: function (v) { return Math.min(v.min, Date.parse(c.milestones[0].day) - 3 * 864e5); },
+        max: function (v) { return Math.max(v.max, Date.parse(c.milestones[c.milestones.length - 1].day) + 3 * 864e5); } },
       yAxis: { type: "value", name: L.households, max: function (v) { return Math.max(v.max, c.quota); }, axisLabel: FONT },
       dataset: { source: c.points },
       series: c.series.map(function (s, i) {
@@ -93,17 +100,17 @@
         if (i === 0) {
           line.markLine = {
             symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#b42318" },
-            label: { formatter: "{b}", color: "#b42318" },
+            label: { formatter: "{b}", color: "#b42318", position: "end" },
             data: c.milestones.map(function (m) { return { name: m.label, xAxis: m.day }; })
-              .concat([{ name: L.quota + " " + c.quota, yAxis: c.quota, lineStyle: { color: "#616e7c" }, label: { color: "#616e7c", position: "insideEndTop" } }])
+              .concat([{ name: L.quota + " " + c.quota, yAxis: c.quota, lineStyle: { color: "#616e7c" }, label: { color: "#616e7c", position: "insideStartTop" } }])
           };
         }
         return line;
       })
-    }, 300);
+    }, 340);
   }
 
-  function moneySeries(rows, horizontal) {
+  function moneySeries(rows) {
     return ["paid", "batched", "scheduled"].map(function (k) {
       return { name: L[k], type: "bar", stack: "money", barMaxWidth: 36, itemStyle: { color: COLORS[k] },
         data: rows.map(function (r) { return num(r[k]); }) };
@@ -125,7 +132,7 @@
       draw("chart-money-towns", {
         tooltip: tip, legend: { top: 0, textStyle: FONT },
         grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
-        xAxis: { type: "value", name: L.wan_yuan, axisLabel: { formatter: wan } },
+        xAxis: { type: "value", name: L.wan_yuan, nameLocation: "middle", nameGap: 26, axisLabel: { formatter: wan } },
         yAxis: { type: "category", inverse: true, data: m.towns.map(function (t) { return t.label; }), axisLabel: FONT },
         series: moneySeries(m.towns)
       }, 40 + m.towns.length * 30 + 30);
