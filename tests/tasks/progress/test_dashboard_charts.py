@@ -8,10 +8,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
 from tasks.models import HouseholdStatus, Quota
 from tasks.progress import chart_queries, queries
-from tests.factories import ApprovedPlanFactory, HouseholdFactory, UserFactory
+from tests.factories import ApprovedPlanFactory, UserFactory
+from tests.tasks.progress.charts_data import at, chart_figures, household
 from zichuan_heating.roles import Role
 
 S = HouseholdStatus
@@ -19,53 +19,9 @@ D = datetime.date
 TODAY = D(2021, 10, 10)
 
 
-def household(programme, town, status, *, signed=None, started=None, built=None, accepted=None):
-    h = HouseholdFactory(
-        programme=programme,
-        town=town,
-        status=status,
-        contract_signed_on=signed,
-        construction_started_on=started,
-        construction_completed_on=built,
-    )
-    if accepted:
-        Acceptance.objects.create(
-            household=h,
-            kind=AcceptanceKind.COMMISSIONING,
-            date=accepted,
-            result=AcceptanceResult.PASS,
-        )
-    return h
-
-
 @pytest.fixture
 def figures(programme, town_a, town_b, district):
-    """洪山镇 (task 3): plan on time, built on 9/2 (3 days late), accepted on 9/28 (on time).
-    昆仑镇 (task 2): plan 5 days late, one accepted, one still under construction."""
-    Quota.objects.filter(programme=programme).exclude(town__in=[town_a, town_b]).delete()
-    Quota.objects.filter(programme=programme, town=town_a).update(households=3)
-    Quota.objects.filter(programme=programme, town=town_b).update(households=2)
-    ApprovedPlanFactory(programme=programme, town=town_a, approved_at=_at(D(2021, 6, 10)))
-    ApprovedPlanFactory(programme=programme, town=town_b, approved_at=_at(D(2021, 6, 20)))
-    for signed, built, accepted in [
-        (D(2021, 7, 1), D(2021, 8, 1), D(2021, 9, 10)),
-        (D(2021, 7, 1), D(2021, 8, 20), D(2021, 9, 20)),
-        (D(2021, 7, 3), D(2021, 9, 2), D(2021, 9, 28)),
-    ]:
-        household(
-            programme, town_a, S.ACCEPTED, signed=signed, started=signed, built=built,
-            accepted=accepted,
-        )  # fmt: skip
-    household(
-        programme, town_b, S.ACCEPTED, signed=D(2021, 7, 2), started=D(2021, 7, 2),
-        built=D(2021, 8, 10), accepted=D(2021, 9, 15),
-    )  # fmt: skip
-    household(programme, town_b, S.UNDER_CONSTRUCTION, signed=D(2021, 7, 2), started=D(2021, 8, 1))
-    return programme
-
-
-def _at(day):
-    return datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC)
+    return chart_figures(programme, town_a, town_b)
 
 
 def _charts(programme, user, villages=None):
@@ -185,7 +141,7 @@ def test_every_all_towns_role_gets_the_charts_their_json_and_tables(
     assert [t["name"] for t in data["bars"]["towns"]] == ["洪山镇", "昆仑镇"]
     assert data["funnel"]["quota"] == 5
     assert data["curve"]["points"][-1] == ["2021-09-28", 5, 5, 4, 4]
-    assert '<tr data-town="kunlun"><th scope="row">昆仑镇</th><td class="num">2</td>' in html
+    assert '<tr data-chart-town="kunlun"><th scope="row">昆仑镇</th><td class="num">2</td>' in html
     assert "<script>" not in html  # no inline script (CSP): the figures are JSON, the code a file
     assert 'src="/static/vendor/echarts/echarts.min.js"' in html
 
@@ -208,7 +164,7 @@ def test_an_official_page_shows_its_own_town_with_its_villages_and_no_other(
 def test_a_finished_programme_reads_as_done_in_the_milestone_tiles(programme, town_a, client_for):
     Quota.objects.filter(programme=programme).exclude(town=town_a).delete()
     Quota.objects.filter(programme=programme, town=town_a).update(households=1)
-    ApprovedPlanFactory(programme=programme, town=town_a, approved_at=_at(D(2021, 6, 22)))
+    ApprovedPlanFactory(programme=programme, town=town_a, approved_at=at(D(2021, 6, 22)))
     household(
         programme, town_a, S.ACCEPTED, signed=D(2021, 7, 1), started=D(2021, 7, 2),
         built=D(2021, 8, 1), accepted=D(2021, 10, 2),
