@@ -27,6 +27,12 @@
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     option.textStyle = FONT;
     option.animation = false;
+    // A viewBox lets the print stylesheet scale the drawing to the page (ECharts sets only
+    // width and height); set again after every redraw.
+    chart.on("finished", function () {
+      var svg = el.querySelector("svg");
+      if (svg) { svg.setAttribute("viewBox", "0 0 " + svg.getAttribute("width") + " " + svg.getAttribute("height")); }
+    });
     chart.setOption(option);
     el.setAttribute("data-rendered", "true");
     charts.push(chart);
@@ -100,9 +106,9 @@
         if (i === 0) {
           line.markLine = {
             symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#b42318" },
-            label: { formatter: "{b}", color: "#b42318", position: "end" },
+            label: { formatter: "{b}", color: "#b42318", position: "insideEndTop" },
             data: c.milestones.map(function (m) { return { name: m.label, xAxis: m.day }; })
-              .concat([{ name: L.quota + " " + c.quota, yAxis: c.quota, lineStyle: { color: "#616e7c" }, label: { color: "#616e7c", position: "insideStartTop" } }])
+              .concat([{ name: L.quota + " " + c.quota, yAxis: c.quota, lineStyle: { color: "#616e7c" }, label: { color: "#616e7c", position: "insideMiddleTop" } }])
           };
         }
         return line;
