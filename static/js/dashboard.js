@@ -43,8 +43,8 @@
     draw("chart-towns", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, textStyle: FONT },
-      grid: { left: 8, right: 84, top: 40, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: L.households, axisLabel: FONT },
+      grid: { left: 8, right: 84, top: 40, bottom: 28, containLabel: true },
+      xAxis: { type: "value", name: L.households, nameLocation: "middle", nameGap: 26, axisLabel: FONT },
       yAxis: { type: "category", inverse: true, data: rows.map(function (t) { return t.name; }), axisLabel: FONT },
       series: data.bars.segments.map(function (seg, i) {
         var last = i === data.bars.segments.length - 1;
@@ -58,7 +58,7 @@
           } : { show: false }
         };
       })
-    }, 40 + rows.length * 34 + 30);
+    }, 40 + rows.length * 34 + 50);
   }
 
   function funnel() {
@@ -137,7 +137,7 @@
     if (m.towns.length > 1) {
       draw("chart-money-towns", {
         tooltip: tip, legend: { top: 0, textStyle: FONT },
-        grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 24, top: 40, bottom: 28, containLabel: true },
         xAxis: { type: "value", name: L.wan_yuan, nameLocation: "middle", nameGap: 26, axisLabel: { formatter: wan } },
         yAxis: { type: "category", inverse: true, data: m.towns.map(function (t) { return t.label; }), axisLabel: FONT },
         series: moneySeries(m.towns)
@@ -146,20 +146,24 @@
   }
 
   function villages() {
+    // Each village: its plan task beside its accepted households, "accepted / task" at the end.
     var v = data.villages;
     if (!v || !v.length) { return; }
-    var bar = function (key, label, width) {
-      return { name: label, type: "bar", barGap: "-100%", barWidth: width, itemStyle: { color: COLORS[key] },
-        data: v.map(function (r) { return key === "task" ? num(r.task) : r[key]; }) };
-    };
     draw("chart-villages", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, textStyle: FONT },
-      grid: { left: 8, right: 24, top: 40, bottom: 8, containLabel: true },
-      xAxis: { type: "value", name: L.households, axisLabel: FONT },
+      grid: { left: 8, right: 72, top: 40, bottom: 28, containLabel: true },
+      xAxis: { type: "value", name: L.households, nameLocation: "middle", nameGap: 26, axisLabel: FONT },
       yAxis: { type: "category", inverse: true, data: v.map(function (r) { return r.name; }), axisLabel: FONT },
-      series: [bar("task", L.task, 20), bar("registered", L.registered, 14), bar("accepted", L.accepted, 8)]
-    }, 40 + v.length * 28 + 30);
+      series: [
+        { name: L.task, type: "bar", barWidth: 9, barGap: "20%", itemStyle: { color: "#98a2b3" },
+          data: v.map(function (r) { return num(r.task); }) },
+        { name: L.accepted, type: "bar", barWidth: 9, itemStyle: { color: COLORS.accepted },
+          data: v.map(function (r) { return r.accepted; }),
+          label: { show: true, position: "right", color: "#1f2933",
+            formatter: function (p) { var r = v[p.dataIndex]; return r.accepted + " / " + (r.task === null ? "—" : r.task); } } }
+      ]
+    }, 40 + v.length * 32 + 40);
   }
 
   [towns, funnel, curve, money, villages].forEach(function (f) { f(); });
