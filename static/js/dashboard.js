@@ -79,7 +79,10 @@
           showBackground: true, backgroundStyle: { color: "#eaecf0" },
           label: { show: true, position: "inside", color: "#fff", fontSize: 14,
             formatter: function (p) { var c = f.cumulative[p.dataIndex]; return c.label + "  " + c.count + (c.percent !== null ? " · " + c.percent + "%" : ""); } },
-          data: f.cumulative.map(function (c, i) { return { value: c.count, itemStyle: { color: tones[i] } }; }) }
+          data: f.cumulative.map(function (c, i) {
+            // An empty stage shows its label dark on the grey band.
+            return { value: c.count, itemStyle: { color: tones[i] }, label: c.count ? {} : { color: "#1f2933" } };
+          }) }
       ]
     }, 280);
   }

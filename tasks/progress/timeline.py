@@ -14,7 +14,7 @@ from tasks.progress.chart_queries import MilestoneMark
 
 WIDTH = 960
 LEFT = 150  # the town names
-RIGHT = 70  # room for "+N 天" labels past the last day
+RIGHT = 120  # room for "+N 天" and "已逾期 N 天" labels past the last day
 TOP = 46  # the deadline labels
 ROW = 32
 BOTTOM = 26  # the date ticks
@@ -31,6 +31,9 @@ class Point:
     #: The overdue stretch, from the deadline to today (or the edge), when not met.
     overdue_to: float | None = None
     clipped: bool = False
+    #: Overdue stretches of a row end together at today: only the first (the most overdue)
+    #: is labelled; the table and each marker's title give every figure.
+    labelled: bool = True
 
     @property
     def label_x(self) -> float:
@@ -67,12 +70,15 @@ def layout(timeline: dict[str, Any], *, overall_label: str, today: datetime.date
     for i, (label, marks, is_overall) in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
         points = []
+        overdue_labelled = False
         for m in marks:
             at = m.met_on if m.done and m.met_on else m.due
             point = Point(mark=m, shape=SHAPES.get(m.key, "circle"), x=x(at), y=y)
             if m.state == "overdue":
                 point.overdue_to = x(today)
                 point.clipped = today > end
+                point.labelled = not overdue_labelled
+                overdue_labelled = True
             points.append(point)
         out_rows.append({"label": label, "y": y, "points": points, "overall": is_overall})
     ticks = []
