@@ -39,6 +39,7 @@
   }
 
   function towns() {
+    if (!data.bars) { return; }
     var rows = data.bars.towns;
     draw("chart-towns", {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -62,6 +63,7 @@
   }
 
   function funnel() {
+    if (!data.funnel) { return; }
     // A centred-bar funnel: the grey band is the task, the coloured bar the households that
     // reached the stage (cumulative), so equal stages read as equal and a gap shows at once.
     var f = data.funnel;
@@ -89,7 +91,7 @@
 
   function curve() {
     var c = data.curve;
-    if (!c.points.length) { return; }
+    if (!c || !c.points.length) { return; }
     var keys = ["contracted", "started", "built", "accepted"];
     draw("chart-curve", {
       tooltip: { trigger: "axis" },

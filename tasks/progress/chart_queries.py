@@ -350,24 +350,33 @@ def dashboard_charts(
     }
 
 
+def _labels() -> dict[str, str]:
+    return {
+        "households": _("户"),
+        "yuan": _("元"),
+        "wan_yuan": _("万元"),
+        "quota": _("建设任务"),
+        "task": _("方案任务"),
+        "registered": _("台账登记"),
+        "built": _("已完工累计"),
+        "accepted": _("已验收累计"),
+        "paid": _("已发放"),
+        "batched": _("批次中"),
+        "scheduled": _("已排期未发放"),
+    }
+
+
+def village_chart_json(villages: list[VillageProgress]) -> dict[str, Any]:
+    """A town page's village chart (the same script draws it)."""
+    return {"labels": _labels(), "villages": village_bars(villages)}
+
+
 def chart_json(charts: dict[str, Any], programme: Programme) -> dict[str, Any]:
     """What the browser draws (static/js/dashboard.js): the figures and their labels only;
     Decimal money goes as strings, dates as ISO days (Django's JSON encoder)."""
     curve = charts["curve"]
     return {
-        "labels": {
-            "households": _("户"),
-            "yuan": _("元"),
-            "wan_yuan": _("万元"),
-            "quota": _("建设任务"),
-            "task": _("方案任务"),
-            "registered": _("台账登记"),
-            "built": _("已完工累计"),
-            "accepted": _("已验收累计"),
-            "paid": _("已发放"),
-            "batched": _("批次中"),
-            "scheduled": _("已排期未发放"),
-        },
+        "labels": _labels(),
         "bars": charts["bars"],
         "funnel": charts["funnel"],
         "curve": {

@@ -83,6 +83,7 @@ def town_detail(request: HttpRequest, code: str) -> HttpResponse:
             "figures": figures,
             "village_rows": villages,
             "villages": town.villages.order_by("name"),
+            "chart_data": chart_queries.village_chart_json(villages) if villages else None,
             **queries.stage_headings(),
         },
     )

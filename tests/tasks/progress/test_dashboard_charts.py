@@ -176,3 +176,16 @@ def test_a_finished_programme_reads_as_done_in_the_milestone_tiles(programme, to
     assert "2021-08-01 按时完成" in tiles
     assert "2021-10-02 完成，逾期 2 天" in tiles
     assert "已逾期" not in tiles
+
+
+def test_a_town_page_draws_its_villages_for_the_district_and_404s_another_official(
+    figures, client_for, district, official_a, town_b
+):
+    url = reverse("progress:town_detail", args=[town_b.code])
+    html = client_for(district).get(url).content.decode()
+    assert 'id="chart-villages"' in html and 'id="village-progress"' in html
+    data = json.loads(html.split('type="application/json">')[1].split("</script>")[0])
+    assert data["villages"] == [
+        {"name": "东村", "task": None, "registered": 2, "built": 1, "accepted": 1}
+    ]
+    assert client_for(official_a).get(url).status_code == 404
