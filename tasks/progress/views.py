@@ -14,6 +14,7 @@ from tasks.models import Programme, Town
 from tasks.progress import chart_queries, queries, timeline
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
+from zichuan_heating.roles import Role
 from zichuan_heating.scoping import get_for_user_or_404
 
 
@@ -60,6 +61,8 @@ def _charts(
         "timeline_svg": timeline.layout(charts["timeline"], overall_label=label, today=today),
         "overall_label": label,
         "village_rows": villages,
+        # The finance bureau comes for the money: its charts lead.
+        "money_first": user.role == Role.FINANCE_BUREAU,
     }
 
 

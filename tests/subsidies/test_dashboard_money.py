@@ -101,3 +101,9 @@ def test_the_page_has_the_money_charts_and_tables(money, cast, client_for, who):
         assert 'id="money-towns-table"' in html
         assert seasons[""]["paid"] == "11600.00"
     assert '<tr data-season="2021-2022"><th scope="row">2021-2022</th>' in html
+
+
+def test_the_finance_bureau_sees_the_money_first(money, cast, client_for):
+    for who, first in [("finance", True), ("district", False)]:
+        html = client_for(cast[who]).get(reverse("progress:dashboard")).content.decode()
+        assert (html.index('id="money-card"') < html.index('id="funnel-card"')) is first, who
