@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tasks.models import HouseholdStatus, Quota
 from tasks.progress import chart_queries, queries
@@ -189,3 +190,19 @@ def test_a_town_page_draws_its_villages_for_the_district_and_404s_another_offici
         {"name": "东村", "task": None, "registered": 2, "built": 1, "accepted": 1}
     ]
     assert client_for(official_a).get(url).status_code == 404
+
+
+def test_a_revoked_pass_does_not_count_the_standing_one_does(programme, town_a):
+    from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
+    from acceptance.queries import accepted_by_day
+
+    h = household(programme, town_a, S.ACCEPTED, accepted=D(2021, 9, 10))
+    Acceptance.objects.filter(household=h).update(
+        revoked=True, revoke_reason="录入错误", revoked_at=timezone.now()
+    )
+    Acceptance.objects.create(
+        household=h, kind=AcceptanceKind.COMMISSIONING, date=D(2021, 9, 12),
+        result=AcceptanceResult.PASS,
+    )  # fmt: skip
+    household(programme, town_a, S.BUILT, accepted=D(2021, 9, 11))  # status not accepted
+    assert accepted_by_day(programme) == [{"town_id": town_a.pk, "day": D(2021, 9, 12), "n": 1}]
