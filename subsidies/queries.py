@@ -57,6 +57,26 @@ def amounts_by_season(programme: Programme, town_id: int | None = None) -> list[
     return [_clean({**r, "label": season_label(r["season"])}) for r in rows]
 
 
+def amounts_by_town_and_season(
+    programme: Programme, town_id: int | None = None
+) -> list[dict[str, Any]]:
+    """[{town_id, season, label, committed, batched, paid, count}] per town and season in one
+    grouped query (every town, or one): the dashboard's money charts read it through
+    `tasks.progress.sections`, registered in `SubsidiesConfig.ready`."""
+    qs = Instalment.objects.filter(household__programme=programme)
+    if town_id is not None:
+        qs = qs.filter(household__town_id=town_id)
+    rows = (
+        qs.values("household__town_id", "season")
+        .annotate(**_SUMS)
+        .order_by("season", "household__town_id")
+    )
+    return [
+        _clean({"town_id": r.pop("household__town_id"), **r, "label": season_label(r["season"])})
+        for r in rows
+    ]
+
+
 def totals(programme: Programme, user: Any) -> dict[str, Decimal]:
     """Committed / batched / paid of the programme within the user's towns."""
     agg = (

@@ -6,9 +6,13 @@ Loading the demo takes tens of seconds, so it is loaded once, by one test that c
 
 import datetime
 import io
+import json
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 
 from acceptance.models import Acceptance, AcceptanceResult, Inspector
@@ -17,6 +21,7 @@ from subsidies.models import BatchState, DisbursementBatch, InstalmentStatus
 from subsidies.queries import duplicated_payments, paid_to_not_accepted
 from tasks.models import Household, HouseholdStatus, Programme, Quota, Village
 from tasks.models.plans import NoticeState, PlanStatus, SupervisionNotice, TownPlan
+from tasks.progress import chart_queries, queries
 from zichuan_heating.demo import households
 from zichuan_heating.demo.common import Cast
 from zichuan_heating.demo.plans import LATE_TOWNS, REVISING_TOWN, SUPERVISED_TOWN
@@ -48,6 +53,44 @@ def _check_figures(programme: Programme) -> None:
     zone = Village.objects.filter(town__code="kaifaqu", households__isnull=False).distinct()
     assert {v.name for v in zone} <= set(households.ZONE_VILLAGES)
     assert all(h.id_number.startswith("370302") for h in Household.objects.all()[:50])
+
+
+def _quota_table() -> dict[str, int]:
+    """The 2021 task table as published (the fixture), not as the database holds it."""
+    table = json.loads((Path(settings.BASE_DIR) / "fixtures/programme_2021.json").read_text())
+    return {t["code"]: t["quota"] for t in table["towns"]}
+
+
+def _check_dashboard(programme: Programme) -> None:
+    """What the dashboard shows of the demo: per town, accepted == the task table's quota;
+    plans done with two towns late, construction and acceptance done on time; money paid."""
+    district = User.objects.get(username="district")
+    rows = queries.progress_by_town(programme, district)
+    assert {r.town_code: r.counts["accepted"] for r in rows} == _quota_table()
+    assert {r.town_code: r.quota for r in rows} == _quota_table()
+    charts = chart_queries.dashboard_charts(
+        programme, rows, queries.progress_total(rows), today=TODAY, with_money=True
+    )
+    late = {
+        t.town_code
+        for t in charts["timeline"]["towns"]
+        for m in t.marks
+        if m.key == "plan" and m.state == "late"
+    }
+    assert late == set(LATE_TOWNS)
+    states = {m.key: m.state for m in charts["timeline"]["overall"]}
+    assert states == {"plan": "late", "construction": "on_time", "acceptance": "on_time"}
+    assert charts["funnel"]["cumulative"][-1]["count"] == 2198
+    assert charts["curve"]["points"][-1]["accepted"] == 2198
+    seasons = {s["key"]: s for s in charts["money"]["seasons"]}
+    assert all(seasons[s]["paid"] == seasons[s]["committed"] > 0 for s in PAST_SEASONS)
+    assert seasons["2026-2027"]["batched"] == seasons["2026-2027"]["committed"] > Decimal(0)
+    official = User.objects.get(username=f"official-{SUPERVISED_TOWN}")
+    own = queries.progress_by_town(programme, official)
+    assert [r.town_code for r in own] == [SUPERVISED_TOWN]
+    villages = queries.village_progress(programme, own[0].town_id)
+    assert sum(v.counts["accepted"] for v in villages) == _quota_table()[SUPERVISED_TOWN]
+    assert all(v.task == v.counts["accepted"] for v in villages)
 
 
 def _check_plans_and_notices(programme: Programme) -> None:
@@ -106,6 +149,7 @@ def test_the_demo_programme(monkeypatch):
     assert "waiting for finance2" in first
     programme = Programme.objects.get(year=2021)
     _check_figures(programme)
+    _check_dashboard(programme)
     _check_plans_and_notices(programme)
     _check_acceptance_and_money(programme)
     _check_waiting_work(programme)
