@@ -76,7 +76,9 @@ def test_a_safety_case_through_its_whole_life_day_by_day(
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED and case.notice is not None
     services.case_close(case=case, by=district, note="回访确认")
-    case = services.case_reopen(case=case, by=district, reason="户主再次来电", now=at(DAY1 + datetime.timedelta(days=6)))
+    case = services.case_reopen(
+        case=case, by=district, reason="户主再次来电", now=at(DAY1 + datetime.timedelta(days=6))
+    )
     assert case.status == CaseStatus.REOPENED
     assert case.deadline == at(DAY1 + datetime.timedelta(days=7))
     assert actions(case) == [

@@ -95,7 +95,10 @@ def test_the_command_prints_the_draw_as_json_and_repeats_it_with_the_seed(pay, t
     assert result["season"] == "2025-2026"
     assert result["population"] == 35
     assert result["sample"] == formula(35, 0.95, 0.05) == 33
-    assert [(t["town"], t["population"]) for t in result["towns"]] == [("洪山镇", 30), ("昆仑镇", 5)]
+    assert [(t["town"], t["population"]) for t in result["towns"]] == [
+        ("洪山镇", 30),
+        ("昆仑镇", 5),
+    ]
     assert sum(t["sample"] for t in result["towns"]) == 33
     assert all(len(t["households"]) == t["sample"] for t in result["towns"])
     assert run(7) == result
