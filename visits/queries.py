@@ -94,9 +94,11 @@ def draw_plan(
 
 
 def samples_for_list() -> Any:
-    return VisitSample.objects.select_related("town", "drawn_by").annotate(
-        done=Count("visits", filter=Q(visits__status=VisitStatus.DONE))
-    ).order_by("-drawn_at", "-id")
+    return (
+        VisitSample.objects.select_related("town", "drawn_by")
+        .annotate(done=Count("visits", filter=Q(visits__status=VisitStatus.DONE)))
+        .order_by("-drawn_at", "-id")
+    )
 
 
 def sample_towns(sample: VisitSample, user: Any) -> list[dict[str, Any]]:

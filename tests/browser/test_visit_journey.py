@@ -22,7 +22,12 @@ def no_sideways_scroll(page) -> None:
 
 
 def test_draw_visit_mismatch_case_resolved_on_a_phone(
-    browser, live_server, pay, town_a, official_a, district  # noqa: F811
+    browser,
+    live_server,
+    pay,
+    town_a,
+    official_a,
+    district,  # noqa: F811
 ):
     pay(town_a, 3)
     context, page = phone(browser)
