@@ -4,7 +4,7 @@ that says the money never came, the case that opens by itself is worked and reso
 import pytest
 
 from tests.browser.conftest import log_in
-from tests.visits.conftest import pay  # noqa: F401  (the fixture)
+from tests.visits.conftest import paid_maker
 from visits.models import Case, CaseStatus, Visit, VisitSample
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,14 +22,9 @@ def no_sideways_scroll(page) -> None:
 
 
 def test_draw_visit_mismatch_case_resolved_on_a_phone(
-    browser,
-    live_server,
-    pay,
-    town_a,
-    official_a,
-    district,  # noqa: F811
+    browser, live_server, programme, finance, finance2, town_a, official_a, district
 ):
-    pay(town_a, 3)
+    paid_maker(programme, finance, finance2)(town_a, 3)
     context, page = phone(browser)
     log_in(page, live_server, "district")
     page.goto(f"{live_server.url}/visits/samples/")

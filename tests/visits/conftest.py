@@ -16,6 +16,11 @@ OPERATING = Decimal("1200.00")
 
 @pytest.fixture
 def pay(programme, finance, finance2):
+    return paid_maker(programme, finance, finance2)
+
+
+def paid_maker(programme, finance, finance2):
+    """make(town, n, season, amount) -> n new households paid `amount` in `season`."""
     standards_load()
     from subsidies.models import SubsidyStandard
 

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.visits.helpers import draw, findings, first_visit
 from visits import services
 from visits.models import Case, CaseCategory, CaseSource, CaseStatus, VisitStatus
 from visits.queries import draw_plan
-from tests.visits.helpers import draw, findings, first_visit
 
 pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 100
