@@ -65,7 +65,7 @@ def _household(user, town, pk):
 @role_required("visits.add_case")
 def case_new(request: HttpRequest) -> HttpResponse:
     initial = {"town": request.user.town_id} if request.user.town_id else {}
-    form = CaseForm(request.POST or None, initial=initial)
+    form = CaseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.user.town_id:
         form.fields["town"].queryset = form.fields["town"].queryset.filter(pk=request.user.town_id)
     if request.method == "POST" and form.is_valid():

@@ -46,7 +46,7 @@ def _preview(form: DrawForm):
 @role_required("visits.draw_visitsample")
 def sample_draw(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST without the box ticked: the preview. POST ticked: the draw."""
-    form = DrawForm(request.POST or None)
+    form = DrawForm(request.POST if request.method == "POST" else None)
     plan = None
     if request.method == "POST":
         form.is_valid()

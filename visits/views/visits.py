@@ -53,7 +53,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    form = VisitForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = VisitForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST":
         if not request.user.has_perm("visits.record_visit"):
             raise PermissionDenied
