@@ -147,6 +147,12 @@ class Case(models.Model):
                 condition=~Q(source="hotline") | ~Q(hotline_number=""),
                 name="case_hotline_has_number",
             ),
+            # A 12345 ticket is recorded once, however often the form is submitted.
+            models.UniqueConstraint(
+                fields=["hotline_number"],
+                condition=~Q(hotline_number=""),
+                name="case_hotline_number_once",
+            ),
             models.UniqueConstraint(
                 fields=["visit", "category"],
                 condition=Q(visit__isnull=False),

@@ -5,7 +5,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,13 +109,13 @@ def case_open(
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()
-    case = Case.objects.create(
+    case = _create(
+        hotline_number,
         town=town,
         household=household,
         visit=visit,
         category=category,
         source=source,
-        hotline_number=hotline_number,
         title=title,
         description=description,
         sensitive=category in SENSITIVE_CATEGORIES,
@@ -140,6 +140,18 @@ def case_open(
         },
     )
     return case
+
+
+def _create(hotline_number: str, **fields: Any) -> Case:
+    try:
+        with transaction.atomic():
+            return Case.objects.create(hotline_number=hotline_number, **fields)
+    except IntegrityError:
+        if hotline_number and Case.objects.filter(hotline_number=hotline_number).exists():
+            raise ValidationError(
+                {"hotline_number": _("工单编号 %(n)s 已登记过。") % {"n": hotline_number}}
+            ) from None
+        raise
 
 
 def _lock(case: Case) -> Case:
