@@ -179,3 +179,55 @@ def test_the_dashboard_and_the_reports_show_coverage_satisfaction_and_cases(
     assert "访民问暖：回访与工单" in html
     town = town_context(programme, town_a, datetime.date(2026, 12, 1), annex=False)
     assert [r["town"] for r in town["visits"]["rows"]] == ["洪山镇"]
+
+
+def test_the_pages_read_in_english(world):
+    import re
+
+    from tasks.models import Town, Village
+    from tests.core.test_translations import CJK, chrome, english
+
+    names = [*Town.objects.values_list("name", flat=True)]
+    names += [*Village.objects.values_list("name", flat=True)]
+    names += [world["case"].title, world["secret"].title, str(world["visit"].household.head_name)]
+    names.sort(key=len, reverse=True)
+    pages = [
+        reverse("visits:visit_list"),
+        world["visit"].get_absolute_url(),
+        reverse("visits:sample_list"),
+        reverse("visits:sample_draw"),
+        world["sample"].get_absolute_url(),
+        reverse("visits:case_list"),
+        reverse("visits:case_new"),
+        world["case"].get_absolute_url(),
+        reverse("visits:dashboard"),
+    ]
+    c = login(world["district"])
+    for url in pages:
+        for part in chrome(english(c, url)):
+            text = re.sub(r"<[^>]+>", " ", part)
+            for name in names:
+                text = text.replace(name, "")
+            assert not CJK.search(text), (url, text)
+
+
+def test_the_lists_cost_a_fixed_number_of_queries(
+    world, pay, town_a, django_assert_max_num_queries
+):
+    c = login(world["district"])
+    for _i in range(3):
+        services.case_open(
+            town=town_a,
+            category=CaseCategory.NO_HEAT,
+            source=CaseSource.COMPLAINT,
+            title="不热",
+            description="室内 12 度。",
+            by=world["district"],
+        )
+    for url in (
+        reverse("visits:visit_list"),
+        reverse("visits:case_list"),
+        reverse("visits:dashboard"),
+    ):
+        with django_assert_max_num_queries(20):
+            assert c.get(url).status_code == 200
