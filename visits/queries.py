@@ -134,9 +134,17 @@ def seasons_sampled() -> list[str]:
 
 
 def cases_for_user(
-    user: Any, *, status: str = "", category: str = "", overdue: bool = False, q: str = ""
+    user: Any,
+    *,
+    status: str = "",
+    category: str = "",
+    overdue: bool = False,
+    q: str = "",
+    town_id: int | None = None,
 ) -> Any:
     qs = Case.objects.for_user(user).select_related("town", "household")
+    if town_id is not None:
+        qs = qs.filter(town_id=town_id)
     if status == "open":
         qs = qs.open()
     elif status:
@@ -188,6 +196,7 @@ def figures_by_town(
         rows.append(
             {
                 "town": town.name,
+                "town_id": town.pk,
                 "drawn": drawn,
                 "done": done,
                 "coverage": round(100 * done / drawn, 1) if drawn else None,

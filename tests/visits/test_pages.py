@@ -231,3 +231,16 @@ def test_the_lists_cost_a_fixed_number_of_queries(
     ):
         with django_assert_max_num_queries(20):
             assert c.get(url).status_code == 200
+
+
+def test_the_case_list_filters_by_town_and_a_town_official_cannot_name_another(
+    world, town_a, town_b
+):
+    url = reverse("visits:case_list")
+    district = login(world["district"])
+    mine = district.get(url, {"town": town_a.pk, "status": ""}).context["page"].object_list
+    assert {c.town_id for c in mine} == {town_a.pk} and len(mine) == 2
+    assert not district.get(url, {"town": town_b.pk}).context["page"].object_list
+    assert login(world["official_a"]).get(url, {"town": town_b.pk}).status_code == 404
+    dashboard = district.get(reverse("visits:dashboard")).content.decode()
+    assert f"town={town_a.pk}" in dashboard

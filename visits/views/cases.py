@@ -10,13 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import Household
+from tasks.models import Household, Town
 from visits import queries, services
 from visits.forms import CaseForm, NoteForm, NoticeForm, ReopenForm, ResolveForm
 from visits.models import CASE_FLOW, Case, CaseCategory, CaseStatus
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error, flash_errors
-from zichuan_heating.scoping import get_for_user_or_404
+from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 @require_GET
@@ -26,12 +30,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     overdue = request.GET.get("overdue") == "1"
     q = request.GET.get("q", "").strip()[:50]
+    town_id = _int(request.GET.get("town"))
+    check_town_allowed(request.user, town_id)
     qs = queries.cases_for_user(
         request.user,
         status=status if status in [*CaseStatus.values, "open"] else "",
         category=category if category in CaseCategory.values else "",
         overdue=overdue,
         q=q,
+        town_id=town_id,
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
@@ -43,6 +50,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "category": category,
             "overdue": overdue,
             "q": q,
+            "town": town_id,
+            "towns": Town.objects.order_by("order", "code") if request.user.sees_all_towns else [],
             "statuses": CaseStatus.choices,
             "categories": CaseCategory.choices,
             "now": timezone.now(),
