@@ -120,3 +120,10 @@ class NoticeForm(ConfirmedForm):
     problem = forms.CharField(
         label=_("存在问题"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class ReassignForm(forms.Form):
+    town = forms.ModelChoiceField(
+        label=_("改派到"), queryset=Town.objects.order_by("order", "code")
+    )
+    reason = forms.CharField(label=_("改派原因"), widget=forms.Textarea(attrs={"rows": 2}))

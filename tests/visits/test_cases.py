@@ -166,3 +166,22 @@ def test_the_beat_runs_the_case_reminders_every_day():
     from visits.jobs import case_reminders_job
 
     assert case_reminders_job.name == "visits.jobs.case_reminders_job"
+
+
+def test_the_district_reassigns_a_case_given_to_the_wrong_town(
+    programme, town_a, town_b, official_a, official_b, district
+):
+    case = open_case(town_a, district, category=CaseCategory.NO_HEAT)
+    services.case_start(case=case, by=official_a)
+    with pytest.raises(PermissionDenied):
+        services.case_reassign(case=case, town=town_b, by=official_a, reason="不属本镇")
+    with pytest.raises(ValidationError) as err:
+        services.case_reassign(case=case, town=town_a, by=district, reason="")
+    assert set(err.value.error_dict) == {"town", "reason"}
+    case = services.case_reassign(case=case, town=town_b, by=district, reason="地址在昆仑镇")
+    assert (case.town, case.status) == (town_b, CaseStatus.ASSIGNED)
+    assert actions(case)[-1] == CaseAction.REASSIGN
+    assert case.events.last().note == "由 洪山镇 改派 昆仑镇：地址在昆仑镇"
+    assert official_b.notifications.filter(title__contains="改派本镇办理").exists()
+    assert not Case.objects.for_user(official_a).exists()
+    services.case_start(case=case, by=official_b)

@@ -180,6 +180,12 @@ CASE_FLOW = Flow(
     [
         Transition("assign", _("交办"), frozenset({CaseStatus.NEW}), CaseStatus.ASSIGNED),
         Transition(
+            "reassign",
+            _("改派"),
+            frozenset({CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED}),
+            CaseStatus.ASSIGNED,
+        ),
+        Transition(
             "start",
             _("开始办理"),
             frozenset({CaseStatus.ASSIGNED, CaseStatus.REOPENED}),
@@ -202,6 +208,7 @@ class CaseAction(models.TextChoices):
 
     OPEN = "登记", _("登记")
     ASSIGN = "交办", _("交办")
+    REASSIGN = "改派", _("改派")
     START = "开始办理", _("开始办理")
     RESOLVE = "办结", _("办结")
     CLOSE = "关闭", _("关闭")

@@ -4,6 +4,7 @@ from visits.services.case_reminders import case_reminders_send
 from visits.services.cases import (
     case_close,
     case_open,
+    case_reassign,
     case_reopen,
     case_resolve,
     case_start,
@@ -16,6 +17,7 @@ __all__ = [
     "Findings",
     "case_close",
     "case_open",
+    "case_reassign",
     "case_reminders_send",
     "case_reopen",
     "case_resolve",

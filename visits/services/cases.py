@@ -248,3 +248,34 @@ def case_to_notice(
     case.save(update_fields=["notice"])
     _event(case, CaseAction.NOTICE, by, case.status, notice.title)
     return notice
+
+
+@transaction.atomic
+def case_reassign(*, case: Case, town: Town, by: Any, reason: str) -> Case:
+    """The district hands a case assigned to the wrong town to the right one."""
+    case = _lock(case)
+    require_district(by, "visits.manage_case")
+    reason = (reason or "").strip()
+    CASE_FLOW.check(case, "reassign")
+    errors = {}
+    if town.pk == case.town_id:
+        errors["town"] = _("工单已在%(town)s，无需改派。") % {"town": town.name}
+    elif case.household_id and case.household.town_id != town.pk:
+        errors["town"] = _("工单所涉改造户不属于%(town)s。") % {"town": town.name}
+    if not reason:
+        errors["reason"] = _("请写明改派原因。")
+    if errors:
+        raise ValidationError(errors)
+    before = CASE_FLOW.apply(case, "reassign")
+    old = case.town.name
+    case.town = town
+    case.save(update_fields=["status", "town"])
+    note = _("由 %(old)s 改派 %(new)s：%(reason)s") % {
+        "old": old,
+        "new": town.name,
+        "reason": reason,
+    }
+    _event(case, CaseAction.REASSIGN, by, before, note)
+    if not case.sensitive:
+        _tell(case, town_officials(town.pk), _("改派本镇办理：%(title)s") % {"title": case.title})
+    return case

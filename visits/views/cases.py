@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tasks.models import Household, Town
 from visits import queries, services
-from visits.forms import CaseForm, NoteForm, NoticeForm, ReopenForm, ResolveForm
+from visits.forms import CaseForm, NoteForm, NoticeForm, ReassignForm, ReopenForm, ResolveForm
 from visits.models import CASE_FLOW, Case, CaseCategory, CaseStatus
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error, flash_errors
@@ -120,6 +120,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "note_form": NoteForm(),
             "resolve_form": ResolveForm(),
             "reopen_form": ReopenForm(),
+            "reassign_form": ReassignForm(),
             "notice_form": NoticeForm(),
         },
     )
@@ -132,6 +133,12 @@ ACTIONS = {
         lambda case, by, d: services.case_resolve(case=case, by=by, resolution=d["resolution"]),
     ),
     "close": (NoteForm, lambda case, by, d: services.case_close(case=case, by=by, note=d["note"])),
+    "reassign": (
+        ReassignForm,
+        lambda case, by, d: services.case_reassign(
+            case=case, by=by, town=d["town"], reason=d["reason"]
+        ),
+    ),
     "reopen": (
         ReopenForm,
         lambda case, by, d: services.case_reopen(case=case, by=by, reason=d["reason"]),
