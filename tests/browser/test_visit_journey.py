@@ -1,6 +1,8 @@
 """At phone width (375 px): the district draws a sample, a town official visits a household
 that says the money never came, the case that opens by itself is worked and resolved."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import log_in
@@ -15,6 +17,21 @@ def phone(browser):
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page
+
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def serious_violations(page, base: str) -> list[str]:
+    """axe-core's serious and critical findings on the page (WCAG 2 A/AA rules); the script
+    comes from the site's own static files, as the Content-Security-Policy demands."""
+    page.add_script_tag(url=f"{base}/static/vendor/axe-core/axe.min.js")
+    result = page.evaluate("async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def no_sideways_scroll(page) -> None:
@@ -44,6 +61,8 @@ def test_draw_visit_mismatch_case_resolved_on_a_phone(
     page.goto(f"{live_server.url}/visits/?status=pending")
     page.locator("#visit-list li a").first.click()
     no_sideways_scroll(page)
+    if AXE.exists():
+        assert serious_violations(page, live_server.url) == []
     page.check("#id_heating_works_0")
     page.fill("#id_indoor_temperature", "18.5")
     page.check("#id_alarm_present_0")
