@@ -126,7 +126,8 @@ def visits_for_user(user: Any, *, status: str = "", season: str = "", q: str = "
         qs = qs.filter(
             Q(household__head_name__contains=q) | Q(household__village__name__contains=q)
         )
-    return qs.order_by("status", "town__order", "household__village__name", "household_id")
+    # Pending ("pending") before done ("done"): the work first.
+    return qs.order_by("-status", "town__order", "household__village__name", "household_id")
 
 
 def seasons_sampled() -> list[str]:

@@ -244,3 +244,10 @@ def test_the_case_list_filters_by_town_and_a_town_official_cannot_name_another(
     assert login(world["official_a"]).get(url, {"town": town_b.pk}).status_code == 404
     dashboard = district.get(reverse("visits:dashboard")).content.decode()
     assert f"town={town_a.pk}" in dashboard
+
+
+def test_the_visit_list_puts_the_visits_still_to_make_first(world):
+    page = login(world["official_a"]).get(reverse("visits:visit_list")).context["page"]
+    statuses = [v.status for v in page.object_list]
+    assert statuses == sorted(statuses, key=lambda s: s != "pending")
+    assert statuses[0] == "pending" and statuses[-1] == "done"
