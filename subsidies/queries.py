@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -212,3 +212,18 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
     if towns is not None:
         qs = qs.filter(household__town__in=towns)
     return qs
+
+
+def paid_in_season(season: str) -> Any:
+    """Households paid in a heating season, as rows (household_id, town_id, paid): a household
+    is paid in `season` when a line of that season's batch was paid to it; `paid` is the sum of
+    its paid lines in those batches (the operating subsidy and any one-off item they carried).
+    The one rule of "paid in a season" that the verification visits read."""
+    return (
+        BatchLine.objects.filter(state=LineState.PAID, batch__season=season)
+        .values(
+            household_id=F("instalment__household_id"), town_id=F("instalment__household__town_id")
+        )
+        .annotate(paid=Sum("amount"))
+        .order_by("household_id")
+    )

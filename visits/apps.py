@@ -11,3 +11,9 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("访民问暖")
+
+    def ready(self) -> None:
+        from tasks.progress.sections import register_report_section
+        from visits.queries import report_rows
+
+        register_report_section("visits", report_rows)

@@ -42,6 +42,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "subsidies.view_instalment",
+        "visits.view_visitsample",
+        "visits.view_visit",
+        "visits.record_visit",
+        "visits.view_case",
+        "visits.add_case",
+        "visits.handle_case",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -68,6 +74,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.view_instalment",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "visits.view_visitsample",
+        "visits.draw_visitsample",
+        "visits.view_visit",
+        "visits.view_case",
+        "visits.add_case",
+        "visits.handle_case",
+        "visits.manage_case",
+        "visits.view_sensitive_case",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -125,6 +139,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.view_instalment",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "visits.view_visitsample",
+        "visits.view_visit",
+        "visits.view_case",
     ],
 }
 

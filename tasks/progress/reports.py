@@ -205,6 +205,7 @@ def district_context(programme: Programme, today: datetime.date | None = None) -
             "chart": bar_chart_svg(rows),
             "notices": open_supervision_notices(programme),
             "subsidies": subsidy_amounts(programme),
+            "visits": report_section("visits", programme),
         }
     )
     return ctx
@@ -315,6 +316,7 @@ def town_context(
             "annex_header_every": ANNEX_HEADER_EVERY,
             "notices": open_supervision_notices(programme, town.pk),
             "subsidies": subsidy_amounts(programme, town.pk),
+            "visits": report_section("visits", programme, town.pk),
         }
     )
     return ctx

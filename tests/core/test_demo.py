@@ -135,6 +135,21 @@ def _check_waiting_work(programme: Programme) -> None:
     assert TownPlan.objects.filter(town__code=REVISING_TOWN, status=PlanStatus.APPROVED).exists()
 
 
+def _check_visits() -> None:
+    from visits.models import Case, CaseStatus, Visit, VisitSample
+
+    sample = VisitSample.objects.get()
+    assert (sample.season, sample.seed, sample.population) == ("2025-2026", 7, 2198)
+    assert sample.size == 328 and sample.visits.count() == 328
+    done = Visit.objects.filter(status="done")
+    assert 0 < done.count() < 328 and all(v.visited_at.year == 2026 for v in done)
+    cases = Case.objects.order_by("category")
+    assert [(c.category, c.status) for c in cases] == [
+        ("safety", CaseStatus.ASSIGNED),
+        ("subsidy", CaseStatus.RESOLVED),
+    ]
+
+
 def _check_deterministic(programme: Programme) -> None:
     """The same seed makes the same households: regenerate and compare with the database."""
     again = households.generate(Cast.load(programme, TODAY))
@@ -153,6 +168,7 @@ def test_the_demo_programme(monkeypatch):
     _check_plans_and_notices(programme)
     _check_acceptance_and_money(programme)
     _check_waiting_work(programme)
+    _check_visits()
     _check_deterministic(programme)
     before = _rows_per_model()
     second = _bootstrap()

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from tasks.models import Household
 from tasks.queries import active_programme
-from zichuan_heating.demo import acceptance, households, plans, subsidies
+from zichuan_heating.demo import acceptance, households, plans, subsidies, visits
 from zichuan_heating.demo.common import Cast, Progress
 
 
@@ -41,6 +41,8 @@ def demo_programme_load(
         households.households_import(cast, rows, progress)
         acceptance.inspections_record(cast, progress)
         subsidies.seasons_pay(cast, progress)
+        if paid := subsidies.paid_seasons(cast):
+            visits.visits_make(cast, progress, paid[-1])
         plans.work_waiting(cast, progress)
     return DemoOutcome(
         loaded=True,

@@ -67,13 +67,18 @@ def _pay(cast: Cast, season: str, opened: datetime.date, failing: int) -> Disbur
     return batch
 
 
+def paid_seasons(cast: Cast) -> list[str]:
+    """The seasons before the current one: paid in full by the demo."""
+    current = current_season(cast)
+    seasons = cast.programme.heating_seasons()
+    return seasons[: seasons.index(current)] if current else []
+
+
 def seasons_pay(cast: Cast, progress: Progress) -> None:
     """Past seasons paid (a supplementary batch for lines the bank returned); the current one
     prepared for finance2."""
     current = current_season(cast)
-    seasons = cast.programme.heating_seasons()
-    past = seasons[: seasons.index(current)] if current else []
-    for n, season in enumerate(past):
+    for n, season in enumerate(paid_seasons(cast)):
         opened = season_due(season)
         batch = _pay(cast, season, opened, len(BANK_FAILURES) if n < 2 else 0)
         failed = batch.lines.filter(state="failed").count()
