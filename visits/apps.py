@@ -11,3 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("访民问暖")
+
+    def ready(self) -> None:
+        from tasks.progress.sections import register_report_section
+        from visits.safety.queries import report_rows
+
+        # The progress reports' safety section (findings and drills by town).
+        register_report_section("safety", report_rows)

@@ -42,6 +42,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "subsidies.view_instalment",
+        # safety checks, emergency plans and drills (visits.safety)
+        "visits.view_hazardinspection",
+        "visits.add_hazardinspection",
+        "visits.rectify_hazardfinding",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.add_emergencyplan",
+        "visits.view_drill",
+        "visits.add_drill",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -68,6 +77,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.view_instalment",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        # safety checks, emergency plans and drills (visits.safety): sees all, verifies
+        "visits.view_hazardinspection",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.view_drill",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",

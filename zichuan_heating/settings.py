@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.progress.jobs.weekly_district_report_job",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
     },
+    "safety-overdue-rectifications-daily": {
+        "task": "visits.safety.jobs.overdue_rectifications_job",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }
 
 # Progress reports (PDF): where finished files live; a test-only delay to kill a worker mid-render.

@@ -179,7 +179,7 @@ def _common(programme: Programme, today: datetime.date | None) -> dict[str, Any]
 
 
 def district_context(programme: Programme, today: datetime.date | None = None) -> dict[str, Any]:
-    """Everything the district report shows: four queries (plus two guarded sections)."""
+    """Everything the district report shows: four queries (plus the guarded sections)."""
     ctx = _common(programme, today)
     counts = stage_counts(programme)
     rows = [
@@ -205,6 +205,7 @@ def district_context(programme: Programme, today: datetime.date | None = None) -
             "chart": bar_chart_svg(rows),
             "notices": open_supervision_notices(programme),
             "subsidies": subsidy_amounts(programme),
+            "safety": report_section("safety", programme),
         }
     )
     return ctx
@@ -315,6 +316,7 @@ def town_context(
             "annex_header_every": ANNEX_HEADER_EVERY,
             "notices": open_supervision_notices(programme, town.pk),
             "subsidies": subsidy_amounts(programme, town.pk),
+            "safety": report_section("safety", programme, town.pk),
         }
     )
     return ctx
