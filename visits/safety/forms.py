@@ -85,6 +85,7 @@ class EmergencyPlanForm(forms.Form):
     document = forms.FileField(
         label=_("预案文件（PDF 扫描件或照片，不超过 10 MB）"),
         required=False,
+        allow_empty_file=True,  # the service names the empty file in its own message
         widget=forms.ClearableFileInput(attrs=FILE_ATTRS),
     )
 
@@ -101,6 +102,7 @@ class DrillForm(forms.Form):
     report = forms.FileField(
         label=_("演练报告（PDF 扫描件或照片，不超过 10 MB）"),
         required=False,
+        allow_empty_file=True,  # the service names the empty file in its own message
         widget=forms.ClearableFileInput(attrs=FILE_ATTRS),
     )
 
