@@ -7,8 +7,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from tests.access import battery
 from tests.acceptance.files import pdf_bytes, upload
+from tests.access import battery
 from visits.models import Drill, EmergencyPlan, FindingState, HazardInspection
 from visits.safety.services import DrillData, drill_record, emergency_plan_upload
 
