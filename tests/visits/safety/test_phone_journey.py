@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tasks.models import TownPlanLine
 from tests.acceptance.files import pdf_bytes
-from tests.browser.conftest import browser, log_in  # noqa: F401  (the session browser)
+from tests.browser.conftest import log_in
 from visits.models import Drill, FindingState, HazardFinding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,8 +29,8 @@ def phone(browser):
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
-        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 376)"
-        ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > 376).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
     )
     assert width <= 375, f"{page.url} is {width} px wide: {wide}"
 
