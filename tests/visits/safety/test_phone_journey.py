@@ -30,7 +30,8 @@ def no_sideways_scroll(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         "[...document.querySelectorAll('main *')]"
-        ".filter(e => e.getBoundingClientRect().right > 376).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"
+        ".filter(e => e.getBoundingClientRect().right > 376).slice(0, 5)"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className)"
     )
     assert width <= 375, f"{page.url} is {width} px wide: {wide}"
 
