@@ -12,7 +12,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from tasks.models import Household, PlanStatus, Town, TownPlanLine
-from visits.models import Drill, EmergencyPlan, FindingState, HazardFinding, HazardInspection
+from visits.models import (
+    Drill,
+    EmergencyPlan,
+    FindingState,
+    HazardFinding,
+    HazardInspection,
+    Severity,
+)
 
 # --- by town ---------------------------------------------------------------------------------
 
@@ -191,16 +198,44 @@ def household_findings(household: Household) -> list[HazardFinding]:
 # --- the reminder ----------------------------------------------------------------------------
 
 
-def overdue_findings_by_town(today: datetime.date) -> dict[int, list[HazardFinding]]:
-    """Open findings past their deadline on `today`, per town (one query)."""
-    out: dict[int, list[HazardFinding]] = {}
-    overdue = (
+@dataclass(frozen=True)
+class OverdueFinding:
+    """What the reminder says of one overdue finding (plain values: it may list thousands)."""
+
+    town_id: int
+    town_code: str
+    town_name: str
+    village: str
+    household: str | None
+    description: str
+    severity: str
+    deadline: datetime.date
+
+    @property
+    def severity_label(self) -> str:
+        return str(Severity(self.severity).label)
+
+
+def overdue_findings_by_town(today: datetime.date) -> dict[int, list[OverdueFinding]]:
+    """Open findings past their deadline on `today`, per town in the district's order: one
+    query returning plain values (no model instances)."""
+    out: dict[int, list[OverdueFinding]] = {}
+    rows = (
         HazardFinding.objects.overdue(today)
-        .select_related("inspection__town", "inspection__village", "inspection__household")
-        .order_by("inspection__town__order", "deadline", "id")
+        .order_by("inspection__town__order", "inspection__town_id", "deadline", "id")
+        .values_list(
+            "inspection__town_id",
+            "inspection__town__code",
+            "inspection__town__name",
+            "inspection__village__name",
+            "inspection__household__head_name",
+            "description",
+            "severity",
+            "deadline",
+        )
     )
-    for f in overdue:
-        out.setdefault(f.inspection.town_id, []).append(f)
+    for row in rows:
+        out.setdefault(row[0], []).append(OverdueFinding(*row))
     return out
 
 

@@ -14,20 +14,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from visits.models import HazardFinding, SafetyReminderLog
-from visits.safety.queries import overdue_findings_by_town
+from visits.models import SafetyReminderLog
+from visits.safety.queries import OverdueFinding, overdue_findings_by_town
 from zichuan_heating.models import User
 from zichuan_heating.services import notification_send, town_officials, users_with_role
 
+#: At most this many findings are listed in one town's reminder; the rest are counted.
+MAX_LINES = 100
 
-def _line(f: HazardFinding, today: datetime.date) -> str:
-    where = f.inspection.village.name
-    if f.inspection.household_id:
-        where += f"·{f.inspection.household.head_name}"
+
+def _line(f: OverdueFinding, today: datetime.date) -> str:
+    where = f.village + (f"·{f.household}" if f.household else "")
     return _("%(where)s：%(what)s（%(severity)s，整改期限 %(deadline)s，已逾期 %(days)d 天）") % {
         "where": where,
         "what": f.description[:60],
-        "severity": f.get_severity_display(),
+        "severity": f.severity_label,
         "deadline": f.deadline.isoformat(),
         "days": (today - f.deadline).days,
     }
@@ -68,20 +69,24 @@ def overdue_reminders_send(*, today: datetime.date | None = None) -> list[dict[s
     digest: list[str] = []
     with get_connection() as connection:
         for town_id, findings in by_town.items():
-            town = findings[0].inspection.town
-            lines = [_line(f, today) for f in findings]
-            digest.append(_("%(town)s：%(n)d 条") % {"town": town.name, "n": len(findings)})
+            first = findings[0]
+            lines = [_line(f, today) for f in findings[:MAX_LINES]]
+            if len(findings) > MAX_LINES:
+                lines.append(
+                    _("……另有 %(n)d 条，请在系统中查看。") % {"n": len(findings) - MAX_LINES}
+                )
+            digest.append(_("%(town)s：%(n)d 条") % {"town": first.town_name, "n": len(findings)})
             recipients = town_officials(town_id)
             log = _claim(town_id, today, len(findings), recipients)
             if log is None:
                 continue
             subject = _("【隐患整改逾期】%(town)s有 %(n)d 条隐患已超过整改期限") % {
-                "town": town.name,
+                "town": first.town_name,
                 "n": len(findings),
             }
             body = "\n".join([*lines, "", _("请尽快整改并登记整改情况。")])
             _send(log, recipients, subject, body, connection)
-            sent.append({"town": town.code, "findings": len(findings), "subject": subject})
+            sent.append({"town": first.town_code, "findings": len(findings), "subject": subject})
         district = users_with_role("district_office")
         total = sum(len(f) for f in by_town.values())
         log = _claim(None, today, total, district)

@@ -201,3 +201,23 @@ def test_the_beat_job_sends_the_reminder_for_its_day(inspection_a, today):
     # inspection_a has one finding whose deadline was yesterday.
     assert overdue_rectifications_job.apply(args=[today.isoformat()]).get() == 2
     assert overdue_rectifications_job.apply(args=[today.isoformat()]).get() == 0
+
+
+def test_a_long_reminder_lists_the_first_findings_and_counts_the_rest(
+    monkeypatch, town_a, village_a, official_a, today
+):
+    from visits.safety import reminders
+
+    monkeypatch.setattr(reminders, "MAX_LINES", 2)
+    day0 = today - datetime.timedelta(days=5)
+    record(
+        town_a,
+        village_a,
+        official_a,
+        on=day0,
+        findings=[(f"隐患{n}", "general", day0) for n in range(5)],
+    )
+    overdue_reminders_send(today=today)
+    town_mail = next(m for m in mail.outbox if "洪山镇有 5 条" in m.subject)
+    assert "隐患0" in town_mail.body and "隐患1" in town_mail.body and "隐患2" not in town_mail.body
+    assert "……另有 3 条，请在系统中查看。" in town_mail.body
