@@ -221,3 +221,22 @@ def test_a_long_reminder_lists_the_first_findings_and_counts_the_rest(
     town_mail = next(m for m in mail.outbox if "洪山镇有 5 条" in m.subject)
     assert "隐患0" in town_mail.body and "隐患1" in town_mail.body and "隐患2" not in town_mail.body
     assert "……另有 3 条，请在系统中查看。" in town_mail.body
+
+
+def test_the_command_sends_a_days_reminders_once(inspection_a, today):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("send_safety_reminders", "--today", today.isoformat(), "--json", stdout=out)
+    assert [(r["town"], r["findings"]) for r in json.loads(out.getvalue())] == [
+        ("hongshan", 1),
+        (None, 1),
+    ]
+    out = io.StringIO()
+    call_command("send_safety_reminders", "--today", today.isoformat(), stdout=out)
+    assert out.getvalue().strip() == "已发送 0 条提醒。"
+    with pytest.raises(CommandError, match="--today 应为 YYYY-MM-DD"):
+        call_command("send_safety_reminders", "--today", "2021-13-45")
