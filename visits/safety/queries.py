@@ -261,6 +261,11 @@ class HouseholdOfficers:
     officers: list[SafetyOfficer] = field(default_factory=list)
 
     @property
+    def reachable(self) -> int:
+        """How many officers can be called (named, with a phone)."""
+        return sum(1 for o in self.officers if o.tel)
+
+    @property
     def complete(self) -> bool:
         """Both officers named, each with a phone: what the plan asks of every project."""
         return len(self.officers) >= 2 and all(o.tel for o in self.officers)

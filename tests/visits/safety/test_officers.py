@@ -59,7 +59,7 @@ def test_a_line_with_one_safety_officer_is_flagged(
     )
     html = page(client_for, official_a, household_a)
     assert 'href="tel:13905332222"' in html
-    assert "该方案行只登记了 1 名安全员" in html and 'id="officers-missing"' in html
+    assert "该方案行只登记了 1 名有联系电话的安全员" in html and 'id="officers-missing"' in html
 
 
 def test_an_officer_without_a_phone_is_flagged_too(
@@ -74,6 +74,7 @@ def test_an_officer_without_a_phone_is_flagged_too(
     )
     html = page(client_for, official_a, household_a)
     assert "孙村安" in html and "（未登记电话）" in html
+    assert "该方案行只登记了 1 名有联系电话的安全员" in html
     assert 'id="officers-missing"' in html
 
 
