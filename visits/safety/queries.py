@@ -104,9 +104,9 @@ def report_rows(programme: Any, town_id: int | None = None) -> list[TownSafety]:
 # --- lists -----------------------------------------------------------------------------------
 
 FINDING_FILTERS = {
-    "open": Q(findings__state=FindingState.OPEN),
-    "rectified": Q(findings__state=FindingState.RECTIFIED),
-    "verified": Q(findings__state=FindingState.VERIFIED),
+    "open": Q(state=FindingState.OPEN),
+    "rectified": Q(state=FindingState.RECTIFIED),
+    "verified": Q(state=FindingState.VERIFIED),
 }
 
 
@@ -123,10 +123,12 @@ def inspections_for_user(
     qs = HazardInspection.objects.for_user(user).select_related("town", "village", "household")
     if town_id is not None:
         qs = qs.filter(town_id=town_id)
+    # A subquery, not a join: a join here would also narrow the counts annotated below.
     if state == "overdue":
-        qs = qs.filter(findings__state=FindingState.OPEN, findings__deadline__lt=today)
+        qs = qs.filter(pk__in=HazardFinding.objects.overdue(today).values("inspection_id"))
     elif state in FINDING_FILTERS:
-        qs = qs.filter(FINDING_FILTERS[state])
+        matching = HazardFinding.objects.filter(FINDING_FILTERS[state])
+        qs = qs.filter(pk__in=matching.values("inspection_id"))
     if q := (q or "").strip()[:50]:
         qs = qs.filter(Q(village__name__contains=q) | Q(household__head_name__contains=q))
     return qs.annotate(

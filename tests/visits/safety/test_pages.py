@@ -184,3 +184,21 @@ def test_empty_pages_say_what_to_do(client_for, official_a):
     html = a.get(url("emergency")).content.decode()
     assert "尚未上传应急预案" in html and "尚无应急演练记录" in html
     assert not EmergencyPlan.objects.exists() and not Drill.objects.exists()
+
+
+def test_the_list_filters_by_finding_state_and_keeps_each_inspections_counts(
+    official_a, district, inspection_a, inspection_b, today
+):
+    from visits.safety.queries import inspections_for_user
+
+    # inspection_a: 2 findings open, 1 of them overdue; inspection_b: 1 open, not overdue.
+    overdue = list(inspections_for_user(district, state="overdue", today=today))
+    assert [i.pk for i in overdue] == [inspection_a.pk]
+    assert (overdue[0].finding_count, overdue[0].open_count, overdue[0].overdue_count) == (2, 2, 1)
+    assert {i.pk for i in inspections_for_user(district, state="open")} == {
+        inspection_a.pk,
+        inspection_b.pk,
+    }
+    assert list(inspections_for_user(district, state="verified")) == []
+    assert [i.pk for i in inspections_for_user(official_a, state="open")] == [inspection_a.pk]
+    assert [i.pk for i in inspections_for_user(district, q="王建国")] == [inspection_a.pk]
