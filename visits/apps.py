@@ -14,6 +14,9 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from tasks.progress.sections import register_report_section
-        from visits.queries import report_rows
+        from visits.queries import report_rows as visit_rows
+        from visits.safety.queries import report_rows as safety_rows
 
-        register_report_section("visits", report_rows)
+        # The progress reports' sections: visits and cases, and safety findings and drills.
+        register_report_section("visits", visit_rows)
+        register_report_section("safety", safety_rows)

@@ -1,6 +1,6 @@
 """URLs of visits, cases and safety checks, mounted under /visits/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from visits.views import cases, dashboard, samples, visits
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("cases/<int:pk>/notice/", cases.case_notice, name="case_notice"),
     path("cases/<int:pk>/<slug:action>/", cases.case_act, name="case_act"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("safety/", include("visits.safety.urls")),
 ]

@@ -48,6 +48,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.view_case",
         "visits.add_case",
         "visits.handle_case",
+        # safety checks, emergency plans and drills (visits.safety)
+        "visits.view_hazardinspection",
+        "visits.add_hazardinspection",
+        "visits.rectify_hazardfinding",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.add_emergencyplan",
+        "visits.view_drill",
+        "visits.add_drill",
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -82,6 +91,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.handle_case",
         "visits.manage_case",
         "visits.view_sensitive_case",
+        # safety checks, emergency plans and drills (visits.safety): sees all, verifies
+        "visits.view_hazardinspection",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.view_drill",
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",

@@ -299,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.jobs.case_reminders_job",
         "schedule": crontab(hour=8, minute=5),
     },
+    "safety-overdue-rectifications-daily": {
+        "task": "visits.safety.jobs.overdue_rectifications_job",
+        "schedule": crontab(hour=8, minute=10),
+    },
 }
 
 # Progress reports (PDF): where finished files live; a test-only delay to kill a worker mid-render.

@@ -179,7 +179,7 @@ def _common(programme: Programme, today: datetime.date | None) -> dict[str, Any]
 
 
 def district_context(programme: Programme, today: datetime.date | None = None) -> dict[str, Any]:
-    """Everything the district report shows: four queries (plus two guarded sections)."""
+    """Everything the district report shows: four queries (plus the guarded sections)."""
     ctx = _common(programme, today)
     counts = stage_counts(programme)
     rows = [
@@ -206,6 +206,7 @@ def district_context(programme: Programme, today: datetime.date | None = None) -
             "notices": open_supervision_notices(programme),
             "subsidies": subsidy_amounts(programme),
             "visits": report_section("visits", programme),
+            "safety": report_section("safety", programme),
         }
     )
     return ctx
@@ -317,6 +318,7 @@ def town_context(
             "notices": open_supervision_notices(programme, town.pk),
             "subsidies": subsidy_amounts(programme, town.pk),
             "visits": report_section("visits", programme, town.pk),
+            "safety": report_section("safety", programme, town.pk),
         }
     )
     return ctx

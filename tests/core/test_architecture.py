@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("zichuan_heating", "tasks", "acceptance", "subsidies")
+APPS = ("zichuan_heating", "tasks", "acceptance", "subsidies", "visits")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 

@@ -150,6 +150,21 @@ def _check_visits() -> None:
     ]
 
 
+def _check_safety() -> None:
+    from visits.models import Drill, EmergencyPlan, FindingState, HazardFinding
+    from visits.safety.queries import safety_by_town
+
+    rows = safety_by_town(today=TODAY)
+    assert len(rows) == 9
+    assert all(r.plans == 1 and r.drills >= 1 and r.fire_service_drills >= 1 for r in rows)
+    assert EmergencyPlan.objects.count() == 9 and Drill.objects.count() > 9
+    states = set(HazardFinding.objects.values_list("state", flat=True))
+    assert states == {FindingState.OPEN, FindingState.RECTIFIED, FindingState.VERIFIED}
+    assert sum(r.overdue for r in rows) >= 1 and sum(r.open - r.overdue for r in rows) >= 1
+    verified = HazardFinding.objects.filter(state=FindingState.VERIFIED)
+    assert all(f.verified_by.username == "district" for f in verified)
+
+
 def _check_deterministic(programme: Programme) -> None:
     """The same seed makes the same households: regenerate and compare with the database."""
     again = households.generate(Cast.load(programme, TODAY))
@@ -169,6 +184,8 @@ def test_the_demo_programme(monkeypatch):
     _check_acceptance_and_money(programme)
     _check_waiting_work(programme)
     _check_visits()
+
+    _check_safety()
     _check_deterministic(programme)
     before = _rows_per_model()
     second = _bootstrap()

@@ -10,6 +10,17 @@ from visits.models.cases import (
     CaseSource,
     CaseStatus,
 )
+from visits.models.safety import (
+    FINDING_FLOW,
+    Drill,
+    EmergencyPlan,
+    FindingState,
+    HazardFinding,
+    HazardInspection,
+    SafetyReason,
+    SafetyReminderLog,
+    Severity,
+)
 from visits.models.visits import (
     VISIT_FLOW,
     SampleMode,
@@ -21,6 +32,7 @@ from visits.models.visits import (
 
 __all__ = [
     "CASE_FLOW",
+    "FINDING_FLOW",
     "OPEN_STATUSES",
     "VISIT_FLOW",
     "Case",
@@ -29,7 +41,15 @@ __all__ = [
     "CaseEvent",
     "CaseSource",
     "CaseStatus",
+    "Drill",
+    "EmergencyPlan",
+    "FindingState",
+    "HazardFinding",
+    "HazardInspection",
+    "SafetyReason",
+    "SafetyReminderLog",
     "SampleMode",
+    "Severity",
     "Visit",
     "VisitPhoto",
     "VisitSample",
