@@ -7,6 +7,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
@@ -16,6 +17,10 @@ from subsidies.models import BatchLine, DisbursementBatch, Instalment, SubsidyEv
 from zichuan_heating.models import Notification
 
 pytestmark = pytest.mark.django_db
+POSTGRESQL = pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="needs PostgreSQL: row locks and concurrent connections (set DATABASE_URL)",
+)
 REASON = "洪山镇张甲的运行补贴重复，请核实后移出"
 
 
@@ -174,6 +179,7 @@ def test_a_standard_change_reprices_the_lines_of_a_returned_batch(
     assert batch.total_amount == Decimal("13600.00")
 
 
+@POSTGRESQL
 @pytest.mark.django_db(transaction=True)
 def test_return_and_approve_racing_end_in_one_state_and_neither_fails_badly(
     programme_data, batch, finance, finance2, administrator
