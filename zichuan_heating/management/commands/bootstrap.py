@@ -4,8 +4,9 @@ demo users and the demo programme as it stands on the day."""
 import datetime
 import os
 
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,7 +65,8 @@ class Command(TranslatedCommand):
     def _demo(self, today: datetime.date) -> None:
         from zichuan_heating.demo import demo_programme_load, demo_users_create
 
-        created = demo_users_create(password=os.environ.get("ZH_DEMO_PASSWORD") or None)
+        with translation.override(settings.LANGUAGE_CODE):
+            created = demo_users_create(password=os.environ.get("ZH_DEMO_PASSWORD") or None)
         if created:
             self.stdout.write(_("演示用户（密码只显示这一次，请记下）："))
             for username, role, pw in created:
@@ -72,7 +74,10 @@ class Command(TranslatedCommand):
         else:
             self.stdout.write(_("演示用户已存在，未做改动。"))
         self.stdout.write(_("演示数据（截至 %(d)s）：") % {"d": f"{today:%Y-%m-%d}"})
-        outcome = demo_programme_load(today=today, progress=self.stdout.write)
+        # The demo's data is Chinese (its ledger workbook carries the Chinese labels) whatever
+        # the language of the output.
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome = demo_programme_load(today=today, progress=self.stdout.write)
         if outcome.loaded:
             self.stdout.write(_("演示数据已加载，用时 %(s).1f 秒") % {"s": outcome.seconds})
         else:
