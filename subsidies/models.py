@@ -249,6 +249,12 @@ class BatchState(models.TextChoices):
     APPROVED = "approved", _("已审核")
     EXPORTED = "exported", _("已导出")
     PAID = "paid", _("已发放")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+#: States without an approval: the batch waits for one, or was returned or withdrawn.
+UNAPPROVED_STATES = ("draft", "returned", "withdrawn")
 
 
 class DisbursementBatch(models.Model):
@@ -267,6 +273,9 @@ class DisbursementBatch(models.Model):
     approved_by = recorded_user(_("审核人"), optional=True)
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+    returned_by = recorded_user(_("退回人"), optional=True)
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=300, blank=True)
     paid_by = recorded_user(_("确认发放人"), optional=True)
     payment_reference = models.CharField(_("支付凭证号"), max_length=64, blank=True)
     payment_date = models.DateField(_("支付日期"), null=True, blank=True)
@@ -291,8 +300,12 @@ class DisbursementBatch(models.Model):
                 name="batch_approver_not_preparer",
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(approved_by__isnull=False),
+                condition=Q(state__in=UNAPPROVED_STATES) | Q(approved_by__isnull=False),
                 name="batch_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(return_reason=""),
+                name="batch_returned_has_reason",
             ),
             models.CheckConstraint(
                 condition=~Q(state="paid")
@@ -318,18 +331,25 @@ class DisbursementBatch(models.Model):
 
 
 #: A batch: prepared as a draft, approved by a second finance user, exported to the bank,
-#: paid. Any change to an approved batch voids its approval (back to draft).
+#: paid. Any change to an approved batch voids its approval (back to draft). The approver may
+#: instead return a draft to the preparer with a reason; the preparer revises its lines and
+#: resubmits it (back to draft), or withdraws it (its lines go back to the pool).
 BATCH_FLOW = Flow(
     "state",
     [
         # Actions that leave the state as it is: only ever checked, never applied.
         Transition(
-            "add_line", _("加入明细"), frozenset({BatchState.DRAFT, BatchState.APPROVED}), ""
+            "add_line",
+            _("加入明细"),
+            frozenset({BatchState.DRAFT, BatchState.APPROVED, BatchState.RETURNED}),
+            "",
         ),
         Transition(
             "fail_line",
             _("标记明细支付失败"),
-            frozenset({BatchState.DRAFT, BatchState.APPROVED, BatchState.EXPORTED}),
+            frozenset(
+                {BatchState.DRAFT, BatchState.APPROVED, BatchState.EXPORTED, BatchState.RETURNED}
+            ),
             "",
         ),
         Transition(
@@ -343,6 +363,14 @@ BATCH_FLOW = Flow(
         ),
         # The moves.
         Transition("approve", _("审核"), frozenset({BatchState.DRAFT}), BatchState.APPROVED),
+        Transition("return", _("退回制单人"), frozenset({BatchState.DRAFT}), BatchState.RETURNED),
+        Transition("resubmit", _("重新提交"), frozenset({BatchState.RETURNED}), BatchState.DRAFT),
+        Transition(
+            "withdraw",
+            _("撤销批次"),
+            frozenset({BatchState.DRAFT, BatchState.RETURNED}),
+            BatchState.WITHDRAWN,
+        ),
         Transition(
             "void_approval", _("撤销审核"), frozenset({BatchState.APPROVED}), BatchState.DRAFT
         ),
@@ -426,6 +454,9 @@ class SubsidyEvent(models.Model):
         BATCH_PREPARED = "batch_prepared", _("编制批次")
         LINE_ADDED = "line_added", _("加入批次")
         BATCH_APPROVED = "batch_approved", _("审核通过")
+        BATCH_RETURNED = "batch_returned", _("退回制单人")
+        BATCH_RESUBMITTED = "batch_resubmitted", _("重新提交审核")
+        BATCH_WITHDRAWN = "batch_withdrawn", _("撤销批次")
         APPROVAL_VOIDED = "approval_voided", _("审核失效")
         BATCH_EXPORTED = "batch_exported", _("导出发放表")
         FULL_ID_EXPORTED = "full_id_exported", _("导出完整身份证号")

@@ -227,3 +227,31 @@ def paid_in_season(season: str) -> Any:
         .annotate(paid=Sum("amount"))
         .order_by("household_id")
     )
+
+def pool_summary(*, programme: Programme, season: str, towns: list[Town]) -> dict[str, Any]:
+    """What a batch prepared now would take, for the preview: per item and overall, the
+    households, the lines and the total (one grouped query and one count)."""
+    qs = pool(programme=programme, season=season, towns=towns).order_by()
+    labels = dict(InstalmentItem.choices)
+    rows = [
+        {
+            "item": r["item"],
+            "label": labels.get(r["item"], r["item"]),
+            "households": r["households"],
+            "count": r["count"],
+            "total": r["total"] or Decimal("0.00"),
+        }
+        for r in qs.values("item")
+        .annotate(
+            households=Count("household", distinct=True), count=Count("id"), total=Sum("amount")
+        )
+        .order_by("item")
+    ]
+    order = list(labels)
+    rows.sort(key=lambda r: order.index(r["item"]) if r["item"] in order else len(order))
+    return {
+        "rows": rows,
+        "households": qs.values("household").distinct().count(),
+        "count": sum(r["count"] for r in rows),
+        "total": sum((r["total"] for r in rows), Decimal("0.00")),
+    }

@@ -167,7 +167,7 @@ def _reprice(new: SubsidyStandard) -> tuple[list[int], Decimal]:
         | Q(
             status=InstalmentStatus.BATCHED,
             lines__state=LineState.INCLUDED,
-            lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED],
+            lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED, BatchState.RETURNED],
         )
     )
     candidates = (

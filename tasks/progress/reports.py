@@ -274,12 +274,12 @@ def annex_blocks(programme: Programme, town_id: int) -> tuple[list[str], int]:
 def annex_header() -> str:
     one = " ".join(
         (
-            _fit("序号", 5),
-            _fit("村（居）", 8),
-            _fit("户主", 6),
-            _fit("身份证号", 18),
-            _fit("改造方式", 8),
-            _fit("状态", 6),
+            _fit(_("序号"), 5),
+            _fit(_("村（居）"), 8),
+            _fit(_("户主"), 6),
+            _fit(_("身份证号"), 18),
+            _fit(_("改造方式"), 8),
+            _fit(_("状态"), 6),
         )
     )
     return "  ".join([one] * ANNEX_PER_LINE)
@@ -454,7 +454,9 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
             to=emails,
         )
         message.attach(
-            f"全区进度报告-{today.isoformat()}.pdf", path.read_bytes(), "application/pdf"
+            _("全区进度报告-%(day)s.pdf") % {"day": today.isoformat()},
+            path.read_bytes(),
+            "application/pdf",
         )
         claim.subject = str(message.subject)[:200]
         try:

@@ -37,7 +37,15 @@ def _rows_per_model() -> dict[str, int]:
 
 def _bootstrap() -> str:
     out = io.StringIO()
-    call_command("bootstrap", "--demo", "--no-migrate", "--today", TODAY.isoformat(), stdout=out)
+    call_command(
+        "bootstrap",
+        "--demo",
+        "--no-migrate",
+        "--today",
+        TODAY.isoformat(),
+        language="en",
+        stdout=out,
+    )
     return out.getvalue()
 
 
