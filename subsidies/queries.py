@@ -228,6 +228,7 @@ def paid_in_season(season: str) -> Any:
         .order_by("household_id")
     )
 
+
 def pool_summary(*, programme: Programme, season: str, towns: list[Town]) -> dict[str, Any]:
     """What a batch prepared now would take, for the preview: per item and overall, the
     households, the lines and the total (one grouped query and one count)."""
