@@ -8,7 +8,14 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from subsidies.models import BatchLine, DisbursementBatch, LineState, SubsidyStandard
+from subsidies.models import (
+    BatchLine,
+    DisbursementBatch,
+    Instalment,
+    InstalmentStatus,
+    LineState,
+    SubsidyStandard,
+)
 from subsidies.money import ZERO
 from subsidies.payments.models import FundBudget, FundShare, FundSource, PaymentAccount
 from tasks.models import Household, Programme
@@ -104,29 +111,36 @@ def batch_by_source(batch: DisbursementBatch) -> list[dict[str, Any]]:
     return _source_rows({source: v for (_b, source), v in split.items()})
 
 
+def budget_seasons(programme: Programme) -> list[str]:
+    """The seasons a budget is set for: "" (the one-off items) and each heating season."""
+    return ["", *programme.heating_seasons()]
+
+
 def budget_execution(programme: Programme) -> list[dict[str, Any]]:
-    """预算执行 per season and source: budget, committed (in a batch, not yet paid), paid, and
-    balance = budget − committed − paid. Failed lines count for nothing."""
-    lines = (
-        BatchLine.objects.filter(batch__programme=programme)
-        .exclude(state=LineState.FAILED)
-        .values("instalment__standard_id", "amount", "batch__season", "state")
+    """预算执行 per season and source: budget, committed (due and not yet paid: scheduled or
+    in a batch), paid, and balance = budget − committed − paid. Cancelled items count for
+    nothing; one-off items are the season "". Each item is split by its standard's shares."""
+    groups = list(
+        Instalment.objects.filter(household__programme=programme)
+        .exclude(status=InstalmentStatus.CANCELLED)
+        .values("standard_id", "amount", "season", "status")
         .annotate(n=Count("id"))
         .order_by()
     )
-    committed_groups = [g for g in lines if g["state"] == LineState.INCLUDED]
-    paid_groups = [g for g in lines if g["state"] == LineState.PAID]
-    committed = _split_groups(committed_groups, "batch__season")
-    paid = _split_groups(paid_groups, "batch__season")
+    for g in groups:
+        g["instalment__standard_id"] = g["standard_id"]
+    paid_status = InstalmentStatus.PAID
+    committed = _split_groups([g for g in groups if g["status"] != paid_status], "season")
+    paid = _split_groups([g for g in groups if g["status"] == paid_status], "season")
     budgets = {
         (b.season, b.source): b.amount for b in FundBudget.objects.filter(programme=programme)
     }
     labels = dict(FundSource.choices)
-    rows = []
     sources = list(FundSource.values)
     if any(k[1] == UNSET for k in (*committed, *paid)):
         sources.append(UNSET)
-    for season in programme.heating_seasons():
+    rows = []
+    for season in budget_seasons(programme):
         for source in sources:
             budget = budgets.get((season, source), ZERO)
             c = committed.get((season, source), ZERO)

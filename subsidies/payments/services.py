@@ -129,7 +129,7 @@ def fund_budget_set(
 ) -> FundBudget:
     """Set one source's budget for one heating season (finance)."""
     require_perm(by, "subsidies.manage_funds")
-    if season not in programme.heating_seasons():
+    if season not in ["", *programme.heating_seasons()]:
         raise ValidationError(_("采暖季 %(s)s 不在本年度补贴期内。") % {"s": season})
     if source not in FundSource.values:
         raise ValidationError(_("资金来源“%(s)s”无效。") % {"s": source})
