@@ -82,6 +82,49 @@ def payment_account_set(
 
 
 @transaction.atomic
+def payment_accounts_register(
+    *, accounts: list[tuple[Household, str, str, str, str]], by: Any
+) -> int:
+    """Register many households' first accounts at once (household, kind, bank, holder,
+    number), as a town does from its list: every row checked first, all or nothing, one
+    history row per account. Households that already have an account are left as they are
+    (change those one by one). Returns how many were created."""
+    from simple_history.utils import bulk_create_with_history
+
+    require_perm(by, "subsidies.change_paymentaccount")
+    errors: list[str] = []
+    rows = []
+    for n, (household, kind, bank, holder, number) in enumerate(accounts, start=1):
+        if not sees_all_towns(by) and by.town_id != household.town_id:
+            raise PermissionDenied(_("只能修改本镇（街道）改造户的收款账户。"))
+        try:
+            if kind not in AccountKind.values:
+                raise ValidationError(_("“账户类型”无效。"))
+            rows.append(
+                PaymentAccount(
+                    household=household,
+                    kind=kind,
+                    bank=_clean_text(bank, _("开户银行"), 60),
+                    holder=_clean_text(holder, _("户名"), 40),
+                    number=validate_account_number(kind, number, _("账号")),
+                    updated_by=by,
+                )
+            )
+        except ValidationError as exc:
+            errors.extend(_("第 %(n)s 户：%(m)s") % {"n": n, "m": m} for m in exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    ids = [row.household_id for row in rows]
+    list(Household.objects.filter(pk__in=ids).locked().values_list("id", flat=True))
+    have = set(
+        PaymentAccount.objects.filter(household_id__in=ids).values_list("household_id", flat=True)
+    )
+    new = [row for row in rows if row.household_id not in have]
+    bulk_create_with_history(new, PaymentAccount, batch_size=1000, default_user=by)
+    return len(new)
+
+
+@transaction.atomic
 def fund_shares_set(
     *, standard: SubsidyStandard, shares: dict[str, Decimal], by: Any
 ) -> list[FundShare]:

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from tasks.models import Household
 from tasks.queries import active_programme
-from zichuan_heating.demo import acceptance, households, plans, subsidies
+from zichuan_heating.demo import acceptance, households, payments, plans, subsidies
 from zichuan_heating.demo.common import Cast, Progress
 
 
@@ -40,6 +40,8 @@ def demo_programme_load(
         plans.plans_approve(cast, rows, progress)
         households.households_import(cast, rows, progress)
         acceptance.inspections_record(cast, progress)
+        payments.accounts_register(cast, progress)
+        payments.funds_set(cast, progress)
         subsidies.seasons_pay(cast, progress)
         plans.work_waiting(cast, progress)
     return DemoOutcome(

@@ -74,3 +74,20 @@ def test_the_page_saves_the_account_and_the_household_page_shows_it_masked(
     page = c.get(reverse("ledger:household_detail", args=[household.pk])).content.decode()
     assert "6217***********" in page and card(7) not in page
     assert reverse("subsidies:trace_household", args=[household.pk]) in page
+
+
+def test_registering_many_accounts_is_all_or_nothing_with_one_history_row_each(
+    programme, town_a, official_a
+):
+    from subsidies.payments.services import payment_accounts_register
+
+    a, b = (HouseholdFactory(programme=programme, town=town_a) for _ in range(2))
+    rows = [(a, "one_card", "农商行", "甲", card(1)), (b, "one_card", "农商行", "乙", "62170001")]
+    with pytest.raises(ValidationError, match="第 2 户：“账号”应为 16 至 19 位数字"):
+        payment_accounts_register(accounts=rows, by=official_a)
+    assert not PaymentAccount.objects.exists()
+    rows[1] = (b, "bank", "农商行", "乙", "37030201234567")
+    assert payment_accounts_register(accounts=rows, by=official_a) == 2
+    assert payment_accounts_register(accounts=rows, by=official_a) == 0
+    history = PaymentAccount.history.all()
+    assert history.count() == 2 and {h.history_user for h in history} == {official_a}
