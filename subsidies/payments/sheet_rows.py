@@ -51,6 +51,7 @@ class FastRows:
         self.money_s = f' s="{money._get_xf_index()}"'
         self.cache: dict[str, str] = {}
         self.buf: list[str] = []
+        self._row = self._compile()
 
     def _tail(self, string: str) -> str:
         """Everything of a text cell after its reference."""
@@ -72,20 +73,26 @@ class FastRows:
             tail = self.cache[string] = self._tail(string)
         return tail
 
-    def row(self, n: int, row: tuple) -> None:
-        r = n + 1
-        parts = [f'<row r="{r}">']
-        for letter, kind, value in zip(self.letters, self.kinds, row, strict=True):
+    def _compile(self) -> Any:
+        """One f-string for the whole row, built once from `kinds` (a loop over cells costs
+        several times more): `row(r, v)` for the 1-based row number r and the values v."""
+        cells = []
+        for c, (letter, kind) in enumerate(zip(self.letters, self.kinds, strict=True)):
+            ref = f'<c r="{letter}{{r}}"'
             if kind == "c":
-                parts.append(f'<c r="{letter}{r}"{self._cached(value)}')
+                cells.append(f"{ref}{{cached(v[{c}])}}")
             elif kind == "t":
-                parts.append(f'<c r="{letter}{r}"{self._tail(value)}')
-            elif kind == "m":
-                parts.append(f'<c r="{letter}{r}"{self.money_s}><v>{value:.16G}</v></c>')
+                cells.append(f"{ref}{{tail(v[{c}])}}")
             else:
-                parts.append(f'<c r="{letter}{r}"{self.text_s}><v>{value:.16G}</v></c>')
-        parts.append("</row>")
-        self.buf.append("".join(parts))
+                style = self.money_s if kind == "m" else self.text_s
+                cells.append(f"{ref}{style}><v>{{v[{c}]:.16G}}</v></c>")
+        body = "".join(cells)  # double quotes only: the f-string below is single-quoted
+        source = 'lambda r, v: f\'<row r="{r}">' + body + "</row>'"
+        # The source holds only column letters, style indices and indices: never cell data.
+        return eval(source, {"cached": self._cached, "tail": self._tail})
+
+    def row(self, n: int, row: tuple) -> None:
+        self.buf.append(self._row(n + 1, row))
         if len(self.buf) >= self._FLUSH:
             self.flush()
 
