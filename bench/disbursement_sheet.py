@@ -116,7 +116,11 @@ def child(kind: str, batch_id: int, out: str) -> None:
             )
         what = "encrypted"
     elif kind == "fetch":
-        what = f"{sum(1 for _ in _rows(batch))} rows fetched"
+        from django.db import connection, transaction
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '128MB'")  # as the sheet does
+            what = f"{sum(1 for _ in _rows(batch))} rows fetched"
     else:
         what = f"{_bare(batch, out)} rows written bare"
     secs, cpu = time.perf_counter() - t, time.process_time() - cpu

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from subsidies.models import BatchLine, DisbursementBatch, InstalmentItem, LineState
@@ -95,7 +96,11 @@ def write_disbursement(
     towns = _write_summary(wb, formats, used, batch, summary, grand, full_id)
     _write_sources(wb.worksheets()[0], formats, len(summary) + 5, batch_by_source(batch))
     writer = _SheetWriter(wb, formats, used, towns, full_id, _fast_rows)
-    writer.write(batch.pk, _line_stream(lines))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The ordered stream of a big batch is one sort: in memory, not in temp files.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        writer.write(batch.pk, _line_stream(lines))
     wb.close()
     return grand
 
