@@ -493,3 +493,11 @@ class SubsidyEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The payments package's models (accounts, fund shares, budgets) belong to this app.
+from subsidies.payments.models import (  # noqa: E402, F401
+    FundBudget,
+    FundShare,
+    PaymentAccount,
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from subsidies import views
+from subsidies.payments import urls as payments_urls
 
 app_name = "subsidies"
 
@@ -22,3 +23,6 @@ urlpatterns = [
     path("batches/<int:pk>/bank-return/", views.bank_return, name="bank_return"),
     path("households/<int:pk>/", views.household_schedule, name="household_schedule"),
 ]
+
+# Payment accounts, fund sources and budgets, the protected sheet, the trace.
+urlpatterns += payments_urls.urlpatterns

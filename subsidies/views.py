@@ -32,6 +32,8 @@ from subsidies.forms import (
     WithdrawForm,
 )
 from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
+from subsidies.payments.forms import ProtectedExportForm
+from subsidies.payments.queries import batch_by_source
 from tasks.ledger.services import id_number_export_record
 from tasks.models import Household, IdNumberView
 from tasks.queries import active_programme_or_404
@@ -191,6 +193,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "lines": page,
             "trail": queries.batch_trail(batch),
+            "sources": batch_by_source(batch),
+            "protected_form": ProtectedExportForm(),
             "towns": batch.towns.all(),
             "approve_form": ApproveForm(),
             "export_form": ExportForm(),

@@ -352,18 +352,25 @@ def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
 
 
 @transaction.atomic
-def disbursement_export(*, batch: DisbursementBatch, by: Any, out: Any) -> bool:
+def disbursement_export(
+    *, batch: DisbursementBatch, by: Any, out: Any, password: str | None = None
+) -> bool:
     """Write the batch's sheet for `by`; returns whether ID numbers were written in full.
 
     Only an approved (or later) batch is exported. Full ID numbers need
-    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row.
+    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row. With a
+    `password` the file is encrypted with it (for the bank); the password is not kept.
     """
     from subsidies.exports import write_disbursement
+    from subsidies.payments.encryption import write_encrypted
 
     batch = DisbursementBatch.objects.select_related("programme").get(pk=batch.pk)
     BATCH_FLOW.check(batch, "download")
     full_id = by is not None and by.has_perm("subsidies.export_full_id")
-    write_disbursement(batch, out, full_id=full_id)
+    if password is None:
+        write_disbursement(batch, out, full_id=full_id)
+    else:
+        write_encrypted(lambda f: write_disbursement(batch, f, full_id=full_id), password, out)
     if full_id:
         event(batch, Action.FULL_ID_EXPORTED, by, _("导出含完整身份证号的发放表"))
     return full_id

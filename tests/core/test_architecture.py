@@ -109,6 +109,7 @@ USED_AS = {
     "qrcode": "qrcode",
     "django-csp": "csp",
     "gunicorn": "gunicorn",
+    "msoffcrypto-tool": "msoffcrypto",
 }
 
 

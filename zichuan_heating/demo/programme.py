@@ -14,7 +14,7 @@ from django.db import transaction
 
 from tasks.models import Household
 from tasks.queries import active_programme
-from zichuan_heating.demo import acceptance, households, plans, safety, subsidies, visits
+from zichuan_heating.demo import acceptance, households, payments, plans, safety, subsidies, visits
 from zichuan_heating.demo.common import Cast, Progress
 
 
@@ -41,6 +41,8 @@ def demo_programme_load(
         plans.plans_approve(cast, rows, progress)
         households.households_import(cast, rows, progress)
         acceptance.inspections_record(cast, progress)
+        payments.accounts_register(cast, progress)
+        payments.funds_set(cast, progress)
         subsidies.seasons_pay(cast, progress)
         if paid := subsidies.paid_seasons(cast):
             visits.visits_make(cast, progress, paid[-1])
