@@ -42,6 +42,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "subsidies.view_instalment",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -68,6 +72,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.view_instalment",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -88,6 +95,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.approve_batch",
         "subsidies.export_batch",
         "subsidies.export_full_id",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
+        "subsidies.settle_adjustment",  # metering
+        "subsidies.import_readings",  # metering
+        "subsidies.view_readingimport",  # metering
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -125,6 +139,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.view_instalment",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
 }
 
