@@ -34,6 +34,8 @@ from subsidies.metering.models import (
     ReadingSource,
     UsageFlag,
     Utility,
+    UtilityToken,
+    hash_token,
 )
 from subsidies.metering.repricing import RepriceResult, reprice_season, season_usage
 from subsidies.models import INSTALMENT_FLOW, Instalment, InstalmentItem
@@ -384,3 +386,23 @@ def readings_import_file(
     if dry_run or not plan.ok:
         return outcome_of(plan)
     return readings_commit(plan=plan, by=by, source=ReadingSource.FILE, file_name=file_name)
+
+
+@transaction.atomic
+def utility_token_issue(*, utility: Utility, username: str) -> tuple[UtilityToken, str]:
+    """A new API key for the utility's system, under a user of its own with no role (so it
+    can open no page); returns (token, key). Only the key's SHA-256 is stored."""
+    from django.contrib.auth import get_user_model
+
+    user, _created = get_user_model().objects.get_or_create(
+        username=username, defaults={"is_active": True}
+    )
+    if user.groups.exists() or user.is_staff or user.is_superuser:
+        raise ValidationError(_("接口用户不能是已有角色的系统用户，请另起用户名。"))
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    key = UtilityToken.new_key()
+    token = UtilityToken.objects.create(
+        utility=utility, user=user, key_hash=hash_token(key), prefix=key[:8]
+    )
+    return token, key
