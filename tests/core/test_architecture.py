@@ -109,6 +109,8 @@ USED_AS = {
     "qrcode": "qrcode",
     "django-csp": "csp",
     "gunicorn": "gunicorn",
+    "djangorestframework": "rest_framework",
+    "drf-spectacular": "drf_spectacular",
 }
 
 
