@@ -23,5 +23,5 @@ class Command(BaseCommand):
             if not options["kind"]:
                 raise CommandError("没有该单位；新建时请用 --kind 指定 gas 或 electric。")
             utility = Utility.objects.create(name=options["utility"], kind=options["kind"])
-        token, key = utility_token_issue(utility=utility, username=options["username"])
+        _token, key = utility_token_issue(utility=utility, username=options["username"])
         self.stdout.write(f"{utility.name} 的接口密钥（只显示这一次）：{key}")

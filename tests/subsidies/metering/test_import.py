@@ -194,7 +194,7 @@ def test_the_command_keeps_the_ledger_contract(programme, metered, write_file, t
 def test_hostile_files_never_crash(programme, metered, tmp_path, data):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
-    code, out, err = call(path, "--season", SEASON, "--json")
+    code, out, _err = call(path, "--season", SEASON, "--json")
     assert code in (1, 2)
     assert json.loads(out)["errors"]
     assert not MeterReading.objects.exists()
