@@ -48,7 +48,10 @@ def setup(n: int) -> None:
         kind: Utility.objects.get_or_create(name=f"基准{kind}", defaults={"kind": kind})[0]
         for kind in ("gas", "electric")
     }
-    rows = Household.objects.filter(programme=programme).order_by("id").values_list("id", "route")
+    # Read before the COPY starts: the connection runs no other query during a COPY.
+    rows = list(
+        Household.objects.filter(programme=programme).order_by("id").values_list("id", "route")
+    )
     cols = "household_id, programme_id, kind, number, utility_id"
     with transaction.atomic(), connection.cursor() as c:
         with c.cursor.copy(f"COPY {Meter._meta.db_table} ({cols}) FROM STDIN") as cp:

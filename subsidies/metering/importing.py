@@ -11,6 +11,7 @@ matches the readings, the date is a date, no meter twice in one submission.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -76,7 +77,15 @@ class _Bad(Exception):
         self.key, self.message = key, message
 
 
+_PLAIN = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
+
+
 def _number(value: Any, key: str) -> Decimal | None:
+    # The common case first: a plain number as a csv or an API writes it.
+    if type(value) is str and _PLAIN.fullmatch(value):
+        return Decimal(value).quantize(_TWO)
+    if type(value) is int and 0 <= value <= _MAX_READING:
+        return Decimal(value).quantize(_TWO)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -94,7 +103,28 @@ def _number(value: Any, key: str) -> Decimal | None:
     return number.quantize(_TWO)
 
 
+_DATES: dict[tuple[Any, str], datetime.date | str] = {}
+
+
 def _read_on(value: Any, season: str) -> datetime.date:
+    """The reading date; a file repeats a handful of dates, so each text is parsed once."""
+    if type(value) is str:
+        key = (value, season)
+        if key not in _DATES:
+            if len(_DATES) > 10_000:
+                _DATES.clear()
+            try:
+                _DATES[key] = _parse_read_on(value, season)
+            except _Bad as bad:
+                _DATES[key] = bad.message
+        hit = _DATES[key]
+        if isinstance(hit, str):
+            raise _Bad("read_on", hit)
+        return hit
+    return _parse_read_on(value, season)
+
+
+def _parse_read_on(value: Any, season: str) -> datetime.date:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _Bad("read_on", _("必填"))
     try:
@@ -237,6 +267,7 @@ def validate(
 ) -> ReadingPlan:
     """Check every row; classify the good ones as created / updated / unchanged."""
     plan = ReadingPlan(programme=programme, season=season, utility=utility)
+    _DATES.clear()  # "not after today" moves with the calendar
     if not recs:
         plan.errors.append(RowError(None, "", _("文件中没有抄表数据行。")))
         return plan

@@ -59,6 +59,7 @@ class RepriceResult:
     with_bank: int = 0
     adjustments: list[Adjustment] = field(default_factory=list)
     batch_ids: set[int] = field(default_factory=set)
+    usage: dict[int, Decimal] = field(default_factory=dict)
 
 
 def season_usage(
@@ -82,21 +83,23 @@ def season_usage(
 
 def _offsets(instalment_ids: list[int]) -> dict[int, Decimal]:
     out: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    rows = (
-        Adjustment.objects.filter(status=AdjustmentStatus.OFFSET)
-        .filter(offset_instalment_id__in=instalment_ids)
-        .values_list("offset_instalment_id", "kind", "amount")
-    )
+    rows = Adjustment.objects.filter(status=AdjustmentStatus.OFFSET).values_list(
+        "offset_instalment_id", "kind", "amount"
+    )  # offsets are few: read them all rather than send a long IN list
+    wanted = set(instalment_ids)
+    rows = [r for r in rows if r[0] in wanted]
     for iid, kind, amount in rows:
         out[iid] += -amount if kind == AdjustmentKind.CLAWBACK else amount
     return out
 
 
-def _adjusted(instalment_ids: list[int]) -> dict[int, Decimal]:
+def _adjusted(programme: Programme, season: str) -> dict[int, Decimal]:
     """What adjustments already opened add to each paid instalment (clawbacks negative)."""
     out: dict[int, Decimal] = defaultdict(lambda: ZERO)
     rows = (
-        Adjustment.objects.filter(instalment_id__in=instalment_ids)
+        Adjustment.objects.filter(
+            instalment__household__programme=programme, instalment__season=season
+        )
         .values("instalment_id", "kind")
         .annotate(total=Sum("amount"))
     )
@@ -107,10 +110,14 @@ def _adjusted(instalment_ids: list[int]) -> dict[int, Decimal]:
 
 
 def _candidates(programme: Programme, season: str, household_ids: list[int]) -> list[tuple]:
+    """The season's per-unit operating instalments of these households, locked (id order).
+
+    For many households the whole season is read and filtered here: a long IN list costs
+    more (to send and to plan) than the rows it would leave out.
+    """
     per_unit = SubsidyStandard.objects.filter(
         programme=programme, operating_kind=OperatingKind.PER_UNIT
     )
-    rows = []
     qs = (
         Instalment.objects.select_for_update(of=("self",))
         .filter(
@@ -122,15 +129,11 @@ def _candidates(programme: Programme, season: str, household_ids: list[int]) -> 
         .exclude(status=InstalmentStatus.CANCELLED)
         .order_by("id")
     )
-    for start in range(0, len(household_ids), 10_000):
-        chunk = household_ids[start : start + 10_000]
-        rows.extend(
-            qs.filter(household_id__in=chunk).values_list(
-                "id", "household_id", "amount", "status", "standard_id"
-            )
-        )
-    rows.sort()
-    return rows
+    fields = ("id", "household_id", "amount", "status", "standard_id")
+    if len(household_ids) <= 5000:
+        return list(qs.filter(household_id__in=household_ids).values_list(*fields))
+    wanted = set(household_ids)
+    return [r for r in qs.values_list(*fields).iterator(chunk_size=20_000) if r[1] in wanted]
 
 
 def _batch_states(instalment_ids: list[int]) -> dict[int, tuple[str, int]]:
@@ -162,7 +165,7 @@ def reprice_season(
     Runs inside the caller's transaction; the adjustments it opens are saved (in bulk).
     """
     usage = season_usage(programme, season, household_ids)
-    result = RepriceResult()
+    result = RepriceResult(usage=usage)
     rows = _candidates(programme, season, sorted(usage))
     if not rows:
         return result
@@ -171,7 +174,7 @@ def reprice_season(
     offsets = _offsets(ids)
     batched = _batch_states([r[0] for r in rows if r[3] == InstalmentStatus.BATCHED])
     paid_ids = [r[0] for r in rows if r[3] == InstalmentStatus.PAID]
-    adjusted = _adjusted(paid_ids) if paid_ids else {}
+    adjusted = _adjusted(programme, season) if paid_ids else {}
     cache: dict[tuple[int, Decimal], Decimal] = {}
     changes: list[tuple[int, Decimal, Decimal]] = []
     for iid, hid, amount, status, standard_id in rows:

@@ -37,7 +37,7 @@ from subsidies.metering.models import (
     UtilityToken,
     hash_token,
 )
-from subsidies.metering.repricing import RepriceResult, reprice_season, season_usage
+from subsidies.metering.repricing import RepriceResult, reprice_season
 from subsidies.models import INSTALMENT_FLOW, Instalment, InstalmentItem
 from subsidies.services.common import batches_changed, require_perm, user_or_none
 from tasks.ledger.importing.plan import RowError
@@ -177,7 +177,7 @@ def readings_commit(
         by=by,
     )
     batches_changed(result.batch_ids, by, _("抄表数据更新，批次金额已变更"))
-    flags = _raise_flags(plan, households)
+    flags = _raise_flags(plan, result.usage)
     record.repriced = result.repriced
     record.adjustments = len(result.adjustments)
     record.flags = flags
@@ -188,7 +188,32 @@ def readings_commit(
     return outcome
 
 
+def _copy_readings(plan: ReadingPlan, record: ReadingImport) -> None:
+    """New readings streamed by COPY (PostgreSQL): 100,000 model objects cost seconds."""
+    from django.db import connection
+
+    cols = 'meter_id, season, start, "end", usage, read_on, source_import_id, updated_at'
+    now = timezone.now()
+    with connection.cursor() as c:
+        sql = f"COPY {MeterReading._meta.db_table} ({cols}) FROM STDIN"
+        with c.cursor.copy(sql) as copy:
+            for r in plan.to_create:
+                copy.write_row(
+                    (r.meter_id, plan.season, r.start, r.end, r.usage, r.read_on, record.pk, now)
+                )
+
+
 def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and len(plan.to_create) > 1000:
+        _copy_readings(plan, record)
+    else:
+        _bulk_create_readings(plan, record)
+    _update_readings(plan, record)
+
+
+def _bulk_create_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     MeterReading.objects.bulk_create(
         [
             MeterReading(
@@ -204,6 +229,9 @@ def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
         ],
         batch_size=5000,
     )
+
+
+def _update_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     if not plan.to_update:
         return
     record.details = {
@@ -213,23 +241,32 @@ def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
         ]
     }
     changed = []
+    now = timezone.now()
     for row, old in plan.to_update:
         old.start, old.end, old.usage, old.read_on = row.start, row.end, row.usage, row.read_on
         old.source_import = record
+        old.updated_at = now  # set, not read: the field was not loaded (one query a row)
         changed.append(old)
     MeterReading.objects.bulk_update(
         changed, ["start", "end", "usage", "read_on", "source_import", "updated_at"], 2000
     )
 
 
-def _raise_flags(plan: ReadingPlan, household_ids: set[int]) -> int:
+def _raise_flags(plan: ReadingPlan, usage: dict[int, Decimal]) -> int:
     """Flag households whose season usage is near zero or implausibly high (once per season:
-    an open flag is not raised twice; a decided one is raised again only if usage changed)."""
-    usage = season_usage(plan.programme, plan.season, household_ids)
-    routes = dict(Household.objects.filter(pk__in=list(usage)).values_list("id", "route"))
+    an open flag is not raised twice; a decided one is raised again only if usage changed).
+
+    `usage` is the season's usage of the households this submission touched."""
+    routes = dict(
+        Household.objects.filter(programme=plan.programme, route__in=list(KIND_BY_ROUTE))
+        .values_list("id", "route")
+        .iterator(chunk_size=20_000)
+    )
     existing = {
         (f.household_id, f.status == FlagStatus.OPEN, f.usage)
-        for f in UsageFlag.objects.filter(household_id__in=list(usage), season=plan.season)
+        for f in UsageFlag.objects.filter(
+            household__programme=plan.programme, season=plan.season
+        ).only("household_id", "status", "usage")
     }
     open_ids = {hid for hid, is_open, _u in existing if is_open}
     decided = {(hid, u) for hid, is_open, u in existing if not is_open}
@@ -239,24 +276,14 @@ def _raise_flags(plan: ReadingPlan, household_ids: set[int]) -> int:
         if kind is None or hid in open_ids or (hid, amount) in decided:
             continue
         low, high = usage_limits(kind)
-        if amount < low:
+        if amount < low or amount > high:
             new.append(
                 UsageFlag(
                     household_id=hid,
                     season=plan.season,
-                    kind=FlagKind.LOW,
+                    kind=FlagKind.LOW if amount < low else FlagKind.HIGH,
                     usage=amount,
-                    threshold=low,
-                )
-            )
-        elif amount > high:
-            new.append(
-                UsageFlag(
-                    household_id=hid,
-                    season=plan.season,
-                    kind=FlagKind.HIGH,
-                    usage=amount,
-                    threshold=high,
+                    threshold=low if amount < low else high,
                 )
             )
     if new:
