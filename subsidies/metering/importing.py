@@ -52,7 +52,8 @@ class ReadingPlan:
     utility: Utility | None = None
     errors: list[RowError] = field(default_factory=list)
     to_create: list[Row] = field(default_factory=list)
-    to_update: list[tuple[Row, MeterReading]] = field(default_factory=list)
+    #: (the checked row, the stored reading as (id, start, end, usage, read_on))
+    to_update: list[tuple[Row, tuple]] = field(default_factory=list)
     unchanged: int = 0
 
     @property
@@ -174,11 +175,12 @@ class _Context:
             Household.objects.filter(programme=programme).values_list("id", "status")
         )
         self.accepted = set(accepted_households(programme).values_list("id", flat=True))
+        #: meter id → (reading id, start, end, usage, read_on): plain tuples, not models.
         self.existing = {
-            r.meter_id: r
+            r[1]: (r[0], *r[2:])
             for r in MeterReading.objects.filter(
                 meter__programme=programme, season=plan.season
-            ).only("id", "meter_id", "start", "end", "usage", "read_on")
+            ).values_list("id", "meter_id", "start", "end", "usage", "read_on")
         }
         self.seasons = set(programme.heating_seasons())
         self.seen: dict[int, int] = {}
@@ -280,12 +282,7 @@ def validate(
         old = ctx.existing.get(checked.meter_id)
         if old is None:
             plan.to_create.append(checked)
-        elif (old.start, old.end, old.usage, old.read_on) == (
-            checked.start,
-            checked.end,
-            checked.usage,
-            checked.read_on,
-        ):
+        elif old[1:] == (checked.start, checked.end, checked.usage, checked.read_on):
             plan.unchanged += 1
         else:
             plan.to_update.append((checked, old))

@@ -236,20 +236,54 @@ def _update_readings(plan: ReadingPlan, record: ReadingImport) -> None:
         return
     record.details = {
         "previous": [
-            [old.pk, str(old.start), str(old.end), str(old.usage), old.read_on.isoformat()]
+            [old[0], str(old[1]), str(old[2]), str(old[3]), old[4].isoformat()]
             for _row, old in plan.to_update
         ]
     }
-    changed = []
     now = timezone.now()
-    for row, old in plan.to_update:
-        old.start, old.end, old.usage, old.read_on = row.start, row.end, row.usage, row.read_on
-        old.source_import = record
-        old.updated_at = now  # set, not read: the field was not loaded (one query a row)
-        changed.append(old)
+    changed = [
+        MeterReading(
+            id=old[0],
+            meter_id=row.meter_id,
+            start=row.start,
+            end=row.end,
+            usage=row.usage,
+            read_on=row.read_on,
+            source_import=record,
+            updated_at=now,
+        )
+        for row, old in plan.to_update
+    ]
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and len(changed) > 1000:
+        _copy_updates(changed, record, now)
+        return
     MeterReading.objects.bulk_update(
         changed, ["start", "end", "usage", "read_on", "source_import", "updated_at"], 2000
     )
+
+
+def _copy_updates(changed: list[MeterReading], record: ReadingImport, now: Any) -> None:
+    """Changed readings through a temporary table and one UPDATE … FROM (PostgreSQL)."""
+    from django.db import connection
+
+    table = MeterReading._meta.db_table
+    with connection.cursor() as c:
+        c.execute(
+            "CREATE TEMP TABLE reading_update (id bigint, start numeric(12, 2), "
+            '"end" numeric(12, 2), usage numeric(12, 2), read_on date) ON COMMIT DROP'
+        )
+        with c.cursor.copy("COPY reading_update FROM STDIN") as copy:
+            for r in changed:
+                copy.write_row((r.pk, r.start, r.end, r.usage, r.read_on))
+        c.execute(
+            f'UPDATE {table} m SET start = u.start, "end" = u."end", usage = u.usage, '
+            "read_on = u.read_on, source_import_id = %s, updated_at = %s "
+            "FROM reading_update u WHERE m.id = u.id",
+            [record.pk, now],
+        )
+        c.execute("DROP TABLE reading_update")
 
 
 def _raise_flags(plan: ReadingPlan, usage: dict[int, Decimal]) -> int:
