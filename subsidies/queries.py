@@ -184,7 +184,7 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
 
     A season's batch takes that season's operating instalments and every due one-off item.
     A household with a usage flag of the season still open or withheld is held out
-    (`subsidies.metering.queries.held_household_ids`) until someone decides it.
+    (`subsidies.metering.queries.held_households`) until someone decides it.
     """
     from subsidies.metering.queries import held_households
 
