@@ -62,6 +62,13 @@ class SubsidyStandard(models.Model):
     operating_cap = models.DecimalField(
         _("运行补贴上限（元/户·采暖季）"), null=True, blank=True, **MONEY
     )
+    operating_floor = models.DecimalField(
+        _("运行补贴保底（元/户·采暖季）"),
+        null=True,
+        blank=True,
+        help_text=_("按用量计算时每采暖季至少补贴的金额；不设则无保底。"),
+        **MONEY,
+    )
     seasons = models.PositiveSmallIntegerField(_("运行补贴采暖季数"), default=6)
     is_example = models.BooleanField(
         _("示例数据"),
@@ -95,6 +102,14 @@ class SubsidyStandard(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(seasons__gte=1) & Q(seasons__lte=20), name="standard_seasons_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(operating_floor__isnull=True)
+                | (
+                    Q(operating_floor__gte=0)
+                    & (Q(operating_cap__isnull=True) | Q(operating_floor__lte=F("operating_cap")))
+                ),
+                name="standard_floor_within_cap",
             ),
         ]
 
@@ -496,6 +511,9 @@ class SubsidyEvent(models.Model):
 
 
 # The payments package's models (accounts, fund shares, budgets) belong to this app.
+# Meters, readings, flags and adjustments live in their own package; imported here so Django
+# registers them with this app.
+from subsidies.metering.models import *  # noqa: E402, F403
 from subsidies.payments.models import (  # noqa: E402, F401
     FundBudget,
     FundShare,

@@ -203,12 +203,20 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
     """Instalments a batch for `season` would take: due, unpaid, not in a batch, accepted.
 
     A season's batch takes that season's operating instalments and every due one-off item.
+    A household with a usage flag of the season still open or withheld is held out
+    (`subsidies.metering.queries.held_households`) until someone decides it.
     """
-    qs = Instalment.objects.filter(
-        household__in=accepted_households(programme),
-        status=InstalmentStatus.SCHEDULED,
-        due_date__lte=timezone.localdate(),
-    ).filter(Q(item=InstalmentItem.OPERATING, season=season) | ~Q(item=InstalmentItem.OPERATING))
+    from subsidies.metering.queries import held_households
+
+    qs = (
+        Instalment.objects.exclude(household__in=held_households(season))
+        .filter(
+            household__in=accepted_households(programme),
+            status=InstalmentStatus.SCHEDULED,
+            due_date__lte=timezone.localdate(),
+        )
+        .filter(Q(item=InstalmentItem.OPERATING, season=season) | ~Q(item=InstalmentItem.OPERATING))
+    )
     if towns is not None:
         qs = qs.filter(household__town__in=towns)
     return qs

@@ -26,3 +26,16 @@ urlpatterns = [
 
 # Payment accounts, fund sources and budgets, the protected sheet, the trace.
 urlpatterns += payments_urls.urlpatterns
+
+# Meters, readings, usage flags and adjustments (subsidies.metering).
+from subsidies.metering import views as metering  # noqa: E402
+
+urlpatterns += [
+    path("readings/upload/", metering.readings_upload, name="readings_upload"),
+    path("flags/", metering.flag_list, name="flag_list"),
+    path("flags/<int:pk>/", metering.flag_detail, name="flag_detail"),
+    path("adjustments/", metering.adjustment_list, name="adjustment_list"),
+    path("adjustments/<int:pk>/settle/", metering.adjustment_settle, name="adjustment_settle"),
+    path("adjustments/<int:pk>/offset/", metering.adjustment_offset, name="adjustment_offset"),
+    path("households/<int:pk>/meters/", metering.household_meters, name="household_meters"),
+]

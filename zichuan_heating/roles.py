@@ -59,6 +59,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.add_drill",
         "subsidies.view_paymentaccount",
         "subsidies.change_paymentaccount",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -100,6 +104,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.verify_hazardfinding",
         "visits.view_emergencyplan",
         "visits.view_drill",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -123,6 +130,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.approve_batch",
         "subsidies.export_batch",
         "subsidies.export_full_id",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
+        "subsidies.settle_adjustment",  # metering
+        "subsidies.import_readings",  # metering
+        "subsidies.view_readingimport",  # metering
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -165,6 +179,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.view_visitsample",
         "visits.view_visit",
         "visits.view_case",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
 }
 

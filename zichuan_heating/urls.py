@@ -30,6 +30,7 @@ urlpatterns = [
     path("acceptance/", include("acceptance.urls")),
     path("visits/", include("visits.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("api/", include("subsidies.metering.api_urls")),
     path("", include("tasks.progress.urls")),
     path("", include("tasks.ledger.urls")),
     path("", include("tasks.plans.urls")),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from acceptance.queries import accepted_households
+from subsidies.metering.queries import held_households
 from subsidies.models import (
     BATCH_FLOW,
     INSTALMENT_FLOW,
@@ -149,6 +150,8 @@ def _check_line_fits(batch: DisbursementBatch, inst: Instalment, household: Hous
         raise ValidationError(_("该笔补贴不属于本批次的采暖季。"))
     if not batch.towns.filter(pk=household.town_id).exists():
         raise ValidationError(_("该户所在镇（街道）不在本批次范围内。"))
+    if held_households(batch.season).filter(pk=household.pk).exists():
+        raise ValidationError(_("该户本采暖季用量异常，处理前暂不发放。"))
 
 
 @retry_on_conflict

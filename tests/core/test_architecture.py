@@ -110,6 +110,8 @@ USED_AS = {
     "django-csp": "csp",
     "gunicorn": "gunicorn",
     "msoffcrypto-tool": "msoffcrypto",
+    "djangorestframework": "rest_framework",
+    "drf-spectacular": "drf_spectacular",
 }
 
 

@@ -77,10 +77,15 @@ def paid_seasons(cast: Cast) -> list[str]:
 def seasons_pay(cast: Cast, progress: Progress) -> None:
     """Past seasons paid (a supplementary batch for lines the bank returned); the current one
     prepared for finance2."""
+    from zichuan_heating.demo import metering
+
     current = current_season(cast)
+    metering.meters_register(cast, progress)
     for n, season in enumerate(paid_seasons(cast)):
         opened = season_due(season)
+        metering.season_readings(cast, season, progress)
         batch = _pay(cast, season, opened, len(BANK_FAILURES) if n < 2 else 0)
+        metering.correction_after_payment(cast, season, progress)
         failed = batch.lines.filter(state="failed").count()
         if failed:
             _pay(cast, season, opened + datetime.timedelta(days=45), 0)
