@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from acceptance.models import Acceptance, AcceptanceKind
+from tasks.collation import Pinyin
 from tasks.ledger.services import id_number_views_record
 from tasks.models import Household, IdNumberView, Programme, Village
 from tasks.plans.documents import pdf_response
@@ -56,7 +57,7 @@ def village_summary(village: Village, programme: Programme) -> HttpResponse:
     households = list(
         Household.objects.filter(programme=programme, village=village)
         .select_related("contractor")
-        .order_by("head_name", "id")
+        .order_by(Pinyin("head_name"), "id")
     )
     rows = _summary_rows(households)
     title = _("%(village)s清洁取暖改造验收汇总表") % {"village": village.name}

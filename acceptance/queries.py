@@ -101,6 +101,34 @@ def commissioning_date(household: str = "pk") -> Subquery:
     )
 
 
+def accepted_by_day(programme: Programme, town_id: int | None = None) -> list[dict[str, Any]]:
+    """[{town_id, day, n}]: the accepted households counted by the date of their standing
+    commissioning pass, in date order.
+
+    One grouped query over the passes themselves rather than a subquery per household: the
+    database holds at most one valid pass per household and kind
+    (`acceptance_one_valid_pass_per_kind`). The dashboard's timeline reads it through
+    `tasks.progress.sections` (registered in `AcceptanceConfig.ready`).
+    """
+    qs = (
+        Acceptance.objects.valid()
+        .passed()
+        .filter(
+            kind=AcceptanceKind.COMMISSIONING,
+            household__programme=programme,
+            household__status=HouseholdStatus.ACCEPTED,
+        )
+    )
+    if town_id is not None:
+        qs = qs.filter(household__town_id=town_id)
+    rows = (
+        qs.values("household__town_id", "date")
+        .annotate(n=Count("id"))
+        .order_by("date", "household__town_id")
+    )
+    return [{"town_id": r["household__town_id"], "day": r["date"], "n": r["n"]} for r in rows]
+
+
 def household_records(household: Household) -> list[Acceptance]:
     """Every record of the household (revoked too) for its page: team, checklist, files."""
     return list(

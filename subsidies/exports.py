@@ -1,10 +1,13 @@
 """The disbursement sheet (发放表) of a batch, written with XlsxWriter in constant-memory mode.
 
-Sheets: 汇总 (by town and route), then one sheet per town in town order. Lines stream from the
-database ordered by town, village, name and line id, so the file depends only on the batch's
-content: the workbook's properties carry a fixed date (the batch's preparation date) and
-XlsxWriter writes fixed zip timestamps, so an unchanged batch gives a byte-identical file.
-Text cells are cleaned of control characters and neutralised against formula injection.
+Sheets: 汇总 (by town and route, and what each fund source pays), one sheet per town in town
+order with ONE line per household (its items summed, with the 明细编号 the bank's return keys
+on and the payment account), and 明细 with every item of every household. Lines stream from
+the database ordered by town, village, name, household and line id, so the file depends only
+on the batch's content: the workbook's properties carry a fixed date (the batch's preparation
+date) and XlsxWriter writes fixed zip timestamps, so an unchanged batch gives a byte-identical
+file. Text cells are cleaned of control characters and neutralised against formula injection;
+ID and account numbers are masked unless `full_id`.
 """
 
 import datetime
@@ -14,29 +17,40 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from django.db import connection, transaction
 from django.db.models import Count, Sum
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate
 
 from subsidies.models import BatchLine, DisbursementBatch, InstalmentItem, LineState
 from subsidies.money import ZERO
+from subsidies.payments.models import AccountKind, detail_number
+from subsidies.payments.sheet_rows import FastRows, slow_row
+from subsidies.payments.validators import mask_account_number
 from tasks.models import Route
 from tasks.validators import mask_id_number
 from zichuan_heating.spreadsheets import safe_cell
 
 HEADERS = [
     "序号",
+    "明细编号",
     "镇（街道）",
     "村（居）",
     "户主姓名",
     "身份证号",
+    "账户类型",
+    "开户银行",
+    "户名",
+    "账号",
     "改造方式",
     "补贴项目",
-    "采暖季",
+    "项数",
     "金额（元）",
 ]
-WIDTHS = [7, 12, 14, 10, 21, 10, 14, 11, 13]
-# A text that XlsxWriter writes as it is: nothing to escape, no whitespace to preserve.
-_NEEDS_CARE = re.compile(r'[&<>"_\x00-\x1f\ufffe\uffff]|^\s|\s$')
+WIDTHS = [7, 17, 12, 14, 10, 21, 14, 16, 10, 23, 10, 30, 6, 13]
+KINDS = "ntccttccttccnm"
+DETAIL_HEADERS = ["明细编号", "镇（街道）", "户主姓名", "补贴项目", "采暖季", "金额（元）", "行号"]
+DETAIL_WIDTHS = [17, 12, 10, 14, 11, 13, 9]
+DETAIL_KINDS = "tctccmn"
+DETAIL_SHEET = "明细"
 # The sheet is an official Chinese document: fixed labels, whatever the UI language.
 _ROUTES = {Route.CENTRAL: "集中供暖", Route.GAS: "气代煤", Route.ELECTRIC: "电代煤"}
 _ITEMS = {
@@ -44,6 +58,9 @@ _ITEMS = {
     InstalmentItem.EQUIPMENT: "设备购置补贴",
     InstalmentItem.OPERATING: "运行费用补贴",
 }
+_KINDS = {AccountKind.ONE_CARD: "一卡通", AccountKind.BANK: "银行账户"}
+_SOURCES = {"central": "中央", "provincial": "省级", "municipal": "市级", "district": "区级"}
+_H = "instalment__household__"
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -61,10 +78,12 @@ def write_disbursement(
 ) -> Decimal:
     """Write the sheet; returns the grand total, which equals the batch total to the fen.
 
-    The town sheets' data rows go through `_FastRows`, which writes the very XML XlsxWriter
-    writes for them (`_fast_rows=False` uses XlsxWriter's own cell calls; the tests check that
-    both give the same bytes).
+    Data rows go through `FastRows`, which writes the very XML XlsxWriter writes for them
+    (`_fast_rows=False` uses XlsxWriter's own cell calls; the tests check both give the same
+    bytes).
     """
+    from subsidies.payments.queries import batch_by_source
+
     lines = BatchLine.objects.filter(batch=batch).exclude(state=LineState.FAILED)
     summary = _summary(lines)
     grand = sum((r["total"] for r in summary), ZERO)
@@ -74,25 +93,24 @@ def write_disbursement(
         )
     wb, formats = _workbook(batch, out)
     used: set[str] = set()
-    towns, town_totals = _write_summary(wb, formats, used, batch, summary, grand, full_id)
-    _write_town_sheets(
-        wb, formats, used, _line_stream(lines), dict(towns), town_totals, full_id, _fast_rows
-    )
+    towns = _write_summary(wb, formats, used, batch, summary, grand, full_id)
+    _write_sources(wb.worksheets()[0], formats, len(summary) + 5, batch_by_source(batch))
+    writer = _SheetWriter(wb, formats, used, towns, full_id, _fast_rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The ordered stream of a big batch is one sort: in memory, not in temp files.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        writer.write(batch.pk, _line_stream(lines))
     wb.close()
     return grand
 
 
 def _summary(lines: Any) -> list[dict[str, Any]]:
-    """Lines and amount per town and route, in town order."""
+    """Households, items and amount per town and route, in town order."""
     return list(
-        lines.values(
-            "instalment__household__town_id",
-            "instalment__household__town__name",
-            "instalment__household__town__order",
-            "instalment__household__route",
-        )
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .order_by("instalment__household__town__order", "instalment__household__route")
+        lines.values(f"{_H}town_id", f"{_H}town__name", f"{_H}town__order", f"{_H}route")
+        .annotate(total=Sum("amount"), n=Count("id"), households=Count(f"{_H}id", distinct=True))
+        .order_by(f"{_H}town__order", f"{_H}route")
     )
 
 
@@ -135,197 +153,181 @@ def _write_summary(
     summary: list[dict[str, Any]],
     grand: Decimal,
     full_id: bool,
-) -> tuple[list[tuple[int, str]], dict[int, Decimal]]:
-    """The 汇总 sheet; returns the towns in order and each town's total."""
+) -> list[tuple[int, str, Decimal]]:
+    """The 汇总 sheet; returns the towns in order with each town's total."""
     ws = wb.add_worksheet(_sheet_name("汇总", used))
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 12)
-    ws.set_column(2, 3, 14)
+    ws.set_column(2, 4, 14)
     heading = f"{batch.programme.name} {batch.season} 补贴发放汇总表（{batch.number}）"
     ws.write_string(0, 0, safe_cell(heading), f["title"])
-    for c, h in enumerate(("镇（街道）", "改造方式", "笔数", "金额（元）")):
+    for c, h in enumerate(("镇（街道）", "改造方式", "户数", "项数", "金额（元）")):
         ws.write_string(1, c, h, f["bold"])
     row = 2
-    town_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     towns: list[tuple[int, str]] = []
     for r in summary:
-        tid = r["instalment__household__town_id"]
+        tid = r[f"{_H}town_id"]
         if not towns or towns[-1][0] != tid:
-            towns.append((tid, r["instalment__household__town__name"]))
-        town_totals[tid] += r["total"]
-        ws.write_string(row, 0, safe_cell(r["instalment__household__town__name"]), f["text"])
-        ws.write_string(row, 1, _ROUTES.get(r["instalment__household__route"], ""), f["text"])
-        ws.write_number(row, 2, r["n"], f["text"])
-        ws.write_number(row, 3, r["total"], f["money"])
+            towns.append((tid, r[f"{_H}town__name"]))
+        totals[tid] += r["total"]
+        ws.write_string(row, 0, safe_cell(r[f"{_H}town__name"]), f["text"])
+        ws.write_string(row, 1, _ROUTES.get(r[f"{_H}route"], ""), f["text"])
+        ws.write_number(row, 2, r["households"], f["text"])
+        ws.write_number(row, 3, r["n"], f["text"])
+        ws.write_number(row, 4, r["total"], f["money"])
         row += 1
     ws.write_string(row, 0, "合计", f["bold"])
     ws.write_string(row, 1, "", f["bold"])
-    ws.write_number(row, 2, sum(r["n"] for r in summary), f["money_bold"])
-    ws.write_number(row, 3, grand, f["money_bold"])
-    ws.write_string(row + 2, 0, "身份证号" + ("完整显示" if full_id else "已脱敏"))
-    return towns, town_totals
+    ws.write_number(row, 2, sum(r["households"] for r in summary), f["money_bold"])
+    ws.write_number(row, 3, sum(r["n"] for r in summary), f["money_bold"])
+    ws.write_number(row, 4, grand, f["money_bold"])
+    ws.write_string(row + 2, 0, "身份证号、账号" + ("完整显示" if full_id else "已脱敏"))
+    return [(tid, name, totals[tid]) for tid, name in towns]
+
+
+def _write_sources(ws: Any, f: dict[str, Any], row: int, sources: list[dict]) -> None:
+    """Below the summary: what each fund source pays of this batch (sums to the total)."""
+    ws.write_string(row, 0, "资金来源", f["bold"])
+    ws.write_string(row, 1, "金额（元）", f["bold"])
+    for n, s in enumerate(sources, start=1):
+        ws.write_string(row + n, 0, _SOURCES.get(s["source"], "未设定来源"), f["text"])
+        ws.write_number(row + n, 1, s["amount"], f["money"])
 
 
 def _line_stream(lines: Any) -> Any:
-    """The data rows, streamed from the database in town, village, name, line order."""
+    """The items, streamed in town, village, name, household, line order."""
     return (
-        lines.order_by(
-            "instalment__household__town__order",
-            "instalment__household__village__name",
-            "instalment__household__head_name",
-            "id",
-        )
+        lines.order_by(f"{_H}town__order", f"{_H}village__name", f"{_H}head_name", f"{_H}id", "id")
         .values_list(
-            "instalment__household__town_id",
-            "instalment__household__village__name",
-            "instalment__household__head_name",
-            "instalment__household__id_number",
-            "instalment__household__route",
+            f"{_H}town_id",
+            f"{_H}id",
+            f"{_H}village__name",
+            f"{_H}head_name",
+            f"{_H}id_number",
+            f"{_H}route",
+            f"{_H}payment_account__kind",
+            f"{_H}payment_account__bank",
+            f"{_H}payment_account__holder",
+            f"{_H}payment_account__number",
             "instalment__item",
             "instalment__season",
             "amount",
+            "id",
         )
         .iterator(chunk_size=5000)
     )
 
 
-def _write_town_sheets(
-    wb: Any,
-    f: dict[str, Any],
-    used: set[str],
-    stream: Any,
-    names: dict[int, str],
-    town_totals: dict[int, Decimal],
-    full_id: bool,
-    fast_rows: bool,
-) -> None:
-    """One sheet per town: the header, its lines, its total."""
-    villages: dict[str, str] = {}  # each village's cleaned name, computed once
-    current = None
-    sheet = None
-    n = 0
-    fast = None
-    for tid, village, head, idn, route, item, season, amount in stream:
-        if tid != current:
-            if sheet is not None:
-                _close_town(sheet, fast, n, town_totals[current], f)
-            current = tid
-            sheet = _town_sheet(wb, f, used, names[tid])
-            n = 0
-            town_name = safe_cell(names[tid])
-            fast = _FastRows(sheet, f["text"], f["money"]) if fast_rows else None
-        n += 1
-        v = villages.get(village)
-        if v is None:
-            v = villages[village] = safe_cell(village)
-        row = (
-            n,
-            town_name,
-            v,
-            safe_cell(head),
-            safe_cell(idn if full_id else mask_id_number(idn)),
-            _ROUTES.get(route, ""),
-            _ITEMS.get(item, ""),
-            season or "一次性补贴",
-            amount,
-        )
+class _SheetWriter:
+    """Groups the stream per household: one row on its town's sheet, its items on 明细."""
+
+    def __init__(self, wb, f, used, towns, full_id: bool, fast: bool) -> None:
+        self.f, self.full_id = f, full_id
+        self.sheets: dict[int, Any] = {}
+        self.rows: dict[int, Any] = {}
+        self.count: dict[int, int] = {}
+        self.names = {tid: safe_cell(name) for tid, name, _t in towns}
+        self.totals = {tid: total for tid, _n, total in towns}
+        for tid, name, _total in towns:  # every sheet first: the order of the tabs
+            self.sheets[tid] = _sheet(wb, f, used, name, HEADERS, WIDTHS)
+        self.detail = _sheet(wb, f, used, DETAIL_SHEET, DETAIL_HEADERS, DETAIL_WIDTHS)
+        self.detail_n = 0
+        self.detail_total = ZERO
+        self.cache: dict[str, str] = {}
+        self.writers: dict[int, Any] = {}
+        self.fast = fast
+        if fast:
+            self.detail_rows = FastRows(self.detail, DETAIL_KINDS, f["text"], f["money"])
+
+    def _text(self, value: str) -> str:
+        out = self.cache.get(value)
+        if out is None:
+            out = self.cache[value] = safe_cell(value)
+        return out
+
+    def _row(self, sheet_key: Any, n: int, row: tuple, kinds: str) -> None:
+        if sheet_key == DETAIL_SHEET:
+            sheet, fast = self.detail, self.detail_rows if self.fast else None
+        else:
+            sheet = self.sheets[sheet_key]
+            fast = self.writers.get(sheet_key)
+            if fast is None and self.fast:
+                fast = self.writers[sheet_key] = FastRows(
+                    sheet, kinds, self.f["text"], self.f["money"]
+                )
         if fast is not None:
             fast.row(n, row)
         else:
-            _slow_row(sheet, n, row, f["text"], f["money"])
-    if sheet is not None:
-        _close_town(sheet, fast, n, town_totals[current], f)
+            slow_row(sheet, n, row, kinds, self.f["text"], self.f["money"])
+
+    def write(self, batch_id: int, stream: Any) -> None:
+        items: list[tuple] = []
+        for line in stream:
+            if items and line[1] != items[0][1]:
+                self._household(batch_id, items)
+                items = []
+            items.append(line)
+        if items:
+            self._household(batch_id, items)
+        for tid in self.sheets:
+            self._close(tid)
+        if self.fast:
+            self.detail_rows.flush()
+        # The total row goes through XlsxWriter, which also sets the sheet's dimensions.
+        n = self.detail_n + 1
+        self.detail.write_string(n, 0, "合计", self.f["bold"])
+        for c in range(1, 5):
+            self.detail.write_string(n, c, "", self.f["bold"])
+        self.detail.write_number(n, 5, self.detail_total, self.f["money_bold"])
+        self.detail.write_string(n, 6, "", self.f["bold"])
+
+    def _household(self, batch_id: int, items: list[tuple]) -> None:
+        tid, hid, village, head, idn, route, kind, bank, holder, number = items[0][:10]
+        code = detail_number(batch_id, hid)
+        n = self.count[tid] = self.count.get(tid, 0) + 1
+        head = safe_cell(head)
+        total = sum((i[12] for i in items), ZERO)
+        labels = "、".join(dict.fromkeys(_ITEMS.get(i[10], "") for i in items))
+        number = number or ""
+        row = (
+            n,
+            code,
+            self.names[tid],
+            self._text(village),
+            head,
+            safe_cell(idn if self.full_id else mask_id_number(idn)),
+            _KINDS.get(kind, "未登记"),
+            self._text(bank or ""),
+            safe_cell(holder or ""),
+            safe_cell(number if self.full_id else mask_account_number(number)),
+            _ROUTES.get(route, ""),
+            labels,
+            len(items),
+            total,
+        )
+        self._row(tid, n, row, KINDS)
+        self.detail_total += total
+        for i in items:
+            self.detail_n += 1
+            detail = (code, self.names[tid], head, _ITEMS.get(i[10], ""), i[11] or "一次性补贴")
+            self._row(DETAIL_SHEET, self.detail_n, (*detail, i[12], i[13]), DETAIL_KINDS)
+
+    def _close(self, tid: int) -> None:
+        fast = self.writers.get(tid)
+        if fast is not None:
+            fast.flush()
+        sheet, n = self.sheets[tid], self.count.get(tid, 0)
+        sheet.write_string(n + 1, 0, "合计", self.f["bold"])
+        for c in range(1, len(HEADERS) - 1):
+            sheet.write_string(n + 1, c, "", self.f["bold"])
+        sheet.write_number(n + 1, len(HEADERS) - 1, self.totals[tid], self.f["money_bold"])
 
 
-def _town_sheet(wb: Any, f: dict[str, Any], used: set[str], name: str) -> Any:
+def _sheet(wb: Any, f: dict, used: set[str], name: str, headers: list, widths: list) -> Any:
     sheet = wb.add_worksheet(_sheet_name(name, used))
-    for c, w in enumerate(WIDTHS):
+    for c, w in enumerate(widths):
         sheet.set_column(c, c, w)
-    for c, h in enumerate(HEADERS):
+    for c, h in enumerate(headers):
         sheet.write_string(0, c, h, f["bold"])
     return sheet
-
-
-def _close_town(sheet: Any, fast: Any, n: int, total: Decimal, f: dict[str, Any]) -> None:
-    if fast is not None:
-        fast.flush()
-    _town_total(sheet, n, total, f["bold"], f["money_bold"])
-
-
-def _slow_row(sheet: Any, n: int, row: tuple, text: Any, money: Any) -> None:
-    """One data row through XlsxWriter's public calls: the reference for `_FastRows`."""
-    sheet.write_number(n, 0, row[0], text)
-    for c in range(1, 8):
-        sheet.write_string(n, c, row[c], text)
-    sheet.write_number(n, 8, row[8], money)
-
-
-class _FastRows:
-    """Data rows of a town sheet written straight into XlsxWriter's constant-memory row file.
-
-    XlsxWriter spends ~25 µs per cell (cell tuples, attribute lists, escaping, one write per
-    cell); here a row is one f-string and repeated texts (town, village, route, item, season)
-    are rendered once. The XML is the one XlsxWriter's `_write_single_row` / `_write_cell`
-    write for a row without row formatting in constant-memory mode: an inline string
-    `<c r=".." s=".." t="inlineStr"><is><t>..</t></is></c>` with XlsxWriter's own control
-    character escaping, whitespace preservation and XML escaping, a number
-    `<c r=".." s=".."><v>{:.16G}</v></c>`. Rows 1..n must be written only here; the header
-    (row 0) and the total (row n+1) go through XlsxWriter, which keeps the sheet's dimensions.
-    """
-
-    _FLUSH = 2000
-
-    def __init__(self, sheet: Any, text: Any, money: Any) -> None:
-        if not sheet.constant_memory or sheet.excel_version != 2007:
-            raise RuntimeError("_FastRows needs XlsxWriter's constant_memory mode")
-        sheet._write_single_row(1)  # flush the header row (formats get their indices in order)
-        self.sheet = sheet
-        self.text_s = f' s="{text._get_xf_index()}"'
-        self.money_s = f' s="{money._get_xf_index()}"'
-        self.cache: dict[str, str] = {}
-        self.buf: list[str] = []
-
-    def _tail(self, string: str) -> str:
-        """Everything of a text cell after its reference."""
-        if len(string) <= 16383 and not _NEEDS_CARE.search(string):
-            return f'{self.text_s} t="inlineStr"><is><t>{string}</t></is></c>'
-        sheet = self.sheet
-        if len(string) > sheet.xls_strmax // 2 and _utf16_len(string) > sheet.xls_strmax:
-            string = _utf16_truncate(string, sheet.xls_strmax)
-        string = sheet._escape_control_characters(string)
-        if string.startswith("<r>") and string.endswith("</r>"):
-            return f'{self.text_s} t="inlineStr"><is>{string}</is></c>'
-        preserve = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
-        body = sheet._escape_data(string)
-        return f'{self.text_s} t="inlineStr"><is><t{preserve}>{body}</t></is></c>'
-
-    def _cached(self, string: str) -> str:
-        tail = self.cache.get(string)
-        if tail is None:
-            tail = self.cache[string] = self._tail(string)
-        return tail
-
-    def row(self, n: int, row: tuple) -> None:
-        r = n + 1
-        c = self._cached
-        self.buf.append(
-            f'<row r="{r}"><c r="A{r}"{self.text_s}><v>{row[0]:.16G}</v></c>'
-            f'<c r="B{r}"{c(row[1])}<c r="C{r}"{c(row[2])}'
-            f'<c r="D{r}"{self._tail(row[3])}<c r="E{r}"{self._tail(row[4])}'
-            f'<c r="F{r}"{c(row[5])}<c r="G{r}"{c(row[6])}<c r="H{r}"{c(row[7])}'
-            f'<c r="I{r}"{self.money_s}><v>{row[8]:.16G}</v></c></row>'
-        )
-        if len(self.buf) >= self._FLUSH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buf:
-            self.sheet.fh.write("".join(self.buf))
-            self.buf.clear()
-
-
-def _town_total(sheet: Any, n: int, total: Decimal, bold: Any, money_bold: Any) -> None:
-    sheet.write_string(n + 1, 0, "合计", bold)
-    for c in range(1, 8):
-        sheet.write_string(n + 1, c, "", bold)
-    sheet.write_number(n + 1, 8, total, money_bold)

@@ -27,3 +27,17 @@ def rate_with_cap(base: Decimal, rate: Decimal, cap: Decimal | None) -> Decimal:
     if cap is not None and exact > cap:
         exact = Decimal(cap)
     return to_fen(max(exact, Decimal(0)))
+
+
+def rate_with_floor_and_cap(
+    base: Decimal, rate: Decimal, cap: Decimal | None, floor: Decimal | None
+) -> Decimal:
+    """max(min(base × rate, cap), floor), rounded once to the fen (None: no cap / no floor)."""
+    if base is None or rate is None:
+        return ZERO
+    exact = Decimal(base) * Decimal(rate)
+    if cap is not None and exact > cap:
+        exact = Decimal(cap)
+    if floor is not None and exact < floor:
+        exact = Decimal(floor)
+    return to_fen(max(exact, Decimal(0)))

@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 from subsidies.models import InstalmentItem, OperatingKind, SubsidyStandard
-from subsidies.money import ZERO, rate_with_cap, to_fen
+from subsidies.money import ZERO, rate_with_cap, rate_with_floor_and_cap, to_fen
 from tasks.models import Household, Programme
 
 #: The operating instalment of season "Y-Y+1" falls due when that heating season opens.
@@ -17,11 +17,18 @@ SEASON_OPENS = (11, 15)
 PlannedItem = tuple[str, str, Decimal, datetime.date]
 
 
-def operating_amount(standard: SubsidyStandard) -> Decimal:
+def operating_amount(standard: SubsidyStandard, usage: Decimal | None = None) -> Decimal:
+    """One season's operating subsidy.
+
+    Fixed: the fixed amount (readings change nothing). Per unit: min(rate × usage, cap),
+    raised to the floor when one is set; `usage` is the season's metered usage, or, before
+    a reading arrives, the standard's approved units per season.
+    """
     if standard.operating_kind == OperatingKind.FIXED:
         return to_fen(standard.operating_amount)
-    return rate_with_cap(
-        standard.operating_units_per_season, standard.operating_unit_rate, standard.operating_cap
+    units = standard.operating_units_per_season if usage is None else usage
+    return rate_with_floor_and_cap(
+        units, standard.operating_unit_rate, standard.operating_cap, standard.operating_floor
     )
 
 

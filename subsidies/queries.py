@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,26 @@ def amounts_by_season(programme: Programme, town_id: int | None = None) -> list[
         qs = qs.filter(household__town_id=town_id)
     rows = qs.values("season").annotate(**_SUMS).order_by("season")
     return [_clean({**r, "label": season_label(r["season"])}) for r in rows]
+
+
+def amounts_by_town_and_season(
+    programme: Programme, town_id: int | None = None
+) -> list[dict[str, Any]]:
+    """[{town_id, season, label, committed, batched, paid, count}] per town and season in one
+    grouped query (every town, or one): the dashboard's money charts read it through
+    `tasks.progress.sections`, registered in `SubsidiesConfig.ready`."""
+    qs = Instalment.objects.filter(household__programme=programme)
+    if town_id is not None:
+        qs = qs.filter(household__town_id=town_id)
+    rows = (
+        qs.values("household__town_id", "season")
+        .annotate(**_SUMS)
+        .order_by("season", "household__town_id")
+    )
+    return [
+        _clean({"town_id": r.pop("household__town_id"), **r, "label": season_label(r["season"])})
+        for r in rows
+    ]
 
 
 def totals(programme: Programme, user: Any) -> dict[str, Decimal]:
@@ -183,12 +203,64 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
     """Instalments a batch for `season` would take: due, unpaid, not in a batch, accepted.
 
     A season's batch takes that season's operating instalments and every due one-off item.
+    A household with a usage flag of the season still open or withheld is held out
+    (`subsidies.metering.queries.held_households`) until someone decides it.
     """
-    qs = Instalment.objects.filter(
-        household__in=accepted_households(programme),
-        status=InstalmentStatus.SCHEDULED,
-        due_date__lte=timezone.localdate(),
-    ).filter(Q(item=InstalmentItem.OPERATING, season=season) | ~Q(item=InstalmentItem.OPERATING))
+    from subsidies.metering.queries import held_households
+
+    qs = (
+        Instalment.objects.exclude(household__in=held_households(season))
+        .filter(
+            household__in=accepted_households(programme),
+            status=InstalmentStatus.SCHEDULED,
+            due_date__lte=timezone.localdate(),
+        )
+        .filter(Q(item=InstalmentItem.OPERATING, season=season) | ~Q(item=InstalmentItem.OPERATING))
+    )
     if towns is not None:
         qs = qs.filter(household__town__in=towns)
     return qs
+
+
+def paid_in_season(season: str) -> Any:
+    """Households paid in a heating season, as rows (household_id, town_id, paid): a household
+    is paid in `season` when a line of that season's batch was paid to it; `paid` is the sum of
+    its paid lines in those batches (the operating subsidy and any one-off item they carried).
+    The one rule of "paid in a season" that the verification visits read."""
+    return (
+        BatchLine.objects.filter(state=LineState.PAID, batch__season=season)
+        .values(
+            household_id=F("instalment__household_id"), town_id=F("instalment__household__town_id")
+        )
+        .annotate(paid=Sum("amount"))
+        .order_by("household_id")
+    )
+
+
+def pool_summary(*, programme: Programme, season: str, towns: list[Town]) -> dict[str, Any]:
+    """What a batch prepared now would take, for the preview: per item and overall, the
+    households, the lines and the total (one grouped query and one count)."""
+    qs = pool(programme=programme, season=season, towns=towns).order_by()
+    labels = dict(InstalmentItem.choices)
+    rows = [
+        {
+            "item": r["item"],
+            "label": labels.get(r["item"], r["item"]),
+            "households": r["households"],
+            "count": r["count"],
+            "total": r["total"] or Decimal("0.00"),
+        }
+        for r in qs.values("item")
+        .annotate(
+            households=Count("household", distinct=True), count=Count("id"), total=Sum("amount")
+        )
+        .order_by("item")
+    ]
+    order = list(labels)
+    rows.sort(key=lambda r: order.index(r["item"]) if r["item"] in order else len(order))
+    return {
+        "rows": rows,
+        "households": qs.values("household").distinct().count(),
+        "count": sum(r["count"] for r in rows),
+        "total": sum((r["total"] for r in rows), Decimal("0.00")),
+    }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from subsidies import views
+from subsidies.payments import urls as payments_urls
 
 app_name = "subsidies"
 
@@ -12,10 +13,29 @@ urlpatterns = [
     path("batches/new/", views.batch_prepare, name="batch_prepare"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/return/", views.batch_return, name="batch_return"),
+    path("batches/<int:pk>/resubmit/", views.batch_resubmit, name="batch_resubmit"),
+    path("batches/<int:pk>/withdraw/", views.batch_withdraw, name="batch_withdraw"),
     path("batches/<int:pk>/export/", views.batch_export, name="batch_export"),
     path("batches/<int:pk>/download/", views.batch_download, name="batch_download"),
     path("batches/<int:pk>/paid/", views.batch_mark_paid, name="batch_mark_paid"),
     path("batches/<int:pk>/lines/<int:line_id>/fail/", views.line_fail, name="line_fail"),
     path("batches/<int:pk>/bank-return/", views.bank_return, name="bank_return"),
     path("households/<int:pk>/", views.household_schedule, name="household_schedule"),
+]
+
+# Payment accounts, fund sources and budgets, the protected sheet, the trace.
+urlpatterns += payments_urls.urlpatterns
+
+# Meters, readings, usage flags and adjustments (subsidies.metering).
+from subsidies.metering import views as metering  # noqa: E402
+
+urlpatterns += [
+    path("readings/upload/", metering.readings_upload, name="readings_upload"),
+    path("flags/", metering.flag_list, name="flag_list"),
+    path("flags/<int:pk>/", metering.flag_detail, name="flag_detail"),
+    path("adjustments/", metering.adjustment_list, name="adjustment_list"),
+    path("adjustments/<int:pk>/settle/", metering.adjustment_settle, name="adjustment_settle"),
+    path("adjustments/<int:pk>/offset/", metering.adjustment_offset, name="adjustment_offset"),
+    path("households/<int:pk>/meters/", metering.household_meters, name="household_meters"),
 ]

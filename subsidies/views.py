@@ -21,13 +21,19 @@ from subsidies import pricing, queries, services
 from subsidies.forms import (
     ApproveForm,
     BankReturnForm,
+    BatchChoiceForm,
     BatchPrepareForm,
     ExportForm,
     LineFailForm,
     MarkPaidForm,
+    ResubmitForm,
+    ReturnForm,
     StandardForm,
+    WithdrawForm,
 )
 from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
+from subsidies.payments.forms import ProtectedExportForm
+from subsidies.payments.queries import batch_by_source
 from tasks.ledger.services import id_number_export_record
 from tasks.models import Household, IdNumberView
 from tasks.queries import active_programme_or_404
@@ -110,30 +116,59 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required("subsidies.prepare_batch")
 def batch_prepare(request: HttpRequest) -> HttpResponse:
+    """Two steps: choose season and towns (GET) and see what the batch would take, per item
+    and overall; then confirm those figures (POST). If the pool moved in between, the
+    service refuses and the preview shows the new figures."""
     programme = active_programme_or_404()
-    form = BatchPrepareForm(request.POST or None, seasons=programme.heating_seasons())
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = services.batch_prepare(
-                programme=programme,
-                season=form.cleaned_data["season"],
-                towns=list(form.cleaned_data["towns"]),
-                by=request.user,
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
+    seasons = programme.heating_seasons()
+    if request.method == "POST":
+        form = BatchPrepareForm(request.POST, seasons=seasons)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                batch = services.batch_prepare(
+                    programme=programme,
+                    season=data["season"],
+                    towns=list(data["towns"]),
+                    by=request.user,
+                    expect=(data["expected_count"], data["expected_total"]),
+                )
+            except ValidationError as exc:
+                flash_errors(request, exc)
+            else:
+                messages.success(request, _prepared_message(batch))
+                return redirect(batch)
         else:
-            messages.success(
-                request,
-                _("已编制批次 %(b)s：%(n)s 笔，合计 %(t)s 元。")
-                % {
-                    "b": batch.number,
-                    "n": batch.line_count,
-                    "t": format_amount(batch.total_amount),
-                },
-            )
-            return redirect(batch)
-    return render(request, "subsidies/batch_prepare.html", {"form": form, "programme": programme})
+            flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+        choice = BatchChoiceForm(request.POST, seasons=seasons)
+    else:
+        choice = BatchChoiceForm(request.GET if "season" in request.GET else None, seasons=seasons)
+    context: dict[str, Any] = {"form": choice, "programme": programme}
+    if choice.is_bound and choice.is_valid():
+        towns = list(choice.cleaned_data["towns"])
+        summary = queries.pool_summary(
+            programme=programme, season=choice.cleaned_data["season"], towns=towns
+        )
+        initial = {
+            "season": choice.cleaned_data["season"],
+            "towns": towns,
+            "expected_count": summary["count"],
+            "expected_total": summary["total"],
+        }
+        context |= {
+            "summary": summary,
+            "chosen_towns": towns,
+            "confirm_form": BatchPrepareForm(initial=initial, seasons=seasons),
+        }
+    return render(request, "subsidies/batch_prepare.html", context)
+
+
+def _prepared_message(batch: DisbursementBatch) -> str:
+    return _("已编制批次 %(b)s：%(n)s 笔，合计 %(t)s 元。") % {
+        "b": batch.number,
+        "n": batch.line_count,
+        "t": format_amount(batch.total_amount),
+    }
 
 
 def _batch(pk: int) -> DisbursementBatch:
@@ -158,11 +193,16 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "lines": page,
             "trail": queries.batch_trail(batch),
+            "sources": batch_by_source(batch),
+            "protected_form": ProtectedExportForm(),
             "towns": batch.towns.all(),
             "approve_form": ApproveForm(),
             "export_form": ExportForm(),
             "paid_form": MarkPaidForm(),
             "bank_form": BankReturnForm(),
+            "return_form": ReturnForm(),
+            "resubmit_form": ResubmitForm(),
+            "withdraw_form": WithdrawForm(),
             "can_approve": request.user.has_perm("subsidies.approve_batch")
             and batch.prepared_by_id != request.user.pk,
         },
@@ -198,6 +238,27 @@ def _act(
 @role_required("subsidies.approve_batch")
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, ApproveForm, services.batch_approve, _("批次已审核通过。"))
+
+
+@require_POST
+@role_required("subsidies.approve_batch")
+def batch_return(request: HttpRequest, pk: int) -> HttpResponse:
+    done = _("批次已退回制单人。")
+    return _act(request, pk, ReturnForm, services.batch_return, done)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def batch_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    done = _("批次已重新提交审核。")
+    return _act(request, pk, ResubmitForm, services.batch_resubmit, done)
+
+
+@require_POST
+@role_required("subsidies.prepare_batch")
+def batch_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    done = _("批次已撤销，其中的补贴已退回待发放。")
+    return _act(request, pk, WithdrawForm, services.batch_withdraw, done)
 
 
 @never_cache  # the sheet may carry full ID numbers

@@ -11,3 +11,12 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("访民问暖")
+
+    def ready(self) -> None:
+        from tasks.progress.sections import register_report_section
+        from visits.queries import report_rows as visit_rows
+        from visits.safety.queries import report_rows as safety_rows
+
+        # The progress reports' sections: visits and cases, and safety findings and drills.
+        register_report_section("visits", visit_rows)
+        register_report_section("safety", safety_rows)

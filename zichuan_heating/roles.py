@@ -42,6 +42,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "subsidies.view_instalment",
+        "visits.view_visitsample",
+        "visits.view_visit",
+        "visits.record_visit",
+        "visits.view_case",
+        "visits.add_case",
+        "visits.handle_case",
+        # safety checks, emergency plans and drills (visits.safety)
+        "visits.view_hazardinspection",
+        "visits.add_hazardinspection",
+        "visits.rectify_hazardfinding",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.add_emergencyplan",
+        "visits.view_drill",
+        "visits.add_drill",
+        "subsidies.view_paymentaccount",
+        "subsidies.change_paymentaccount",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -66,8 +87,26 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reminderlog",
         "tasks.view_idnumberview",
         "subsidies.view_instalment",
+        "subsidies.view_paymentaccount",
+        "subsidies.view_fundbudget",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "visits.view_visitsample",
+        "visits.draw_visitsample",
+        "visits.view_visit",
+        "visits.view_case",
+        "visits.add_case",
+        "visits.handle_case",
+        "visits.manage_case",
+        "visits.view_sensitive_case",
+        # safety checks, emergency plans and drills (visits.safety): sees all, verifies
+        "visits.view_hazardinspection",
+        "visits.verify_hazardfinding",
+        "visits.view_emergencyplan",
+        "visits.view_drill",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -81,6 +120,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_contractor",
         "acceptance.view_acceptance",
         "subsidies.view_instalment",
+        "subsidies.view_paymentaccount",
+        "subsidies.view_fundbudget",
+        "subsidies.manage_funds",
         "subsidies.view_subsidystandard",
         "subsidies.manage_standards",
         "subsidies.view_disbursementbatch",
@@ -88,6 +130,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "subsidies.approve_batch",
         "subsidies.export_batch",
         "subsidies.export_full_id",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.decide_flag",  # metering
+        "subsidies.view_adjustment",  # metering
+        "subsidies.settle_adjustment",  # metering
+        "subsidies.import_readings",  # metering
+        "subsidies.view_readingimport",  # metering
     ],
     Role.ADMINISTRATOR: [
         "tasks.view_all_towns",
@@ -123,8 +172,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.add_reportjob",
         "tasks.view_reminderlog",
         "subsidies.view_instalment",
+        "subsidies.view_paymentaccount",
+        "subsidies.view_fundbudget",
         "subsidies.view_subsidystandard",
         "subsidies.view_disbursementbatch",
+        "visits.view_visitsample",
+        "visits.view_visit",
+        "visits.view_case",
+        "subsidies.view_meter",  # metering
+        "subsidies.view_usageflag",  # metering
+        "subsidies.view_adjustment",  # metering
     ],
 }
 

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "zichuan_heating",
     "tasks",
     "acceptance",
@@ -97,6 +99,23 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "zichuan_heating.urls"
+
+# The REST API (/api/) is for the utilities' systems only: their token, nothing else.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["subsidies.metering.auth.UtilityTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["subsidies.metering.auth.IsUtility"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "淄川区清洁取暖 · 抄表数据接口",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 WSGI_APPLICATION = "zichuan_heating.wsgi.application"
 
 TEMPLATES = [
@@ -294,6 +313,14 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-district-report": {
         "task": "tasks.progress.jobs.weekly_district_report_job",
         "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+    },
+    "case-reminders-daily": {
+        "task": "visits.jobs.case_reminders_job",
+        "schedule": crontab(hour=8, minute=5),
+    },
+    "safety-overdue-rectifications-daily": {
+        "task": "visits.safety.jobs.overdue_rectifications_job",
+        "schedule": crontab(hour=8, minute=10),
     },
 }
 

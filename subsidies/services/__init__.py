@@ -2,7 +2,8 @@
 
 - `standards`: the shipped example standards, a new version and the re-pricing it causes;
 - `schedules`: each accepted household's instalments, and cancelling the unpaid ones;
-- `batches`: prepare, approve, export, pay, fail a line, write the sheet;
+- `batches`: prepare, approve or return, resubmit or withdraw, export, pay, fail a line,
+  write the sheet;
 - `bank_return`: the bank's per-line return of an exported batch;
 - `common`: who may act, the locks, the audit event, paying and failing lines.
 
@@ -18,6 +19,9 @@ from subsidies.services.batches import (
     batch_mark_exported,
     batch_mark_paid,
     batch_prepare,
+    batch_resubmit,
+    batch_return,
+    batch_withdraw,
     disbursement_export,
     line_mark_failed,
 )
@@ -34,6 +38,9 @@ __all__ = [
     "batch_mark_exported",
     "batch_mark_paid",
     "batch_prepare",
+    "batch_resubmit",
+    "batch_return",
+    "batch_withdraw",
     "disbursement_export",
     "instalments_cancel",
     "line_mark_failed",

@@ -14,17 +14,21 @@ the batch), and each action is retried after a lost race (`retry_on_conflict`).
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from acceptance.queries import accepted_households
+from subsidies.metering.queries import held_households
 from subsidies.models import (
     BATCH_FLOW,
     INSTALMENT_FLOW,
+    LINE_FLOW,
     BatchLine,
     DisbursementBatch,
     Instalment,
@@ -47,13 +51,26 @@ from subsidies.services.common import (
 from tasks.models import Household, Programme, Town
 from zichuan_heating.locks import retry_on_conflict
 
+#: Stored on the lines of a withdrawn batch as the Chinese msgid, translated when shown.
+WITHDRAWN_LINE_REASON = gettext_noop("批次已撤销")
+
 
 @retry_on_conflict
 @transaction.atomic
 def batch_prepare(
-    *, programme: Programme, season: str, towns: list[Town], by: Any
+    *,
+    programme: Programme,
+    season: str,
+    towns: list[Town],
+    by: Any,
+    expect: tuple[int, Decimal] | None = None,
 ) -> DisbursementBatch:
-    """Build a draft batch of every due, unpaid, unbatched instalment of accepted households."""
+    """Build a draft batch of every due, unpaid, unbatched instalment of accepted households.
+
+    `expect` is (lines, total) as the preparer saw them in the preview: if the pool moved
+    since (another batch took lines, a standard changed), nothing is written and the
+    preparer is asked to look again.
+    """
     require_perm(by, "subsidies.prepare_batch")
     if season not in programme.heating_seasons():
         raise ValidationError(_("采暖季 %(s)s 不在本年度补贴期内。") % {"s": season})
@@ -76,6 +93,11 @@ def batch_prepare(
         count, total = _take(batch, locked)
     if not count:
         raise ValidationError(_("所选镇（街道）本采暖季没有待发放的补贴。"))
+    if expect is not None and (count, to_fen(total)) != (expect[0], to_fen(expect[1])):
+        raise ValidationError(
+            _("待发放金额在您核对后发生了变化（现为 %(n)s 笔），请重新核对后再确认。")
+            % {"n": count}
+        )
     batch.total_amount = to_fen(total)
     batch.line_count = count
     batch.save(update_fields=["total_amount", "line_count"])
@@ -128,6 +150,8 @@ def _check_line_fits(batch: DisbursementBatch, inst: Instalment, household: Hous
         raise ValidationError(_("该笔补贴不属于本批次的采暖季。"))
     if not batch.towns.filter(pk=household.town_id).exists():
         raise ValidationError(_("该户所在镇（街道）不在本批次范围内。"))
+    if held_households(batch.season).filter(pk=household.pk).exists():
+        raise ValidationError(_("该户本采暖季用量异常，处理前暂不发放。"))
 
 
 @retry_on_conflict
@@ -160,14 +184,30 @@ def _check_approver(batch: DisbursementBatch, by: Any) -> None:
         raise ValidationError(_("批次没有明细，不能审核。"))
 
 
+def _check_returner(batch: DisbursementBatch, by: Any) -> None:
+    if batch.prepared_by_id == by.pk:
+        raise ValidationError(
+            _("制单人不能退回自己编制的批次；如需修改，可直接调整明细或撤销批次。")
+        )
+
+
+def _check_resubmit(batch: DisbursementBatch, by: Any) -> None:
+    if batch.line_count == 0:
+        raise ValidationError(_("批次没有明细，不能重新提交；如不再需要，请撤销批次。"))
+
+
 #: transition: (permission it needs, event it records, check before it is taken)
 _MOVES: dict[str, tuple[str, str, Callable[[DisbursementBatch, Any], None] | None]] = {
     "approve": ("subsidies.approve_batch", Action.BATCH_APPROVED, _check_approver),
     "export": ("subsidies.export_batch", Action.BATCH_EXPORTED, None),
+    "return": ("subsidies.approve_batch", Action.BATCH_RETURNED, _check_returner),
+    "resubmit": ("subsidies.prepare_batch", Action.BATCH_RESUBMITTED, _check_resubmit),
 }
 
 
-def _move(batch: DisbursementBatch, by: Any, name: str, **fields: Any) -> DisbursementBatch:
+def _move(
+    batch: DisbursementBatch, by: Any, name: str, note: str = "", **fields: Any
+) -> DisbursementBatch:
     """Lock the batch, take transition `name` (after its check), set `fields`, save, record."""
     perm, action, check = _MOVES[name]
     require_perm(by, perm)
@@ -179,7 +219,7 @@ def _move(batch: DisbursementBatch, by: Any, name: str, **fields: Any) -> Disbur
     for attr, value in fields.items():
         setattr(batch, attr, value)
     batch.save(update_fields=["state", *fields])
-    event(batch, action, by)
+    event(batch, action, by, note)
     return batch
 
 
@@ -188,6 +228,81 @@ def _move(batch: DisbursementBatch, by: Any, name: str, **fields: Any) -> Disbur
 def batch_approve(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
     """A second finance user approves the batch; the preparer never can."""
     return _move(batch, by, "approve", approved_by=by, approved_at=timezone.now())
+
+
+def _tell(users: list[Any], batch: DisbursementBatch, title: str, body: str = "") -> None:
+    from zichuan_heating.services import notification_send
+
+    notification_send(
+        recipients=[u for u in users if u is not None],
+        title=title,
+        body=body,
+        url=batch.get_absolute_url(),
+    )
+
+
+@retry_on_conflict
+@transaction.atomic
+def batch_return(*, batch: DisbursementBatch, reason: str, by: Any) -> DisbursementBatch:
+    """The approver sends a draft back to its preparer with a reason; its lines stay in it
+    (still reserved, nothing paid, nothing released) until the preparer revises and
+    resubmits it or withdraws it."""
+    reason = " ".join((reason or "").split())[:300]
+    if not reason:
+        raise ValidationError(_("请填写退回原因。"))
+    batch = _move(
+        batch,
+        by,
+        "return",
+        reason,
+        returned_by=by,
+        returned_at=timezone.now(),
+        return_reason=reason,
+    )
+    title = _("发放批次 %(b)s 被退回：%(r)s") % {"b": batch.number, "r": reason}
+    _tell([batch.prepared_by], batch, title, reason)
+    return batch
+
+
+@retry_on_conflict
+@transaction.atomic
+def batch_resubmit(*, batch: DisbursementBatch, by: Any) -> DisbursementBatch:
+    """The preparer has revised a returned batch and submits it for approval again."""
+    batch = _move(batch, by, "resubmit")
+    title = _("发放批次 %(b)s 已修改并重新提交审核") % {"b": batch.number}
+    _tell([batch.returned_by], batch, title)
+    return batch
+
+
+@retry_on_conflict
+@transaction.atomic
+def batch_withdraw(*, batch: DisbursementBatch, reason: str, by: Any) -> DisbursementBatch:
+    """The preparer withdraws an unapproved batch: every included line leaves it (kept as a
+    record with the reason) and its instalment returns to the pool for a later batch."""
+    require_perm(by, "subsidies.prepare_batch")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(_("请填写撤销原因。"))
+    included = batch.lines.filter(state=LineState.INCLUDED)
+    lock_lines(included)
+    batch = lock_batch(batch)
+    BATCH_FLOW.check(batch, "withdraw")
+    count, amount = batch.line_count, batch.total_amount
+    release = INSTALMENT_FLOW["release"]
+    now = timezone.now()
+    n = Instalment.objects.filter(
+        id__in=included.values("instalment_id"), status__in=release.sources
+    ).update(status=release.target, updated_at=now)
+    released = included.update(
+        state=LINE_FLOW["fail"].target, failure_reason=WITHDRAWN_LINE_REASON, updated_at=now
+    )
+    if n != released:
+        raise ValidationError(_("批次明细与补贴计划状态不一致，已全部撤回。"))
+    BATCH_FLOW.apply(batch, "withdraw")
+    batch.save(update_fields=["state"])
+    refresh_totals(batch)
+    event(batch, Action.BATCH_WITHDRAWN, by, reason, count=count, amount=amount)
+    return batch
 
 
 @retry_on_conflict
@@ -240,18 +355,25 @@ def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
 
 
 @transaction.atomic
-def disbursement_export(*, batch: DisbursementBatch, by: Any, out: Any) -> bool:
+def disbursement_export(
+    *, batch: DisbursementBatch, by: Any, out: Any, password: str | None = None
+) -> bool:
     """Write the batch's sheet for `by`; returns whether ID numbers were written in full.
 
     Only an approved (or later) batch is exported. Full ID numbers need
-    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row.
+    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row. With a
+    `password` the file is encrypted with it (for the bank); the password is not kept.
     """
     from subsidies.exports import write_disbursement
+    from subsidies.payments.encryption import write_encrypted
 
     batch = DisbursementBatch.objects.select_related("programme").get(pk=batch.pk)
     BATCH_FLOW.check(batch, "download")
     full_id = by is not None and by.has_perm("subsidies.export_full_id")
-    write_disbursement(batch, out, full_id=full_id)
+    if password is None:
+        write_disbursement(batch, out, full_id=full_id)
+    else:
+        write_encrypted(lambda f: write_disbursement(batch, f, full_id=full_id), password, out)
     if full_id:
         event(batch, Action.FULL_ID_EXPORTED, by, _("导出含完整身份证号的发放表"))
     return full_id

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from subsidies.metering.repricing import metered_amounts
 from subsidies.models import (
     BatchLine,
     BatchState,
@@ -43,6 +44,7 @@ STANDARD_FIELDS = [
     "operating_unit_rate",
     "operating_units_per_season",
     "operating_cap",
+    "operating_floor",
     "seasons",
     "is_example",
     "notes",
@@ -167,7 +169,7 @@ def _reprice(new: SubsidyStandard) -> tuple[list[int], Decimal]:
         | Q(
             status=InstalmentStatus.BATCHED,
             lines__state=LineState.INCLUDED,
-            lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED],
+            lines__batch__state__in=[BatchState.DRAFT, BatchState.APPROVED, BatchState.RETURNED],
         )
     )
     candidates = (
@@ -179,6 +181,8 @@ def _reprice(new: SubsidyStandard) -> tuple[list[int], Decimal]:
     cache: dict[Any, dict] = {}
     changed: list[Instalment] = []
     difference = ZERO
+    candidates = list(candidates)
+    metered = metered_amounts(new, candidates)
     for inst in candidates:
         price = household_price(inst.household)
         if price not in cache:
@@ -186,7 +190,7 @@ def _reprice(new: SubsidyStandard) -> tuple[list[int], Decimal]:
                 (item, season): amount
                 for item, season, amount, _d in planned_items(programme, new, price, today)
             }
-        amount = cache[price].get((inst.item, inst.season), ZERO)
+        amount = metered.get(inst.pk, cache[price].get((inst.item, inst.season), ZERO))
         if amount != inst.amount:
             inst.previous_amount = inst.amount
             difference += amount - inst.amount

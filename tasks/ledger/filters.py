@@ -1,10 +1,28 @@
 """Filters for the household ledger; shared by the list page and the xlsx export."""
 
+from typing import Any
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Route, Town, Village
+
+
+class PinyinOrderingFilter(django_filters.OrderingFilter):
+    """Sorting by a name sorts in pinyin order (`tasks.collation.Pinyin`: ICU on PostgreSQL,
+    code point order on SQLite); other columns sort as they are."""
+
+    pinyin_fields = frozenset({"head_name", "village__name"})
+
+    def get_ordering_value(self, param: str) -> Any:
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name not in self.pinyin_fields:
+            return value
+        expression = Pinyin(name)
+        return expression.desc() if value.startswith("-") else expression.asc()
 
 
 class HouseholdFilter(django_filters.FilterSet):
@@ -19,7 +37,7 @@ class HouseholdFilter(django_filters.FilterSet):
     village = django_filters.ModelChoiceFilter(label=_("村（居）"), queryset=Village.objects.none())
     route = django_filters.ChoiceFilter(label=_("改造方式"), choices=Route.choices)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=HouseholdStatus.choices)
-    ordering = django_filters.OrderingFilter(
+    ordering = PinyinOrderingFilter(
         label=_("排序"),
         fields=(
             ("head_name", "head_name"),

@@ -32,15 +32,21 @@ def plan_not_approved_refusal(town: Any, approved_town_ids: set[int]) -> str | N
     )
 
 
-def household_start_construction_refusal(household: Any) -> str | None:
-    """Why construction may not start now (Chinese), or None; the page shows it too."""
+def household_start_construction_refusal(
+    household: Any, *, approved_town_ids: set[int] | None = None
+) -> str | None:
+    """Why construction may not start now (Chinese), or None; the page shows it too.
+
+    A run over many households passes `approved_town_ids` read once."""
     from tasks.plans.queries import approved_plan_town_ids
 
     try:
         HOUSEHOLD_FLOW.check(household, "start")
     except ValidationError as e:
         return error_text(e)
-    return plan_not_approved_refusal(household.town, approved_plan_town_ids(household.programme))
+    if approved_town_ids is None:
+        approved_town_ids = approved_plan_town_ids(household.programme)
+    return plan_not_approved_refusal(household.town, approved_town_ids)
 
 
 # --- Household ledger pages --------------------------------------------------------------------

@@ -8,11 +8,10 @@ actions (`check_signed_on`, `check_started_on`, `check_completed_on`) are the im
 """
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,6 +142,47 @@ def _save_household(household: Household, *, by: Any, reason: HouseholdReason) -
     return household
 
 
+#: Relations a ledger row points to: the database's foreign keys guarantee they exist.
+RELATIONS = ("programme", "town", "village", "equipment", "contractor")
+
+
+def check_changed_household(household: Household) -> None:
+    """What `_save_household` validates, for a step applied to many households at once: each
+    field's own rules and the model's `clean()` (village in town, equipment for the route,
+    contractor for the route), in Python. Left to the database there: that the related rows
+    exist (foreign keys), the ID number's uniqueness (a step never changes it) and the check
+    constraints; a violation rolls the whole run back (`households_save_many`)."""
+    household.full_clean(exclude=RELATIONS, validate_unique=False, validate_constraints=False)
+
+
+def households_save_many(
+    households: list[Household], *, by: Any, reason: HouseholdReason, fields: list[str]
+) -> None:
+    """Write these checked households' `fields` in bulk, one history row each (the reason a
+    fixed constant); all or nothing."""
+    from simple_history.utils import bulk_update_with_history
+
+    if not households:
+        return
+    now = timezone.now()
+    for h in households:
+        h.updated_at = now
+    try:
+        with transaction.atomic():
+            bulk_update_with_history(
+                households,
+                Household,
+                [*fields, "updated_at"],
+                batch_size=1000,
+                default_user=by,
+                default_change_reason=reason.value,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("台账在处理期间被他人修改，本次批量操作未写入任何数据，请重试。")
+        ) from None
+
+
 def _lock(household: Household) -> Household:
     locked = (
         Household.objects.filter(pk=household.pk)
@@ -183,6 +223,55 @@ def household_update(*, household: Household, by: Any, **changes: Any) -> Househ
     if unknown:
         raise TypeError(f"household_update: cannot change {sorted(unknown)}")
     locked = _lock(household)
+    if edit_step(locked, changes):
+        _save_household(locked, by=by, reason=HouseholdReason.EDIT)
+    return locked
+
+
+# --- The steps: the rules of each status action, on a household already locked -------------
+# Each changes the household in memory or raises ValidationError; the actions below and the
+# bulk actions (`tasks.ledger.bulk`) call them, so one household and 458 follow one rule.
+# `equipment_routes` and `approved_town_ids` let a run over many households read them once.
+
+
+def contract_step(
+    locked: Household,
+    *,
+    signed_on: datetime.date | None,
+    equipment_routes: set[str] | None = None,
+) -> None:
+    """surveyed → contracted: needs a contractor, the equipment its route needs, a date."""
+    HOUSEHOLD_FLOW.apply(locked, "contract")
+    check_contract_preconditions(locked, equipment_routes=equipment_routes)
+    check_signed_on(signed_on)
+    locked.contract_signed_on = signed_on
+
+
+def start_step(
+    locked: Household,
+    *,
+    started_on: datetime.date | None,
+    approved_town_ids: set[int] | None = None,
+) -> None:
+    """contracted → under construction: only once the town's plan is approved."""
+    refusal = household_start_construction_refusal(locked, approved_town_ids=approved_town_ids)
+    if refusal:
+        raise ValidationError(refusal)
+    started_on = started_on or timezone.localdate()
+    check_started_on(started_on, signed_on=locked.contract_signed_on)
+    HOUSEHOLD_FLOW.apply(locked, "start")
+    locked.construction_started_on = started_on
+
+
+def complete_step(locked: Household, *, completed_on: datetime.date | None) -> None:
+    """under construction → built: a date, not before the start."""
+    HOUSEHOLD_FLOW.apply(locked, "complete")
+    check_completed_on(completed_on, started_on=locked.construction_started_on)
+    locked.construction_completed_on = completed_on
+
+
+def edit_step(locked: Household, changes: dict[str, Any]) -> bool:
+    """Set ledger fields; whether anything actually changed (a withdrawn household refuses)."""
     if locked.status == HouseholdStatus.WITHDRAWN:
         raise ValidationError(_("该户已退出，不能修改台账信息；如需修改，请先由区清洁取暖办恢复。"))
     changed = False
@@ -193,27 +282,10 @@ def household_update(*, household: Household, by: Any, **changes: Any) -> Househ
         if current != new:
             setattr(locked, name, value)
             changed = True
-    if changed:
-        _save_household(locked, by=by, reason=HouseholdReason.EDIT)
-    return locked
+    return changed
 
 
-def _dated_step(
-    household: Household,
-    *,
-    by: Any,
-    step: str,
-    field: str,
-    day: datetime.date | None,
-    check: Callable[[Household, datetime.date | None], None],
-    reason: HouseholdReason,
-) -> Household:
-    """Lock, take the flow's step, check its date, record the date, save once."""
-    locked = _lock(household)
-    HOUSEHOLD_FLOW.apply(locked, step)
-    check(locked, day)
-    setattr(locked, field, day)
-    return _save_household(locked, by=by, reason=reason)
+# --- Actions on one household ------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -221,20 +293,9 @@ def household_contract(
     *, household: Household, by: Any, signed_on: datetime.date | None
 ) -> Household:
     """surveyed → contracted (签约); needs a contractor and the equipment its route needs."""
-
-    def check(locked: Household, day: datetime.date | None) -> None:
-        check_contract_preconditions(locked)
-        check_signed_on(day)
-
-    return _dated_step(
-        household,
-        by=by,
-        step="contract",
-        field="contract_signed_on",
-        day=signed_on,
-        check=check,
-        reason=HouseholdReason.CONTRACT,
-    )
+    locked = _lock(household)
+    contract_step(locked, signed_on=signed_on)
+    return _save_household(locked, by=by, reason=HouseholdReason.CONTRACT)
 
 
 @transaction.atomic
@@ -243,13 +304,7 @@ def household_start_construction(
 ) -> Household:
     """contracted → under construction; only once the town's plan is approved."""
     locked = _lock(household)
-    refusal = household_start_construction_refusal(locked)
-    if refusal:
-        raise ValidationError(refusal)
-    started_on = started_on or timezone.localdate()
-    check_started_on(started_on, signed_on=locked.contract_signed_on)
-    HOUSEHOLD_FLOW.apply(locked, "start")
-    locked.construction_started_on = started_on
+    start_step(locked, started_on=started_on)
     return _save_household(locked, by=by, reason=HouseholdReason.START)
 
 
@@ -258,15 +313,9 @@ def household_complete_construction(
     *, household: Household, by: Any, completed_on: datetime.date | None
 ) -> Household:
     """under construction → built (完工)."""
-    return _dated_step(
-        household,
-        by=by,
-        step="complete",
-        field="construction_completed_on",
-        day=completed_on,
-        check=lambda h, day: check_completed_on(day, started_on=h.construction_started_on),
-        reason=HouseholdReason.COMPLETE,
-    )
+    locked = _lock(household)
+    complete_step(locked, completed_on=completed_on)
+    return _save_household(locked, by=by, reason=HouseholdReason.COMPLETE)
 
 
 @retry_on_conflict  # withdrawal cancels instalments: money's lock order and retry

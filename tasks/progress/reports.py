@@ -179,7 +179,7 @@ def _common(programme: Programme, today: datetime.date | None) -> dict[str, Any]
 
 
 def district_context(programme: Programme, today: datetime.date | None = None) -> dict[str, Any]:
-    """Everything the district report shows: four queries (plus two guarded sections)."""
+    """Everything the district report shows: four queries (plus the guarded sections)."""
     ctx = _common(programme, today)
     counts = stage_counts(programme)
     rows = [
@@ -205,6 +205,8 @@ def district_context(programme: Programme, today: datetime.date | None = None) -
             "chart": bar_chart_svg(rows),
             "notices": open_supervision_notices(programme),
             "subsidies": subsidy_amounts(programme),
+            "visits": report_section("visits", programme),
+            "safety": report_section("safety", programme),
         }
     )
     return ctx
@@ -272,12 +274,12 @@ def annex_blocks(programme: Programme, town_id: int) -> tuple[list[str], int]:
 def annex_header() -> str:
     one = " ".join(
         (
-            _fit("序号", 5),
-            _fit("村（居）", 8),
-            _fit("户主", 6),
-            _fit("身份证号", 18),
-            _fit("改造方式", 8),
-            _fit("状态", 6),
+            _fit(_("序号"), 5),
+            _fit(_("村（居）"), 8),
+            _fit(_("户主"), 6),
+            _fit(_("身份证号"), 18),
+            _fit(_("改造方式"), 8),
+            _fit(_("状态"), 6),
         )
     )
     return "  ".join([one] * ANNEX_PER_LINE)
@@ -315,6 +317,8 @@ def town_context(
             "annex_header_every": ANNEX_HEADER_EVERY,
             "notices": open_supervision_notices(programme, town.pk),
             "subsidies": subsidy_amounts(programme, town.pk),
+            "visits": report_section("visits", programme, town.pk),
+            "safety": report_section("safety", programme, town.pk),
         }
     )
     return ctx
@@ -458,7 +462,9 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
             to=emails,
         )
         message.attach(
-            f"全区进度报告-{today.isoformat()}.pdf", path.read_bytes(), "application/pdf"
+            _("全区进度报告-%(day)s.pdf") % {"day": today.isoformat()},
+            path.read_bytes(),
+            "application/pdf",
         )
         claim.subject = str(message.subject)[:200]
         try:

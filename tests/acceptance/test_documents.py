@@ -133,3 +133,21 @@ def test_village_summary_access_battery(cast, built_household_a):
         forbidden=[UserFactory(username="no-role")],
         wrong_method="post",
     )
+
+
+def test_an_english_certificate_reads_english_dates_and_signature_lines(
+    client_for, official_a, built_household_a, tmp_path
+):
+    record = inspect(built_household_a, official_a, AcceptanceKind.COMPLETION)
+    client = client_for(official_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    text = read_pdf(client.get(reverse("acceptance:certificate", args=[record.pk])), tmp_path)
+    for expected in (
+        f"{record.date.day} {record.date:%B} {record.date.year}",
+        "Page 1 of 1",
+        "Head of household (signature):",
+        "Contractor (seal):",
+        "Date: ____ / __ / __",
+    ):
+        assert expected in text, (expected, text)
+    assert "签字" not in text and "盖章" not in text and "年" not in text.replace("年度", "")

@@ -28,6 +28,9 @@ def test_finance_pays_a_batch_with_four_eyes(
     page.click("text=编制批次")
     page.select_option("select[name=season]", "2021-2022")
     page.get_by_label("洪山镇").check()
+    page.click("#choose-form button[type=submit]")
+    # the amounts come before the confirmation
+    assert "6,700.00 元" in page.locator("#preview-total").inner_text()
     page.get_by_label("我已核对上述金额与明细，确认执行").check()
     page.click("#prepare-form button[type=submit]")
     page.wait_for_load_state("networkidle")

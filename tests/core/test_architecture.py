@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("zichuan_heating", "tasks", "acceptance", "subsidies")
+APPS = ("zichuan_heating", "tasks", "acceptance", "subsidies", "visits")
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
@@ -109,6 +109,9 @@ USED_AS = {
     "qrcode": "qrcode",
     "django-csp": "csp",
     "gunicorn": "gunicorn",
+    "msoffcrypto-tool": "msoffcrypto",
+    "djangorestframework": "rest_framework",
+    "drf-spectacular": "drf_spectacular",
 }
 
 

@@ -62,7 +62,7 @@ def test_bootstrap_twice_changes_nothing(monkeypatch):
     monkeypatch.setenv("ZH_DEMO_PASSWORD", "")
     _without_demo_programme(monkeypatch)
     out = io.StringIO()
-    call_command("bootstrap", "--demo", "--no-migrate", stdout=out)
+    call_command("bootstrap", "--demo", "--no-migrate", language="en", stdout=out)
     first = out.getvalue()
     snapshot = (
         list(Programme.objects.values()),
@@ -75,7 +75,7 @@ def test_bootstrap_twice_changes_nothing(monkeypatch):
     assert first.count("official-") == 9
 
     out2 = io.StringIO()
-    call_command("bootstrap", "--demo", "--no-migrate", stdout=out2)
+    call_command("bootstrap", "--demo", "--no-migrate", language="en", stdout=out2)
     assert "0 created" in out2.getvalue()
     assert "official-" not in out2.getvalue()
     assert snapshot == (

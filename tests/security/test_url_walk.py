@@ -175,7 +175,11 @@ def _existing(route: Route, ids: list[int], slugs: list[str]) -> str:
 
 
 @pytest.fixture
-def pools(programme, town_a, town_b, district, finance, finance2, approved_plan_b):
+def pools(
+    programme, town_a, town_b, district, finance, finance2, approved_plan_b, official_a, settings,
+    tmp_path,
+):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path / "media"
     world = build_world(
         programme=programme,
         town_a=town_a,
@@ -205,7 +209,41 @@ def pools(programme, town_a, town_b, district, finance, finance2, approved_plan_
     )
     id_number_views_record(households=[world.household_a], by=finance, context="detail")
     slugs = [town_a.code, town_b.code, *ACTIONS, "nonexistent"]
-    return ids, slugs
+    return ids + _safety_ids(world), slugs
+
+
+def _safety_ids(world) -> list[int]:
+    """An inspection with findings, an emergency plan and a drill of 洪山镇 (visits.safety)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from tests.acceptance.files import pdf_bytes
+    from visits.safety import services as safety
+    from zichuan_heating.models import User
+
+    household, official = world.household_a, User.objects.get(username="official_a")
+    inspection = safety.inspection_record(
+        town=household.town,
+        village=household.village,
+        household=household,
+        inspected_on=datetime.date.today(),
+        inspectors="王建军",
+        findings=[safety.FindingData("燃气报警器未通电。", "major", datetime.date.today())],
+        by=official,
+    )
+    plan = safety.emergency_plan_upload(
+        town=household.town,
+        title="应急预案",
+        issued_on=datetime.date(2021, 10, 1),
+        document=ContentFile(pdf_bytes(), name="预案.pdf"),
+        by=official,
+    )
+    data = safety.DrillData(datetime.date(2021, 11, 1), "演练", 10, plan=plan)
+    drill = safety.drill_record(
+        town=household.town, data=data, report=ContentFile(pdf_bytes(), name="r.pdf"), by=official
+    )
+    return [inspection.pk, inspection.findings.get().pk, plan.pk, drill.pk]
 
 
 class Walker:

@@ -34,4 +34,28 @@ def build_world(*, programme, town_a, town_b, district, finance, finance2) -> Wo
         programme=programme, season="2021-2022", towns=[town_a, town_b], by=finance
     )
     subsidies.batch_approve(batch=batch, by=finance2)
+    _visits(accepted_a, district)
     return World(household_a, household_b, accepted_a, accepted_b, batch)
+
+
+def _visits(household: Any, district: Any) -> None:
+    """A visit to make and two cases (one sensitive) in town A, for the walkers' ids."""
+    from visits.models import SampleMode, Visit, VisitSample
+    from visits.services import case_open
+
+    sample = VisitSample.objects.create(
+        season="2021-2022", mode=SampleMode.SAMPLE, seed=7, population=1, size=1, drawn_by=district
+    )
+    Visit.objects.create(
+        sample=sample, household=household, town=household.town, paid_amount="100.00"
+    )
+    for category in ("no_heat", "false_claim"):
+        case_open(
+            town=household.town,
+            category=category,
+            source="complaint",
+            title="不热",
+            description="室内 12 度。",
+            household=household,
+            by=district,
+        )

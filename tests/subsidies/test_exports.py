@@ -58,14 +58,14 @@ def test_the_sheet_has_a_summary_and_one_sheet_per_town_with_totals_equal_to_the
     approved, masked_user
 ):
     sheets = read(export(approved, masked_user))
-    assert list(sheets) == ["汇总", "洪山镇", "昆仑镇"]
+    assert list(sheets) == ["汇总", "洪山镇", "昆仑镇", "明细"]
     summary = sheets["汇总"]
-    assert summary[1] == ["镇（街道）", "改造方式", "笔数", "金额（元）"]
-    assert summary[2][:2] == ["洪山镇", "气代煤"] and summary[2][2] == 6
-    assert summary[3][:2] == ["昆仑镇", "集中供暖"] and summary[3][2] == 2
+    assert summary[1] == ["镇（街道）", "改造方式", "户数", "项数", "金额（元）"]
+    assert summary[2][:4] == ["洪山镇", "气代煤", 2, 6]
+    assert summary[3][:4] == ["昆仑镇", "集中供暖", 1, 2]
     total_row = summary[4]
     assert total_row[0] == "合计"
-    assert Decimal(str(total_row[3])).quantize(Decimal("0.01")) == approved.total_amount
+    assert Decimal(str(total_row[4])).quantize(Decimal("0.01")) == approved.total_amount
     assert approved.total_amount == Decimal("16000.00")  # 2×(3000+2800+900) + 2000+600
     grand = Decimal("0")
     for town in ("洪山镇", "昆仑镇"):
@@ -73,8 +73,8 @@ def test_the_sheet_has_a_summary_and_one_sheet_per_town_with_totals_equal_to_the
         assert rows[0] == HEADERS
         body, foot = rows[1:-1], rows[-1]
         assert [r[0] for r in body] == list(range(1, len(body) + 1))
-        town_sum = sum(Decimal(str(r[8])).quantize(Decimal("0.01")) for r in body)
-        assert Decimal(str(foot[8])).quantize(Decimal("0.01")) == town_sum
+        town_sum = sum(Decimal(str(r[13])).quantize(Decimal("0.01")) for r in body)
+        assert Decimal(str(foot[13])).quantize(Decimal("0.01")) == town_sum
         grand += town_sum
     assert grand == approved.total_amount
 
@@ -83,7 +83,7 @@ def test_ids_are_masked_without_the_full_export_permission_and_nothing_is_logged
     approved, masked_user
 ):
     rows = read(export(approved, masked_user))["洪山镇"][1:-1]
-    ids = {r[4] for r in rows}
+    ids = {r[5] for r in rows}
     assert all(len(i) == 18 and i[6:14] == "********" for i in ids)
     assert not SubsidyEvent.objects.filter(action="full_id_exported").exists()
 
@@ -91,7 +91,7 @@ def test_ids_are_masked_without_the_full_export_permission_and_nothing_is_logged
 def test_a_finance_user_gets_full_ids_and_the_export_is_logged(approved, finance):
     rows = read(export(approved, finance))["洪山镇"][1:-1]
     real = set(approved.lines.values_list("instalment__household__id_number", flat=True))
-    assert {r[4] for r in rows} <= real
+    assert {r[5] for r in rows} <= real
     event = SubsidyEvent.objects.get(action="full_id_exported")
     assert (event.by, event.batch) == (finance, approved)
 
@@ -126,7 +126,7 @@ def test_the_management_command_writes_a_masked_sheet(approved, tmp_path):
     call_command("export_disbursement", approved.number, "--out", str(out), stdout=stdout)
     assert "16,000.00 元" in stdout.getvalue() and "脱敏" in stdout.getvalue()
     rows = read(out.read_bytes())["洪山镇"][1:-1]
-    assert all(r[4][6:14] == "********" for r in rows)
+    assert all(r[5][6:14] == "********" for r in rows)
     out2 = tmp_path / "again.xlsx"
     call_command("export_disbursement", str(approved.pk), "--out", str(out2), stdout=io.StringIO())
     assert out.read_bytes() == out2.read_bytes()
@@ -150,8 +150,8 @@ def test_the_fast_row_writer_gives_the_same_bytes_as_xlsxwriters_own_cell_calls(
         write_disbursement(batch, slow, full_id=full_id, _fast_rows=False)
         assert fast.getvalue() == slow.getvalue()
     rows = read(fast.getvalue())["洪山镇"][1:-1]
-    assert {r[2] for r in rows} == {" A&B <东> _x0041_ 村 "}
-    assert {r[3] for r in rows} == {
+    assert {r[3] for r in rows} == {" A&B <东> _x0041_ 村 "}
+    assert {r[4] for r in rows} == {
         "张三 ",
         " 李四",
         "王\n五",

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def test_bootstrap_loads_the_example_standards_once(programme):
     out = io.StringIO()
-    call_command("bootstrap", "--no-migrate", stdout=out)
-    call_command("bootstrap", "--no-migrate", stdout=out)
+    call_command("bootstrap", "--no-migrate", language="en", stdout=out)
+    call_command("bootstrap", "--no-migrate", language="en", stdout=out)
     assert SubsidyStandard.objects.count() == 3
     assert set(SubsidyStandard.objects.values_list("is_example", flat=True)) == {True}
     assert "3 created" in out.getvalue() and "3 unchanged" in out.getvalue()

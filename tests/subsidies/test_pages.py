@@ -66,6 +66,9 @@ def test_finance_only_pages_battery(world, cast, standards):
     # Money-moving POSTs: without the confirmation they change nothing and redirect back.
     for name, args in [
         ("batch_approve", (pk,)),
+        ("batch_return", (pk,)),
+        ("batch_resubmit", (pk,)),
+        ("batch_withdraw", (pk,)),
         ("batch_export", (pk,)),
         ("batch_mark_paid", (pk,)),
         ("line_fail", (pk, line)),
@@ -120,9 +123,10 @@ def test_prepare_approve_export_pay_through_the_pages_and_a_double_click_pays_on
     programme, make_accepted, town_b, client_for, finance, finance2, world
 ):
     f1, f2 = client_for(finance), client_for(finance2)
-    r = f1.post(
-        url("batch_prepare"), {"season": "2021-2022", "towns": [town_b.pk], "confirm": "on"}
-    )
+    choice = {"season": "2021-2022", "towns": [town_b.pk]}
+    preview = f1.get(url("batch_prepare"), choice).context["confirm_form"].initial
+    expected = {"expected_count": preview["expected_count"], "expected_total": "6700.00"}
+    r = f1.post(url("batch_prepare"), {**choice, **expected, "confirm": "on"})
     assert r.status_code == 302
     from subsidies.models import DisbursementBatch
 

@@ -51,6 +51,16 @@ class DemoHousehold:
     completed_on: datetime.date | None
     notes: str = ""
 
+    @property
+    def started_on(self) -> datetime.date | None:
+        """Work starts a third of the way from signing to completion (no draw of its own, so
+        the seed's households stay the same); none for a household that never builds."""
+        if self.completed_on is None:
+            return None
+        return self.signed_on + datetime.timedelta(
+            days=(self.completed_on - self.signed_on).days // 3
+        )
+
 
 def zone_villages(cast: Cast) -> None:
     """The development zone's officials add their communities (no published codes)."""
@@ -133,7 +143,8 @@ def _write_file(path: str, rows: list[DemoHousehold]) -> None:
     import xlsxwriter
 
     keys = ["town", "village", "head_name", "id_number", "phone", "address", "size", "route",
-            "brand", "model", "contractor", "signed_on", "completed_on", "notes"]  # fmt: skip
+            "brand", "model", "contractor", "signed_on", "started_on", "completed_on",
+            "notes"]  # fmt: skip
     workbook = xlsxwriter.Workbook(path)
     sheet = workbook.add_worksheet("台账")
     for col, key in enumerate(keys):
@@ -143,6 +154,7 @@ def _write_file(path: str, rows: list[DemoHousehold]) -> None:
         values = [r.town.name, r.village.name, r.head_name, r.id_number, r.phone, r.address,
                   r.size, str(labels[r.route]), r.equipment.brand, r.equipment.model,
                   r.contractor.name, r.signed_on.isoformat(),
+                  r.started_on.isoformat() if r.started_on else "",
                   r.completed_on.isoformat() if r.completed_on else "", r.notes]  # fmt: skip
         for col, value in enumerate(values):
             if isinstance(value, int):

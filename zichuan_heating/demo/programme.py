@@ -1,4 +1,5 @@
-"""Load the demo programme as it stands on a given day: plans, ledger, acceptance, money.
+"""Load the demo programme as it stands on a given day: plans, ledger, acceptance, money,
+safety checks.
 
 Everything goes through the services with the demo users, in one transaction; timestamps
 the services stamp "now" are back-dated afterwards (`common.backdate`). A programme that
@@ -13,7 +14,7 @@ from django.db import transaction
 
 from tasks.models import Household
 from tasks.queries import active_programme
-from zichuan_heating.demo import acceptance, households, plans, subsidies
+from zichuan_heating.demo import acceptance, households, payments, plans, safety, subsidies, visits
 from zichuan_heating.demo.common import Cast, Progress
 
 
@@ -40,8 +41,13 @@ def demo_programme_load(
         plans.plans_approve(cast, rows, progress)
         households.households_import(cast, rows, progress)
         acceptance.inspections_record(cast, progress)
+        payments.accounts_register(cast, progress)
+        payments.funds_set(cast, progress)
         subsidies.seasons_pay(cast, progress)
+        if paid := subsidies.paid_seasons(cast):
+            visits.visits_make(cast, progress, paid[-1])
         plans.work_waiting(cast, progress)
+        safety.safety_record(cast, progress)
     return DemoOutcome(
         loaded=True,
         seconds=time.perf_counter() - started,

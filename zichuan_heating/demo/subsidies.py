@@ -67,15 +67,25 @@ def _pay(cast: Cast, season: str, opened: datetime.date, failing: int) -> Disbur
     return batch
 
 
+def paid_seasons(cast: Cast) -> list[str]:
+    """The seasons before the current one: paid in full by the demo."""
+    current = current_season(cast)
+    seasons = cast.programme.heating_seasons()
+    return seasons[: seasons.index(current)] if current else []
+
+
 def seasons_pay(cast: Cast, progress: Progress) -> None:
     """Past seasons paid (a supplementary batch for lines the bank returned); the current one
     prepared for finance2."""
+    from zichuan_heating.demo import metering
+
     current = current_season(cast)
-    seasons = cast.programme.heating_seasons()
-    past = seasons[: seasons.index(current)] if current else []
-    for n, season in enumerate(past):
+    metering.meters_register(cast, progress)
+    for n, season in enumerate(paid_seasons(cast)):
         opened = season_due(season)
+        metering.season_readings(cast, season, progress)
         batch = _pay(cast, season, opened, len(BANK_FAILURES) if n < 2 else 0)
+        metering.correction_after_payment(cast, season, progress)
         failed = batch.lines.filter(state="failed").count()
         if failed:
             _pay(cast, season, opened + datetime.timedelta(days=45), 0)

@@ -1,17 +1,24 @@
 """python manage.py export_disbursement BATCH --out FILE.xlsx [--full-id --user NAME]"""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from zichuan_heating.commands import TranslatedCommand
 from zichuan_heating.templatetags.money import format_yuan
 
 
-class Command(BaseCommand):
-    help = "导出发放批次的补贴发放表（xlsx）。默认身份证号脱敏；--full-id 需指定有权限的 --user。"
+class Command(TranslatedCommand):
+    help = gettext_lazy(
+        "导出发放批次的补贴发放表（xlsx）。默认身份证号脱敏；--full-id 需指定有权限的 --user。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("batch", help="批次 id 或编号（如 PC00001）")
-        parser.add_argument("--out", required=True, help="输出文件 .xlsx")
-        parser.add_argument("--user", help="以该用户身份导出（决定是否完整显示身份证号并记录）")
+        parser.add_argument("batch", help=gettext_lazy("批次 id 或编号（如 PC00001）"))
+        parser.add_argument("--out", required=True, help=gettext_lazy("输出文件 .xlsx"))
+        parser.add_argument(
+            "--user", help=gettext_lazy("以该用户身份导出（决定是否完整显示身份证号并记录）")
+        )
 
     def handle(self, *args, batch: str, out: str, user: str | None, **options):
         from django.core.exceptions import ValidationError
@@ -22,19 +29,19 @@ class Command(BaseCommand):
 
         pk = batch.upper().removeprefix("PC")
         if not pk.isdigit():
-            raise CommandError(f"批次编号无效：{batch}")
+            raise CommandError(_("批次编号无效：%(b)s") % {"b": batch})
         obj = DisbursementBatch.objects.filter(pk=int(pk)).select_related("programme").first()
         if obj is None:
-            raise CommandError(f"没有批次 {batch}")
+            raise CommandError(_("没有批次 %(b)s") % {"b": batch})
         by = None
         if user:
             by = User.objects.filter(username=user, is_active=True).first()
             if by is None:
-                raise CommandError(f"没有用户 {user}")
+                raise CommandError(_("没有用户 %(u)s") % {"u": user})
         try:
             full = disbursement_export(batch=obj, by=by, out=out)
         except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
+            raise CommandError(_("；").join(exc.messages)) from exc
         if full:
             from tasks.ledger.services import id_number_export_record
             from tasks.models import IdNumberView
@@ -46,7 +53,14 @@ class Command(BaseCommand):
                 count=obj.line_count,
                 filters={"batch": obj.number, "out": str(out)},
             )
+        ids = _("身份证号完整") if full else _("身份证号脱敏")
         self.stdout.write(
-            f"{obj.number}: {obj.line_count} 笔，合计 {format_yuan(obj.total_amount)} → {out}"
-            f"（身份证号{'完整' if full else '脱敏'}）"
+            _("%(b)s：%(n)s 笔，合计 %(t)s → %(out)s（%(ids)s）")
+            % {
+                "b": obj.number,
+                "n": obj.line_count,
+                "t": format_yuan(obj.total_amount),
+                "out": out,
+                "ids": ids,
+            }
         )

@@ -6,33 +6,46 @@ Exit codes: 0 committed (or, with --dry-run, would be), 1 rows rejected and noth
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks.ledger.importing import RowError, Scope, UnusableFile, import_ledger
 from tasks.models import Programme, Town
+from zichuan_heating.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = "导入改造户台账（xlsx，工作表“台账”）。"
+class Command(TranslatedCommand):
+    help = gettext_lazy("导入改造户台账（xlsx，工作表“台账”）。")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--programme", type=int, required=True, help="年度，如 2021")
-        parser.add_argument("--town", help="只允许导入该镇（街道）编码的行，如 hongshan")
-        parser.add_argument("--dry-run", action="store_true", help="只校验，不写入")
-        parser.add_argument("--create-villages", action="store_true", help="登记新的村（居）")
-        parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+        parser.add_argument(
+            "--programme", type=int, required=True, help=gettext_lazy("年度，如 2021")
+        )
+        parser.add_argument(
+            "--town", help=gettext_lazy("只允许导入该镇（街道）编码的行，如 hongshan")
+        )
+        parser.add_argument("--dry-run", action="store_true", help=gettext_lazy("只校验，不写入"))
+        parser.add_argument(
+            "--create-villages", action="store_true", help=gettext_lazy("登记新的村（居）")
+        )
+        parser.add_argument("--json", action="store_true", help=gettext_lazy("输出一个 JSON 对象"))
 
     def handle(self, *args, **options):
         try:
             programme = Programme.objects.get(year=options["programme"])
         except Programme.DoesNotExist:
-            raise CommandError(f"没有 {options['programme']} 年度。", returncode=2) from None
+            raise CommandError(
+                _("没有 %(y)s 年度。") % {"y": options["programme"]}, returncode=2
+            ) from None
         scope = Scope(None)
         if options["town"]:
             town = Town.objects.filter(code=options["town"]).first()
             if town is None:
-                raise CommandError(f"没有编码为 {options['town']} 的镇（街道）。", returncode=2)
+                raise CommandError(
+                    _("没有编码为 %(c)s 的镇（街道）。") % {"c": options["town"]}, returncode=2
+                )
             scope = Scope({town.id})
         try:
             outcome = import_ledger(
@@ -64,14 +77,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         for e in errors:
-            where = f"第 {e.row} 行 " if e.row else ""
+            where = _("第 %(n)s 行 ") % {"n": e.row} if e.row else ""
             column = f"[{e.column}] " if e.column else ""
             self.stderr.write(f"{where}{column}{e.message}")
         if errors:
-            self.stderr.write(f"共 {len(errors)} 处错误，未写入任何数据。")
+            self.stderr.write(_("共 %(n)s 处错误，未写入任何数据。") % {"n": len(errors)})
             return
-        verb = "将" if dry_run else "已"
-        self.stdout.write(
-            f"{verb}新增 {counts['created']} 户，{verb}更新 {counts['updated']} 户，"
-            f"未变化 {counts['unchanged']} 户。" + ("（试运行，未写入）" if dry_run else "")
-        )
+        if dry_run:
+            text = _(
+                "将新增 %(created)s 户，将更新 %(updated)s 户，未变化 %(unchanged)s 户。"
+                "（试运行，未写入）"
+            )
+        else:
+            text = _("已新增 %(created)s 户，已更新 %(updated)s 户，未变化 %(unchanged)s 户。")
+        self.stdout.write(text % counts)

@@ -2,16 +2,22 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zichuan_heating.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = "生成进度报告 PDF：全区，或用 --town 指定一个镇（街道）。"
+class Command(TranslatedCommand):
+    help = gettext_lazy("生成进度报告 PDF：全区，或用 --town 指定一个镇（街道）。")
 
     def add_arguments(self, parser):
-        parser.add_argument("--programme", type=int, required=True, help="年度，例如 2021")
-        parser.add_argument("--town", help="镇（街道）编码，例如 hongshan")
-        parser.add_argument("--out", required=True, help="输出 PDF 文件")
+        parser.add_argument(
+            "--programme", type=int, required=True, help=gettext_lazy("年度，例如 2021")
+        )
+        parser.add_argument("--town", help=gettext_lazy("镇（街道）编码，例如 hongshan"))
+        parser.add_argument("--out", required=True, help=gettext_lazy("输出 PDF 文件"))
 
     def handle(self, *args, programme: int, town: str | None, out: str, **options):
         from tasks.models import Programme, Town
@@ -20,12 +26,12 @@ class Command(BaseCommand):
         try:
             prog = Programme.objects.get(year=programme)
         except Programme.DoesNotExist as exc:
-            raise CommandError(f"没有 {programme} 年度的清洁取暖工作。") from exc
+            raise CommandError(_("没有 %(y)s 年度的清洁取暖工作。") % {"y": programme}) from exc
         town_obj = None
         if town:
             try:
                 town_obj = Town.objects.get(code=town)
             except Town.DoesNotExist as exc:
-                raise CommandError(f"没有编码为 {town} 的镇（街道）。") from exc
+                raise CommandError(_("没有编码为 %(c)s 的镇（街道）。") % {"c": town}) from exc
         path = report_write(prog, town_obj, Path(out))
-        self.stdout.write(f"{path} ({path.stat().st_size} bytes)")
+        self.stdout.write(_("%(p)s（%(n)s 字节）") % {"p": path, "n": path.stat().st_size})

@@ -82,7 +82,7 @@ def test_bootstrap_twice_changes_nothing_and_keeps_an_officials_rename():
     history = Village.history.count()
 
     out = io.StringIO()
-    call_command("bootstrap", "--no-migrate", stdout=out)
+    call_command("bootstrap", "--no-migrate", language="en", stdout=out)
     assert "villages: 0 created, 292 unchanged" in out.getvalue()
     assert snapshot == (list(Village.objects.values()), list(Town.objects.values()))
     assert Village.history.count() == history

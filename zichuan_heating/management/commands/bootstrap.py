@@ -4,22 +4,30 @@ demo users and the demo programme as it stands on the day."""
 import datetime
 import os
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zichuan_heating.commands import TranslatedCommand
 
 
-class Command(BaseCommand):
-    help = "迁移数据库、加载年度任务表与角色；--demo 另建演示用户（密码只显示一次）。"
+class Command(TranslatedCommand):
+    help = gettext_lazy("迁移数据库、加载年度任务表与角色；--demo 另建演示用户（密码只显示一次）。")
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo", action="store_true", help="创建每个角色的演示用户")
-        parser.add_argument("--no-migrate", action="store_true", help="跳过数据库迁移")
+        parser.add_argument(
+            "--demo", action="store_true", help=gettext_lazy("创建每个角色的演示用户")
+        )
+        parser.add_argument(
+            "--no-migrate", action="store_true", help=gettext_lazy("跳过数据库迁移")
+        )
         parser.add_argument(
             "--today",
             type=datetime.date.fromisoformat,
             default=None,
-            help="演示数据所处的日期（YYYY-MM-DD，默认今天）",
+            help=gettext_lazy("演示数据所处的日期（YYYY-MM-DD，默认今天）"),
         )
 
     def handle(self, *args, demo: bool, no_migrate: bool, today=None, **options):
@@ -33,22 +41,23 @@ class Command(BaseCommand):
         loaded = programme_data_load()
         groups = sync_role_groups()
         self.stdout.write(
-            f"programme data: {len(loaded.created)} created, {loaded.unchanged} unchanged; "
-            f"role groups changed: {len(groups)}"
+            _("年度任务表：新建 %(c)s 项，未变化 %(u)s 项；角色组变更 %(g)s 个")
+            % {"c": len(loaded.created), "u": loaded.unchanged, "g": len(groups)}
         )
         standards = standards_load()
         self.stdout.write(
-            f"subsidy standards (示例): {len(standards.created)} created, "
-            f"{standards.unchanged} unchanged"
+            _("补贴标准（示例）：新建 %(c)s 项，未变化 %(u)s 项")
+            % {"c": len(standards.created), "u": standards.unchanged}
         )
         catalogue = catalogue_load()
         self.stdout.write(
-            f"example catalogue (示例数据): {len(catalogue.created)} created, "
-            f"{catalogue.unchanged} unchanged"
+            _("设备目录（示例数据）：新建 %(c)s 项，未变化 %(u)s 项")
+            % {"c": len(catalogue.created), "u": catalogue.unchanged}
         )
         villages = villages_load()
         self.stdout.write(
-            f"villages: {len(villages.created)} created, {villages.unchanged} unchanged"
+            _("村（居）：新建 %(c)s 个，未变化 %(u)s 个")
+            % {"c": len(villages.created), "u": villages.unchanged}
         )
         if demo:
             self._demo(today or timezone.localdate())
@@ -56,16 +65,20 @@ class Command(BaseCommand):
     def _demo(self, today: datetime.date) -> None:
         from zichuan_heating.demo import demo_programme_load, demo_users_create
 
-        created = demo_users_create(password=os.environ.get("ZH_DEMO_PASSWORD") or None)
+        with translation.override(settings.LANGUAGE_CODE):
+            created = demo_users_create(password=os.environ.get("ZH_DEMO_PASSWORD") or None)
         if created:
-            self.stdout.write("演示用户（密码只显示这一次，请记下）:")
+            self.stdout.write(_("演示用户（密码只显示这一次，请记下）："))
             for username, role, pw in created:
                 self.stdout.write(f"  {username:<22} {role:<12} {pw}")
         else:
-            self.stdout.write("演示用户已存在，未做改动。")
-        self.stdout.write(f"demo programme as of {today:%Y-%m-%d}:")
-        outcome = demo_programme_load(today=today, progress=self.stdout.write)
+            self.stdout.write(_("演示用户已存在，未做改动。"))
+        self.stdout.write(_("演示数据（截至 %(d)s）：") % {"d": f"{today:%Y-%m-%d}"})
+        # The demo's data is Chinese (its ledger workbook carries the Chinese labels) whatever
+        # the language of the output.
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome = demo_programme_load(today=today, progress=self.stdout.write)
         if outcome.loaded:
-            self.stdout.write(f"demo programme loaded in {outcome.seconds:.1f} s")
+            self.stdout.write(_("演示数据已加载，用时 %(s).1f 秒") % {"s": outcome.seconds})
         else:
-            self.stdout.write("demo programme already has households: 0 created, unchanged")
+            self.stdout.write(_("演示数据已有改造户：未新建，未做改动"))

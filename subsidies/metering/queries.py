@@ -1,0 +1,69 @@
+"""Read side of metering: held households, flags, adjustments, meters, readings, imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from subsidies.metering.models import (
+    HELD_STATUSES,
+    Adjustment,
+    FlagStatus,
+    Meter,
+    MeterReading,
+    ReadingImport,
+    UsageFlag,
+)
+from tasks.models import Household
+
+
+def held_households(season: str) -> QuerySet:
+    """Households held out of `season`'s batches: a flag of that season open or withheld."""
+    return Household.objects.filter(
+        usage_flags__season=season, usage_flags__status__in=HELD_STATUSES
+    ).values("pk")
+
+
+def flags_for_user(user: Any, *, status: str = "", season: str = "", q: str = "") -> QuerySet:
+    qs = UsageFlag.objects.for_user(user).select_related(
+        "household__town", "household__village", "decided_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if season:
+        qs = qs.filter(season=season)
+    if q:
+        qs = qs.filter(Q(household__head_name__icontains=q) | Q(household__id_number__endswith=q))
+    return qs.order_by("status", "-raised_at", "-id")
+
+
+def open_flag_count(user: Any) -> int:
+    return UsageFlag.objects.for_user(user).filter(status=FlagStatus.OPEN).count()
+
+
+def adjustments_for_user(user: Any, *, status: str = "", kind: str = "") -> QuerySet:
+    qs = Adjustment.objects.for_user(user).select_related(
+        "household__town", "instalment", "offset_instalment", "settled_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def household_meters(household: Household) -> list[Meter]:
+    return list(household.meters.select_related("utility").order_by("kind", "-installed_on"))
+
+
+def household_readings(household: Household) -> list[MeterReading]:
+    return list(
+        MeterReading.objects.filter(meter__household=household)
+        .select_related("meter")
+        .order_by("season", "meter__number")
+    )
+
+
+def recent_imports(limit: int = 10) -> QuerySet:
+    return ReadingImport.objects.select_related("by", "utility")[:limit]

@@ -1,0 +1,3 @@
+"""What every subsidies model shares."""
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
