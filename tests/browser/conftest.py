@@ -1,35 +1,9 @@
 """Playwright driving Debian's Chromium against Django's live server."""
 
-import os
-import shutil
-
 import pytest
 
-CHROMIUM = os.environ.get("ZH_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}; scripts/test installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+# The session's Chromium (`browser`) is a fixture of tests/conftest.py, so that every test
+# directory shares one browser a process.
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium, for the phone journey)
 from tests.factories import HouseholdFactory, VillageFactory
 from visits.safety.services import FindingData, inspection_record
 
