@@ -4,6 +4,7 @@ The password is the finance user's, typed for this one file: it is used here and
 kept (not in the database, the audit event, the logs or the session).
 """
 
+import os
 import tempfile
 from typing import BinaryIO
 
@@ -28,10 +29,15 @@ def encrypt_xlsx(plain: BinaryIO, password: str, out: BinaryIO) -> None:
     OOXMLFile(plain).encrypt(password, out)
 
 
-def write_encrypted(write, password: str, out: BinaryIO) -> object:
-    """Call `write(file)` into a temporary file, then encrypt it into `out`."""
+def write_encrypted(write, password: str, out: BinaryIO | str | os.PathLike) -> object:
+    """Call `write(file)` into a temporary file, then encrypt it into `out` (a file or a path;
+    a path is written only once the password has been accepted)."""
     check_password(password)
     with tempfile.TemporaryFile() as tmp:
         result = write(tmp)
-        encrypt_xlsx(tmp, password, out)
+        if isinstance(out, str | os.PathLike):
+            with open(out, "wb") as f:
+                encrypt_xlsx(tmp, password, f)
+        else:
+            encrypt_xlsx(tmp, password, out)
     return result

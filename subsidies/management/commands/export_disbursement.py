@@ -1,4 +1,9 @@
-"""python manage.py export_disbursement BATCH --out FILE.xlsx [--full-id --user NAME]"""
+"""python manage.py export_disbursement BATCH --out FILE.xlsx [--user NAME] [--password-stdin]
+
+With --password-stdin the file is encrypted for the bank with the password read from the first
+line of standard input (never an argument, which other users of the machine could read)."""
+
+import sys
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
@@ -9,6 +14,7 @@ from zichuan_heating.templatetags.money import format_yuan
 
 
 class Command(TranslatedCommand):
+    stealth_options = ("stdin",)
     help = gettext_lazy(
         "导出发放批次的补贴发放表（xlsx）。默认身份证号脱敏；--full-id 需指定有权限的 --user。"
     )
@@ -19,8 +25,16 @@ class Command(TranslatedCommand):
         parser.add_argument(
             "--user", help=gettext_lazy("以该用户身份导出（决定是否完整显示身份证号并记录）")
         )
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help=gettext_lazy("从标准输入的第一行读取文件密码，导出加密的发放表（供银行）"),
+        )
 
     def handle(self, *args, batch: str, out: str, user: str | None, **options):
+        password = None
+        if options.get("password_stdin"):
+            password = (options.get("stdin") or sys.stdin).readline().rstrip("\r\n")
         from django.core.exceptions import ValidationError
 
         from subsidies.models import DisbursementBatch
@@ -39,7 +53,7 @@ class Command(TranslatedCommand):
             if by is None:
                 raise CommandError(_("没有用户 %(u)s") % {"u": user})
         try:
-            full = disbursement_export(batch=obj, by=by, out=out)
+            full = disbursement_export(batch=obj, by=by, out=out, password=password)
         except ValidationError as exc:
             raise CommandError(_("；").join(exc.messages)) from exc
         if full:
@@ -54,6 +68,8 @@ class Command(TranslatedCommand):
                 filters={"batch": obj.number, "out": str(out)},
             )
         ids = _("身份证号完整") if full else _("身份证号脱敏")
+        if password is not None:
+            ids = _("%(ids)s，已加密") % {"ids": ids}
         self.stdout.write(
             _("%(b)s：%(n)s 笔，合计 %(t)s → %(out)s（%(ids)s）")
             % {

@@ -133,3 +133,42 @@ def test_the_protected_download_needs_a_confirmed_password_and_stores_none(
     office.decrypt(io.BytesIO())
     for e in SubsidyEvent.objects.all():
         assert "long-enough" not in f"{e.note} {e.details}"
+
+
+def test_the_command_encrypts_with_a_password_read_from_stdin_never_from_an_argument(
+    batch, finance, tmp_path
+):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "bank.xlsx"
+    stdout = io.StringIO()
+    call_command(
+        "export_disbursement",
+        batch.number,
+        "--out",
+        str(out),
+        "--password-stdin",
+        stdin=io.StringIO("银行-Secret-2026\n"),
+        stdout=stdout,
+    )
+    assert "已加密" in stdout.getvalue()
+    office = msoffcrypto.OfficeFile(io.BytesIO(out.read_bytes()))
+    assert office.is_encrypted()
+    plain = io.BytesIO()
+    office.load_key(password="银行-Secret-2026")
+    office.decrypt(plain)
+    rows = read(plain.getvalue())["洪山镇"][1:-1]
+    full = read(export(batch, finance))["洪山镇"][1:-1]
+    # Without --user the command writes masked numbers; the lines and amounts are the same.
+    assert [(r[1], r[-1]) for r in rows] == [(r[1], r[-1]) for r in full] and rows
+    assert all("****" in r[5] for r in rows)
+    with pytest.raises(CommandError, match="至少 8 个字符"):
+        call_command(
+            "export_disbursement",
+            batch.number,
+            "--out",
+            str(tmp_path / "short.xlsx"),
+            "--password-stdin",
+            stdin=io.StringIO("short\n"),
+            stdout=io.StringIO(),
+        )
