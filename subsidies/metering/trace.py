@@ -7,11 +7,12 @@ place of `payments.trace.basis_step`, which still answers for everything not met
 from collections import defaultdict
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from subsidies import pricing
-from subsidies.metering.models import KIND_BY_ROUTE, MeterReading
+from subsidies.metering.models import KIND_BY_ROUTE, MeterReading, UsageFlag
 from subsidies.models import InstalmentItem, OperatingKind
 from subsidies.money import ZERO
 from subsidies.payments import trace
@@ -32,6 +33,26 @@ def _readings(ctx: trace.TraceContext) -> dict[str, list[MeterReading]]:
             by_season[r.season].append(r)
         ctx.shared["readings"] = dict(by_season)
     return ctx.shared["readings"]
+
+
+def _flags(ctx: trace.TraceContext) -> dict[str, list[UsageFlag]]:
+    """The household's usage flags by season (oldest first), loaded once a call."""
+    if "flags" not in ctx.shared:
+        by_season: dict[str, list[UsageFlag]] = defaultdict(list)
+        qs = UsageFlag.objects.filter(household=ctx.household).select_related("decided_by")
+        for f in qs.order_by("raised_at", "id"):
+            by_season[f.season].append(f)
+        ctx.shared["flags"] = dict(by_season)
+    return ctx.shared["flags"]
+
+
+def _flag_fact(flag: UsageFlag) -> tuple:
+    text = f"{flag.get_kind_display()} · {flag.get_status_display()}"
+    if flag.decided_at:
+        at = timezone.localtime(flag.decided_at)
+        text += f" · {flag.decided_by or _('系统')} · {at:%Y-%m-%d %H:%M}"
+        text += f" · {flag.decision_reason}"
+    return (gettext_lazy("用量异常"), text)
 
 
 def _summary(standard, usage: Decimal) -> str:
@@ -68,6 +89,7 @@ def reading_step(ctx: trace.TraceContext) -> trace.TraceStep | None:
     if latest.file_name or latest.utility:
         source += f" · {latest.file_name or latest.utility}"
     facts.append((gettext_lazy("来源"), source))
+    facts += [_flag_fact(f) for f in _flags(ctx).get(inst.season, [])]
     amount = pricing.operating_amount(standard, usage)
     facts.append((gettext_lazy("按读数计得"), format_amount(amount)))
     return trace.TraceStep(

@@ -14,6 +14,7 @@ from decimal import Decimal
 import msoffcrypto
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from subsidies.exports import DETAIL_HEADERS, HEADERS
 from subsidies.metering.models import Meter, MeterKind, Utility
@@ -221,7 +222,7 @@ def export_return_and_pay(page, batch_url, bank_file):
     assert page.locator("#batch-state").inner_text() == "已发放"
 
 
-def check_chain(section, batch, number, start, end, usage, amount):
+def check_chain(section, batch, number, start, end, usage, amount, flag=None):
     def step(key):
         return section.locator(f"li[data-step={key}]").first.inner_text()
 
@@ -235,6 +236,9 @@ def check_chain(section, batch, number, start, end, usage, amount):
     for text in (number, f"{start}", f"{end}", f"{usage}", "2022-03-16", "finance"):
         assert text in reading, (text, reading)
     assert f"{amount:,.2f}" in reading and "上限" in reading
+    assert f"经办：finance · {timezone.localdate():%Y-%m-%d}" in reading  # who imported, when
+    if flag:
+        assert flag in reading, reading
     assert f"{amount:,.2f}" in step("instalment") and SEASON in step("instalment")
     assert batch.number in step("batch") and "finance" in step("batch")
     assert f"{batch.prepared_at:%Y-%m-%d}" in step("batch")
@@ -282,5 +286,8 @@ def test_readings_to_bank_return_traced_yuan_by_yuan(
     page.locator(f"#line-table tr[data-line='{line.pk}'] a", has_text="追溯").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("section.trace").count() == 1
-    check_chain(page.locator("section.trace"), batch, "RQ0003", 20, 32, 12, Decimal("12.00"))
+    decision = "用量过低（疑似返煤） · 核实无误，放行 · official_a"
+    trace = page.locator("section.trace")
+    check_chain(trace, batch, "RQ0003", 20, 32, 12, Decimal("12.00"), decision)
+    assert "入户核实：冬季外出务工，房屋空置" in trace.inner_text()
     assert not axe_violations(page)

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from subsidies.metering import services as metering
+from subsidies.metering.models import UsageFlag
 from subsidies.payments import trace
 from tests.subsidies.metering.conftest import SEASON
 from tests.subsidies.metering.test_amounts_and_adjustments import import_rows
@@ -43,3 +45,17 @@ def test_a_metered_season_shows_its_readings_and_min_of_rate_times_usage_and_cap
         "400.00"
     )
     assert by_season[("operating", SEASON)]["instalment"].amount == Decimal("900.00")
+
+
+def test_the_reading_step_shows_the_usage_flag_and_its_decision(
+    programme, metered, write_file, finance, official_a
+):
+    g2 = metered["g2"]
+    import_rows(programme, write_file, [("G0002", g2.id_number, SEASON, 5, 15, 10, "2022-03-16")])
+    flag = UsageFlag.objects.get(household=g2, season=SEASON)
+    metering.flag_decide(flag=flag, decision="release", reason="外出务工，房屋空置", by=official_a)
+    (chain,) = [c for c in trace.chains(g2) if c["instalment"].season == SEASON]
+    facts = dict((str(k), v) for k, v in chain["steps"][1].facts)
+    assert facts["用量异常"].startswith("用量过低（疑似返煤） · 核实无误，放行 · official_a · ")
+    assert facts["用量异常"].endswith(" · 外出务工，房屋空置")
+    assert facts["按读数计得"] == "10.00"
