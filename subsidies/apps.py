@@ -10,8 +10,10 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         from subsidies import receivers  # noqa: F401  (connects the ledger's signals)
+        from subsidies.metering import trace as metering_trace
         from subsidies.queries import amounts_by_season, amounts_by_town_and_season
         from tasks.progress.sections import register_report_section
 
         register_report_section("subsidies", amounts_by_season)
         register_report_section("subsidies_by_town", amounts_by_town_and_season)
+        metering_trace.register()  # the trace shows the readings an amount was priced on

@@ -52,6 +52,8 @@ class TraceContext:
     events: list[SubsidyEvent]
     #: First history row (who created it) of each standard and instalment, by (model, id).
     created: dict[tuple[str, int], Any]
+    #: One dict shared by every context of a `chains` call, for steps that load once.
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 def _first(ctx: TraceContext, model: str, pk: int) -> tuple[Any, Any]:
@@ -238,11 +240,12 @@ def chains(household: Household, *, line: BatchLine | None = None) -> list[dict[
     for e in SubsidyEvent.objects.filter(batch_id__in=batch_ids).select_related("by"):
         events[e.batch_id].append(e)
     created = _created(instalments)
+    shared: dict[str, Any] = {}
     out = []
     for inst in instalments:
         for ln in lines.get(inst.pk) or [None]:
             ctx = TraceContext(
-                household, inst, ln, events.get(ln.batch_id, []) if ln else [], created
+                household, inst, ln, events.get(ln.batch_id, []) if ln else [], created, shared
             )
             steps = [s for s in (step(ctx) for step in TRACE_STEPS) if s is not None]
             out.append({"instalment": inst, "line": ln, "steps": steps})
