@@ -74,6 +74,8 @@ def _household(user, town, pk):
 @role_required("visits.add_case")
 def case_new(request: HttpRequest) -> HttpResponse:
     initial = {"town": request.user.town_id} if request.user.town_id else {}
+    if household_id := _int(request.GET.get("household")):
+        initial["household"] = household_id  # the ledger's household page links here
     form = CaseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.user.town_id:
         form.fields["town"].queryset = form.fields["town"].queryset.filter(pk=request.user.town_id)
