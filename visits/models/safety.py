@@ -90,6 +90,8 @@ class HazardInspection(models.Model):
     notes = models.TextField(_("排查情况"), blank=True)
     recorded_by = recorded_user(_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    #: The form's one-time token: a double click or two racing submits record one inspection.
+    submission = models.UUIDField(_("提交标识"), null=True, blank=True, unique=True, editable=False)
 
     objects = TownScopedQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("隐患排查修改记录"))

@@ -26,6 +26,8 @@ class InspectionForm(forms.Form):
     notes = forms.CharField(
         label=_("排查情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    #: Made when the form is shown; the same token posted twice records one inspection.
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, town_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,13 +7,14 @@ naming the field, or the finding's row).
 """
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,6 +79,17 @@ def _history(obj: Any, by: Any, reason: SafetyReason) -> None:
     obj._history_user = by
 
 
+def _submitted(submission: uuid.UUID, by: Any) -> HazardInspection | None:
+    """The inspection this user already recorded with this form token, marked `replayed`."""
+    done = HazardInspection.objects.filter(submission=submission).first()
+    if done is None:
+        return None
+    if done.recorded_by_id != by.pk:
+        raise ValidationError(_("该表单已由他人提交，请重新打开登记页面。"))
+    done.replayed = True
+    return done
+
+
 @transaction.atomic
 def inspection_record(
     *,
@@ -88,9 +100,13 @@ def inspection_record(
     inspectors: str,
     notes: str = "",
     findings: Sequence[FindingData] = (),
+    submission: uuid.UUID | None = None,
     by: Any,
 ) -> HazardInspection:
-    """An inspection of a village (or one household in it) and the hazards it found."""
+    """An inspection of a village (or one household in it) and the hazards it found.
+
+    `submission` is the form's one-time token: posted again (a double click, a retry, two
+    racing requests) it returns the inspection already recorded, with `replayed` set."""
     _require_town_official(by, town.pk, "visits.add_hazardinspection")
     errors: dict[str, Any] = {}
     if village.town_id != town.pk:
@@ -104,6 +120,8 @@ def inspection_record(
         errors["findings"] = problems
     if errors:
         raise ValidationError(errors)
+    if submission is not None and (done := _submitted(submission, by)) is not None:
+        return done
     inspection = HazardInspection(
         town=town,
         village=village,
@@ -112,9 +130,17 @@ def inspection_record(
         inspectors=inspectors.strip(),
         notes=(notes or "").strip(),
         recorded_by=by,
+        submission=submission,
     )
     _history(inspection, by, SafetyReason.RECORD)
-    inspection.save()
+    try:
+        with transaction.atomic():  # a racing twin's insert waits on the unique index
+            inspection.save()
+    except IntegrityError:
+        if submission is None or (done := _submitted(submission, by)) is None:
+            raise
+        return done
+    inspection.replayed = False
     for f in findings:
         finding = HazardFinding(
             inspection=inspection,

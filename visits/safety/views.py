@@ -2,6 +2,7 @@
 drills. Thin: parse, call a service or a query, render. Every object is fetched through the
 town scoping helper, so another town's object is a 404."""
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -104,7 +105,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     town = _own_town(request)
     household = _household_from(request)
     data = request.POST if request.method == "POST" else None
-    initial = {"inspected_on": timezone.localdate()}
+    initial = {"inspected_on": timezone.localdate(), "submission": uuid.uuid4()}
     if household is not None:
         initial["village"] = household.village
     form = InspectionForm(data, town_id=town.pk, initial=initial)
@@ -121,10 +122,11 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(
-                request,
-                _("已登记隐患排查，发现隐患 %(n)d 条。") % {"n": inspection.findings.count()},
-            )
+            if inspection.replayed:
+                messages.info(request, _("该排查已登记，重复提交没有再登记一次。"))
+            else:
+                n = inspection.findings.count()
+                messages.success(request, _("已登记隐患排查，发现隐患 %(n)d 条。") % {"n": n})
             return redirect(inspection)
     return render(
         request,
