@@ -155,11 +155,14 @@ def inspection_record(
 
 
 def _lock(finding: HazardFinding) -> HazardFinding:
-    return (
+    finding = (
         HazardFinding.objects.select_for_update(of=("self",))
         .select_related("inspection__town")
         .get(pk=finding.pk)
     )
+    if finding.inspection.voided_at is not None:
+        raise ValidationError(_("该排查已撤销，其隐患不再办理。"))
+    return finding
 
 
 @transaction.atomic
@@ -308,3 +311,27 @@ def drill_record(*, town: Town, data: DrillData, report: UploadedFile | None, by
     _history(drill, by, SafetyReason.DRILL_RECORD)
     drill.save()
     return drill
+
+
+Voidable = HazardInspection | EmergencyPlan | Drill
+
+
+@transaction.atomic
+def safety_void(*, record: Voidable, reason: str, by: Any) -> Voidable:
+    """Withdraw an inspection, emergency plan or drill recorded by mistake: voided with the
+    reason, kept with its history, left out of counts, the reminder and the reports. Its town's
+    officials or the district office."""
+    record = type(record).objects.select_for_update(of=("self",)).get(pk=record.pk)
+    may = is_town_official_of(by, record.town_id) or sees_all_towns(by)
+    if not may or not by.has_perm("visits.void_safetyrecord"):
+        raise PermissionDenied(_("只有本镇（街道）工作人员或区清洁取暖办可以撤销误登记的记录。"))
+    if record.voided_at is not None:
+        raise ValidationError(
+            _("该记录已于 %(at)s 撤销。") % {"at": f"{record.voided_at:%Y-%m-%d}"}
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写撤销原因。")})
+    record.voided_at, record.voided_by, record.void_reason = timezone.now(), by, reason.strip()
+    _history(record, by, SafetyReason.VOID)
+    record.save()
+    return record
