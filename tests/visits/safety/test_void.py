@@ -130,3 +130,14 @@ def test_the_pdf_section_leaves_voided_records_out(district, town_a, inspection_
     services.safety_void(record=plan_a, reason="重复上传", by=district)
     rows = queries.report_rows(None, town_a.pk)
     assert (rows[0].total, rows[0].plans) == (0, 0)
+
+
+def test_the_inspection_list_hides_voided_ones_unless_asked(
+    client_for, official_a, district, inspection_a
+):
+    services.safety_void(record=inspection_a, reason="重复登记", by=district)
+    a = client_for(official_a)
+    listed = a.get(url("inspection_list")).context["page"].object_list
+    assert list(listed) == []
+    voided = a.get(url("inspection_list"), {"state": "voided"}).context["page"].object_list
+    assert [i.pk for i in voided] == [inspection_a.pk]
