@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from subsidies.queries import paid_in_season
+from tasks.ledger.filters import id_tails_ending
 from tasks.models import Town
 from visits import sampling
 from visits.models import OPEN_STATUSES, Case, CaseEvent, Visit, VisitSample, VisitStatus
@@ -116,18 +117,50 @@ def sample_towns(sample: VisitSample, user: Any) -> list[dict[str, Any]]:
     )
 
 
-def visits_for_user(user: Any, *, status: str = "", season: str = "", q: str = "") -> Any:
+def household_match(q: str) -> Q:
+    """A search box's household part: the tail of an ID number (4 to 6 characters, as in the
+    ledger: an indexed lookup) or part of the householder's name."""
+    tail = q.upper()
+    if 4 <= len(tail) <= 6 and tail[:-1].isdigit() and (tail[-1].isdigit() or tail[-1] == "X"):
+        return Q(household__id_tail__in=id_tails_ending(tail))
+    return Q(household__head_name__contains=q)
+
+
+#: The lists' sort choices (a whitelist; anything else is the default, listed first).
+VISIT_SORTS = {
+    # Pending ("pending") before done ("done"): the work first.
+    "work": ("-status", "town__order", "household__village__name", "household_id"),
+    "recent": (F("visited_at").desc(nulls_last=True), "-id"),
+    "satisfaction": (F("satisfaction").asc(nulls_last=True), "-visited_at", "id"),
+    "name": ("household__head_name", "household_id"),
+}
+CASE_SORTS = {
+    "recent": ("-opened_at", "-id"),
+    "deadline": ("deadline", "id"),
+    "town": ("town__order", "-opened_at", "-id"),
+    "status": ("status", "deadline", "id"),
+}
+
+
+def visits_for_user(
+    user: Any,
+    *,
+    status: str = "",
+    season: str = "",
+    q: str = "",
+    town_id: int | None = None,
+    sort: str = "",
+) -> Any:
     qs = Visit.objects.for_user(user).select_related("household__village", "town", "sample")
     if status in VisitStatus.values:
         qs = qs.filter(status=status)
     if season:
         qs = qs.filter(sample__season=season)
+    if town_id is not None:
+        qs = qs.filter(town_id=town_id)
     if q:
-        qs = qs.filter(
-            Q(household__head_name__contains=q) | Q(household__village__name__contains=q)
-        )
-    # Pending ("pending") before done ("done"): the work first.
-    return qs.order_by("-status", "town__order", "household__village__name", "household_id")
+        qs = qs.filter(household_match(q) | Q(household__village__name__contains=q))
+    return qs.order_by(*VISIT_SORTS.get(sort, VISIT_SORTS["work"]))
 
 
 def seasons_sampled() -> list[str]:
@@ -142,6 +175,7 @@ def cases_for_user(
     overdue: bool = False,
     q: str = "",
     town_id: int | None = None,
+    sort: str = "",
 ) -> Any:
     qs = Case.objects.for_user(user).select_related("town", "household")
     if town_id is not None:
@@ -155,10 +189,8 @@ def cases_for_user(
     if overdue:
         qs = qs.overdue(timezone.now())
     if q:
-        qs = qs.filter(
-            Q(title__contains=q) | Q(hotline_number__contains=q) | Q(household__head_name=q)
-        )
-    return qs
+        qs = qs.filter(Q(title__contains=q) | Q(hotline_number__contains=q) | household_match(q))
+    return qs.order_by(*CASE_SORTS.get(sort, CASE_SORTS["recent"]))
 
 
 def case_trail(case: Case) -> Any:

@@ -57,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.add_emergencyplan",
         "visits.view_drill",
         "visits.add_drill",
+        "visits.void_safetyrecord",
         "subsidies.view_paymentaccount",
         "subsidies.change_paymentaccount",
         "subsidies.view_meter",  # metering
@@ -104,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.verify_hazardfinding",
         "visits.view_emergencyplan",
         "visits.view_drill",
+        "visits.void_safetyrecord",
         "subsidies.view_meter",  # metering
         "subsidies.view_usageflag",  # metering
         "subsidies.view_adjustment",  # metering

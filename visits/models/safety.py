@@ -64,9 +64,35 @@ class SafetyReason(models.TextChoices):
     SEND_BACK = "退回重新整改", _("退回重新整改")
     PLAN_UPLOAD = "上传应急预案", _("上传应急预案")
     DRILL_RECORD = "登记应急演练", _("登记应急演练")
+    VOID = "撤销误登记", _("撤销误登记")
 
 
-class HazardInspection(models.Model):
+class Voidable(models.Model):
+    """A record entered by mistake is withdrawn, not deleted: voided with a reason, kept (with
+    its history), left out of every count, list of work and report."""
+
+    voided_at = models.DateTimeField(_("撤销时间"), null=True, blank=True, editable=False)
+    voided_by = recorded_user(_("撤销人"), optional=True, editable=False)
+    void_reason = models.TextField(_("撤销原因"), blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+
+def void_constraint(name: str) -> models.CheckConstraint:
+    """Voided: when, by whom and why are on the row; not voided: none of them."""
+    return models.CheckConstraint(
+        condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+        | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+        name=name,
+    )
+
+
+class HazardInspection(Voidable):
     """One inspection of a village, or of one household in it."""
 
     town = town_key("hazard_inspections")
@@ -90,6 +116,8 @@ class HazardInspection(models.Model):
     notes = models.TextField(_("排查情况"), blank=True)
     recorded_by = recorded_user(_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    #: The form's one-time token: a double click or two racing submits record one inspection.
+    submission = models.UUIDField(_("提交标识"), null=True, blank=True, unique=True, editable=False)
 
     objects = TownScopedQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("隐患排查修改记录"))
@@ -100,7 +128,9 @@ class HazardInspection(models.Model):
         ordering = ["-inspected_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(inspectors=""), name="inspection_has_inspectors"),
+            void_constraint("inspection_void_recorded"),
         ]
+        permissions = [("void_safetyrecord", _("可撤销误登记的排查、预案和演练"))]
         indexes = [models.Index(fields=["town", "inspected_on"], name="inspection_town_date")]
 
     def __str__(self) -> str:
@@ -116,8 +146,12 @@ class HazardInspection(models.Model):
 class FindingQuerySet(TownScopedQuerySet):
     town_field = "inspection__town_id"
 
+    def live(self) -> "FindingQuerySet":
+        """Findings of inspections not voided (what counts and what is owed)."""
+        return self.filter(inspection__voided_at__isnull=True)
+
     def still_open(self) -> "FindingQuerySet":
-        return self.filter(state=FindingState.OPEN)
+        return self.live().filter(state=FindingState.OPEN)
 
     def overdue(self, today) -> "FindingQuerySet":
         return self.still_open().filter(deadline__lt=today)
@@ -217,7 +251,7 @@ class AttachedDocument(models.Model):
         return UPLOAD_CONTENT_TYPES.get(self.kind, "application/octet-stream")
 
 
-class EmergencyPlan(AttachedDocument):
+class EmergencyPlan(AttachedDocument, Voidable):
     """A town's emergency plan (应急预案), the document attached."""
 
     town = town_key("emergency_plans")
@@ -238,6 +272,7 @@ class EmergencyPlan(AttachedDocument):
             models.CheckConstraint(
                 condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="emergencyplan_at_most_10mb"
             ),
+            void_constraint("emergencyplan_void_recorded"),
         ]
 
     def __str__(self) -> str:
@@ -249,7 +284,7 @@ class EmergencyPlan(AttachedDocument):
         return reverse("visits:safety:plan_document", args=[self.pk])
 
 
-class Drill(AttachedDocument):
+class Drill(AttachedDocument, Voidable):
     """An emergency drill (应急演练) a town held, with its report attached."""
 
     town = town_key("drills")
@@ -282,6 +317,7 @@ class Drill(AttachedDocument):
             models.CheckConstraint(
                 condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="drill_report_at_most_10mb"
             ),
+            void_constraint("drill_void_recorded"),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,8 @@ class InspectionForm(forms.Form):
     notes = forms.CharField(
         label=_("排查情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    #: Made when the form is shown; the same token posted twice records one inspection.
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, town_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +110,9 @@ class DrillForm(forms.Form):
 
     def __init__(self, *args: Any, town_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = EmergencyPlan.objects.filter(town_id=town_id)
+        self.fields["plan"].queryset = EmergencyPlan.objects.filter(
+            town_id=town_id, voided_at__isnull=True
+        )
 
     def data_for_service(self) -> DrillData:
         d = self.cleaned_data
@@ -120,3 +124,15 @@ class DrillForm(forms.Form):
             with_fire_service=d.get("with_fire_service", False),
             plan=d.get("plan"),
         )
+
+
+class VoidForm(ConfirmedForm):
+    confirm_label = _("我已核对，这条记录确属误登记，确认撤销")
+
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：重复登记、登记到了别的村（居）。撤销后记录保留，不再计入统计和报告。"),
+    )
+    field_order = ["reason", "confirm"]

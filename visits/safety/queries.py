@@ -53,7 +53,8 @@ def safety_by_town(
         towns = towns.filter(pk__in=town_ids)
     rows = {t.pk: TownSafety(t.pk, t.code, t.name) for t in towns}
     findings = (
-        HazardFinding.objects.filter(inspection__town_id__in=rows)
+        HazardFinding.objects.live()
+        .filter(inspection__town_id__in=rows)
         .values("inspection__town_id")
         .annotate(
             open=Count("id", filter=Q(state=FindingState.OPEN)),
@@ -67,7 +68,7 @@ def safety_by_town(
         row.open, row.overdue = f["open"], f["overdue"]
         row.rectified, row.verified = f["rectified"], f["verified"]
     drills = (
-        Drill.objects.filter(town_id__in=rows)
+        Drill.objects.filter(town_id__in=rows, voided_at__isnull=True)
         .values("town_id")
         .annotate(
             n=Count("id"), fire=Count("id", filter=Q(with_fire_service=True)), last=Max("held_on")
@@ -76,7 +77,11 @@ def safety_by_town(
     for d in drills:
         row = rows[d["town_id"]]
         row.drills, row.fire_service_drills, row.last_drill = d["n"], d["fire"], d["last"]
-    plans = EmergencyPlan.objects.filter(town_id__in=rows).values("town_id").annotate(n=Count("id"))
+    plans = (
+        EmergencyPlan.objects.filter(town_id__in=rows, voided_at__isnull=True)
+        .values("town_id")
+        .annotate(n=Count("id"))
+    )
     for p in plans:
         rows[p["town_id"]].plans = p["n"]
     return list(rows.values())
@@ -118,9 +123,11 @@ def inspections_for_user(
     q: str = "",
     today: datetime.date | None = None,
 ) -> QuerySet[HazardInspection]:
-    """Inspections the user may see, newest first, each with its finding counts."""
+    """Inspections the user may see, newest first, each with its finding counts; those voided
+    only when asked for (`state="voided"`)."""
     today = today or timezone.localdate()
     qs = HazardInspection.objects.for_user(user).select_related("town", "village", "household")
+    qs = qs.filter(voided_at__isnull=state != "voided")
     if town_id is not None:
         qs = qs.filter(town_id=town_id)
     # A subquery, not a join: a join here would also narrow the counts annotated below.
@@ -178,19 +185,20 @@ def inspection_history(inspection: HazardInspection) -> list[dict[str, Any]]:
 
 
 def plans_for_user(user: Any, town_id: int | None = None) -> QuerySet[EmergencyPlan]:
-    qs = EmergencyPlan.objects.for_user(user).select_related("town", "uploaded_by")
+    qs = EmergencyPlan.objects.for_user(user).select_related("town", "uploaded_by", "voided_by")
     return qs.filter(town_id=town_id) if town_id is not None else qs
 
 
 def drills_for_user(user: Any, town_id: int | None = None) -> QuerySet[Drill]:
-    qs = Drill.objects.for_user(user).select_related("town", "plan", "recorded_by")
+    qs = Drill.objects.for_user(user).select_related("town", "plan", "recorded_by", "voided_by")
     return qs.filter(town_id=town_id) if town_id is not None else qs
 
 
 def household_findings(household: Household) -> list[HazardFinding]:
     """The household's own findings not yet verified (the household page shows them)."""
     return list(
-        HazardFinding.objects.filter(inspection__household=household)
+        HazardFinding.objects.live()
+        .filter(inspection__household=household)
         .exclude(state=FindingState.VERIFIED)
         .select_related("inspection")
         .order_by("deadline", "id")

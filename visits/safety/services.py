@@ -7,13 +7,14 @@ naming the field, or the finding's row).
 """
 
 import datetime
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,6 +79,17 @@ def _history(obj: Any, by: Any, reason: SafetyReason) -> None:
     obj._history_user = by
 
 
+def _submitted(submission: uuid.UUID, by: Any) -> HazardInspection | None:
+    """The inspection this user already recorded with this form token, marked `replayed`."""
+    done = HazardInspection.objects.filter(submission=submission).first()
+    if done is None:
+        return None
+    if done.recorded_by_id != by.pk:
+        raise ValidationError(_("该表单已由他人提交，请重新打开登记页面。"))
+    done.replayed = True
+    return done
+
+
 @transaction.atomic
 def inspection_record(
     *,
@@ -88,9 +100,13 @@ def inspection_record(
     inspectors: str,
     notes: str = "",
     findings: Sequence[FindingData] = (),
+    submission: uuid.UUID | None = None,
     by: Any,
 ) -> HazardInspection:
-    """An inspection of a village (or one household in it) and the hazards it found."""
+    """An inspection of a village (or one household in it) and the hazards it found.
+
+    `submission` is the form's one-time token: posted again (a double click, a retry, two
+    racing requests) it returns the inspection already recorded, with `replayed` set."""
     _require_town_official(by, town.pk, "visits.add_hazardinspection")
     errors: dict[str, Any] = {}
     if village.town_id != town.pk:
@@ -104,6 +120,8 @@ def inspection_record(
         errors["findings"] = problems
     if errors:
         raise ValidationError(errors)
+    if submission is not None and (done := _submitted(submission, by)) is not None:
+        return done
     inspection = HazardInspection(
         town=town,
         village=village,
@@ -112,9 +130,17 @@ def inspection_record(
         inspectors=inspectors.strip(),
         notes=(notes or "").strip(),
         recorded_by=by,
+        submission=submission,
     )
     _history(inspection, by, SafetyReason.RECORD)
-    inspection.save()
+    try:
+        with transaction.atomic():  # a racing twin's insert waits on the unique index
+            inspection.save()
+    except IntegrityError:
+        if submission is None or (done := _submitted(submission, by)) is None:
+            raise
+        return done
+    inspection.replayed = False
     for f in findings:
         finding = HazardFinding(
             inspection=inspection,
@@ -129,11 +155,14 @@ def inspection_record(
 
 
 def _lock(finding: HazardFinding) -> HazardFinding:
-    return (
+    finding = (
         HazardFinding.objects.select_for_update(of=("self",))
         .select_related("inspection__town")
         .get(pk=finding.pk)
     )
+    if finding.inspection.voided_at is not None:
+        raise ValidationError(_("该排查已撤销，其隐患不再办理。"))
+    return finding
 
 
 @transaction.atomic
@@ -282,3 +311,27 @@ def drill_record(*, town: Town, data: DrillData, report: UploadedFile | None, by
     _history(drill, by, SafetyReason.DRILL_RECORD)
     drill.save()
     return drill
+
+
+Voidable = HazardInspection | EmergencyPlan | Drill
+
+
+@transaction.atomic
+def safety_void(*, record: Voidable, reason: str, by: Any) -> Voidable:
+    """Withdraw an inspection, emergency plan or drill recorded by mistake: voided with the
+    reason, kept with its history, left out of counts, the reminder and the reports. Its town's
+    officials or the district office."""
+    record = type(record).objects.select_for_update(of=("self",)).get(pk=record.pk)
+    may = is_town_official_of(by, record.town_id) or sees_all_towns(by)
+    if not may or not by.has_perm("visits.void_safetyrecord"):
+        raise PermissionDenied(_("只有本镇（街道）工作人员或区清洁取暖办可以撤销误登记的记录。"))
+    if record.voided_at is not None:
+        raise ValidationError(
+            _("该记录已于 %(at)s 撤销。") % {"at": f"{record.voided_at:%Y-%m-%d}"}
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("请填写撤销原因。")})
+    record.voided_at, record.voided_by, record.void_reason = timezone.now(), by, reason.strip()
+    _history(record, by, SafetyReason.VOID)
+    record.save()
+    return record

@@ -11,6 +11,7 @@ urlpatterns = [
     path("inspections/", views.inspection_list, name="inspection_list"),
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/<int:pk>/void/", views.void, {"kind": "inspection"}, name="inspection_void"),
     path("findings/<int:pk>/rectify/", views.finding_rectify, name="finding_rectify"),
     path("findings/<int:pk>/verify/", views.finding_verify, name="finding_verify"),
     path("findings/<int:pk>/send-back/", views.finding_send_back, name="finding_send_back"),
@@ -19,4 +20,6 @@ urlpatterns = [
     path("emergency/plans/<int:pk>/document/", views.plan_document, name="plan_document"),
     path("emergency/drills/new/", views.drill_new, name="drill_new"),
     path("emergency/drills/<int:pk>/report/", views.drill_report, name="drill_report"),
+    path("emergency/plans/<int:pk>/void/", views.void, {"kind": "plan"}, name="plan_void"),
+    path("emergency/drills/<int:pk>/void/", views.void, {"kind": "drill"}, name="drill_void"),
 ]

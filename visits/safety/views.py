@@ -2,6 +2,7 @@
 drills. Thin: parse, call a service or a query, render. Every object is fetched through the
 town scoping helper, so another town's object is a 404."""
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +27,7 @@ from visits.safety.forms import (
     RectifyForm,
     SendBackForm,
     VerifyForm,
+    VoidForm,
     findings_from,
 )
 from zichuan_heating.decorators import role_required
@@ -37,6 +40,7 @@ STATES = (
     ("overdue", gettext_lazy("已逾期")),
     ("rectified", gettext_lazy("已整改待复核")),
     ("verified", gettext_lazy("已复核销号")),
+    ("voided", gettext_lazy("已撤销（误登记）")),
 )
 
 
@@ -104,7 +108,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     town = _own_town(request)
     household = _household_from(request)
     data = request.POST if request.method == "POST" else None
-    initial = {"inspected_on": timezone.localdate()}
+    initial = {"inspected_on": timezone.localdate(), "submission": uuid.uuid4()}
     if household is not None:
         initial["village"] = household.village
     form = InspectionForm(data, town_id=town.pk, initial=initial)
@@ -121,10 +125,11 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(
-                request,
-                _("已登记隐患排查，发现隐患 %(n)d 条。") % {"n": inspection.findings.count()},
-            )
+            if inspection.replayed:
+                messages.info(request, _("该排查已登记，重复提交没有再登记一次。"))
+            else:
+                n = inspection.findings.count()
+                messages.success(request, _("已登记隐患排查，发现隐患 %(n)d 条。") % {"n": n})
             return redirect(inspection)
     return render(
         request,
@@ -148,7 +153,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     findings = queries.inspection_findings(inspection)
     for f in findings:
-        f.actions = {t.name for t in FINDING_FLOW.available(f)}
+        f.actions = set() if inspection.voided else {t.name for t in FINDING_FLOW.available(f)}
         f.overdue = f.is_overdue(today)
     return render(
         request,
@@ -284,3 +289,42 @@ def plan_document(request: HttpRequest, pk: int) -> FileResponse:
 @role_required("visits.view_drill")
 def drill_report(request: HttpRequest, pk: int) -> FileResponse:
     return attachment_response(get_for_user_or_404(Drill, request.user, pk=pk))
+
+
+#: What may be withdrawn when recorded by mistake, and where its page is.
+VOIDABLE = {
+    "inspection": (HazardInspection, gettext_lazy("隐患排查")),
+    "plan": (EmergencyPlan, gettext_lazy("应急预案")),
+    "drill": (Drill, gettext_lazy("应急演练")),
+}
+
+
+def _void_back(kind: str, record: Any) -> str:
+    if kind == "inspection":
+        return record.get_absolute_url()
+    return reverse("visits:safety:emergency")
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("visits.void_safetyrecord")
+def void(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Withdraw a record entered by mistake, after a reason and a ticked confirmation."""
+    model, label = VOIDABLE[kind]
+    record = get_for_user_or_404(model.objects.select_related("town"), request.user, pk=pk)
+    form = VoidForm(request.POST or None)
+    back = _void_back(kind, record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.safety_void(record=record, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("已撤销该%(what)s，记录保留，不再计入统计。") % {"what": label}
+            )
+            return redirect(back)
+    return render(
+        request,
+        "visits/safety/void.html",
+        {"record": record, "label": label, "form": form, "back": back},
+    )

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tasks.models import Household, Town
@@ -21,6 +22,14 @@ from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+SORT_LABELS = [
+    ("recent", gettext_lazy("最新登记在前")),
+    ("deadline", gettext_lazy("办理期限最早在前")),
+    ("town", gettext_lazy("按镇（街道）")),
+    ("status", gettext_lazy("按状态")),
+]
 
 
 @require_GET
@@ -39,6 +48,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         overdue=overdue,
         q=q,
         town_id=town_id,
+        sort=request.GET.get("sort", ""),
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
@@ -55,6 +65,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "statuses": CaseStatus.choices,
             "categories": CaseCategory.choices,
             "now": timezone.now(),
+            "sort": s if (s := request.GET.get("sort", "")) in queries.CASE_SORTS else "recent",
+            "sorts": SORT_LABELS,
         },
     )
 
@@ -74,6 +86,8 @@ def _household(user, town, pk):
 @role_required("visits.add_case")
 def case_new(request: HttpRequest) -> HttpResponse:
     initial = {"town": request.user.town_id} if request.user.town_id else {}
+    if household_id := _int(request.GET.get("household")):
+        initial["household"] = household_id  # the ledger's household page links here
     form = CaseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.user.town_id:
         form.fields["town"].queryset = form.fields["town"].queryset.filter(pk=request.user.town_id)

@@ -7,15 +7,28 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tasks.models import Town
 from visits import queries, services
 from visits.forms import VisitForm
 from visits.models import Visit, VisitPhoto, VisitStatus
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error
-from zichuan_heating.scoping import get_for_user_or_404
+from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
+
+SORT_LABELS = [
+    ("work", gettext_lazy("待回访在前")),
+    ("recent", gettext_lazy("最近回访在前")),
+    ("satisfaction", gettext_lazy("满意度从低到高")),
+    ("name", gettext_lazy("户主姓名")),
+]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 @require_GET
@@ -24,7 +37,12 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     season = request.GET.get("season", "")
     q = request.GET.get("q", "").strip()[:50]
-    qs = queries.visits_for_user(request.user, status=status, season=season, q=q)
+    sort = request.GET.get("sort", "")
+    town_id = _int(request.GET.get("town"))
+    check_town_allowed(request.user, town_id)
+    qs = queries.visits_for_user(
+        request.user, status=status, season=season, q=q, town_id=town_id, sort=sort
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -36,6 +54,10 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "statuses": VisitStatus.choices,
             "seasons": queries.seasons_sampled(),
+            "town": town_id,
+            "towns": Town.objects.order_by("order", "code") if request.user.sees_all_towns else [],
+            "sort": sort if sort in queries.VISIT_SORTS else "work",
+            "sorts": SORT_LABELS,
         },
     )
 
