@@ -10,8 +10,11 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         from subsidies import receivers  # noqa: F401  (connects the ledger's signals)
+        from subsidies.metering.ledger_columns import METER_COLUMNS
         from subsidies.queries import amounts_by_season, amounts_by_town_and_season
+        from tasks.ledger.importing.extra import register_ledger_columns
         from tasks.progress.sections import register_report_section
 
         register_report_section("subsidies", amounts_by_season)
         register_report_section("subsidies_by_town", amounts_by_town_and_season)
+        register_ledger_columns(METER_COLUMNS)

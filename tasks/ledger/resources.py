@@ -9,7 +9,8 @@ same file, the resource path is far slower (see `bench/ledger_import.py --resour
 
 from import_export import fields, resources, widgets
 
-from tasks.ledger.importing import COLUMNS, LABEL_BY_ROUTE, ROUTE_BY_LABEL, key_text
+from tasks.ledger.importing import LABEL_BY_ROUTE, ROUTE_BY_LABEL, key_text
+from tasks.ledger.importing.columns import CORE_COLUMNS
 from tasks.ledger.importing.columns import HEADER as H
 from tasks.models import Contractor, EquipmentModel, Household, Programme, Town, Village
 from tasks.models.ledger import HOUSEHOLD_FLOW
@@ -73,7 +74,7 @@ class HouseholdResource(resources.ModelResource):
     class Meta:
         model = Household
         import_id_fields = ("id_number",)
-        fields = tuple(c.field for c in COLUMNS)
+        fields = tuple(c.field for c in CORE_COLUMNS)
         skip_unchanged = True
         report_skipped = False
 
