@@ -90,7 +90,8 @@ def test_a_new_number_replaces_the_current_meter_and_a_blank_cell_keeps_it(
 
 
 BAD = [
-    ("another household", "G-9", "淄川燃气公司", {}, "表号（户号）", "表号（户号）G-9 已登记在另一户名下。"),
+    ("another household", "G-9", "淄川燃气公司", {}, "表号（户号）",
+     "表号（户号）G-9 已登记在另一户名下。"),
     ("central", "G-5", "淄川燃气公司", {"route": "集中供暖", "brand": None, "model": None,
      "contractor": None, "signed_on": None}, "表号（户号）", "集中供暖户不登记燃气表或电表。"),
     ("unknown utility", "G-5", "某公司", {}, "供气/供电单位", "供气/供电单位“某公司”未登记。"),
@@ -108,7 +109,10 @@ def test_a_bad_meter_row_is_named_by_row_and_column_and_nothing_is_written(
 ):
     run(tmp_path, [meter_row("G-9", id_number=IDS[0])], ledger_setup, town_a, "first.xlsx")
     households, before = Household.objects.count(), meters()
-    rows = [meter_row("G-7", id_number=IDS[1]), meter_row(number, utility, id_number=IDS[2], **over)]
+    rows = [
+        meter_row("G-7", id_number=IDS[1]),
+        meter_row(number, utility, id_number=IDS[2], **over),
+    ]
     outcome = run(tmp_path, rows, ledger_setup, town_a)
     assert [(e.row, e.column, e.message) for e in outcome.errors] == [(3, column, message)]
     assert not outcome.committed
