@@ -11,6 +11,7 @@ class SubsidiesConfig(AppConfig):
     def ready(self) -> None:
         from subsidies import receivers  # noqa: F401  (connects the ledger's signals)
         from subsidies.metering.ledger_columns import METER_COLUMNS
+        from subsidies.payments.ledger_columns import ACCOUNT_COLUMNS
         from subsidies.queries import amounts_by_season, amounts_by_town_and_season
         from tasks.ledger.importing.extra import register_ledger_columns
         from tasks.progress.sections import register_report_section
@@ -18,3 +19,4 @@ class SubsidiesConfig(AppConfig):
         register_report_section("subsidies", amounts_by_season)
         register_report_section("subsidies_by_town", amounts_by_town_and_season)
         register_ledger_columns(METER_COLUMNS)
+        register_ledger_columns(ACCOUNT_COLUMNS)

@@ -37,7 +37,7 @@ def _parse_number(value: Any) -> str:
     return number
 
 
-def export(household_ids: list[int]) -> dict[int, dict[str, Any]]:
+def export(household_ids: list[int], full: bool = True) -> dict[int, dict[str, Any]]:
     """The current meter of each household's route kind (one query)."""
     out: dict[int, dict[str, Any]] = {}
     rows = Meter.objects.filter(household_id__in=household_ids, replaced_on__isnull=True)

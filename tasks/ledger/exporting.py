@@ -132,7 +132,7 @@ def write_ledger(target: IO[bytes] | str, households: Iterable[Any], *, full_ids
     columns = list(enumerate(COLUMNS))
     n = 0
     for chunk in _chunks(households, EXTRA_CHUNK):
-        extra = export_values([h.pk for h in chunk]) if registered() else {}
+        extra = export_values([h.pk for h in chunk], full_ids) if registered() else {}
         for h in chunk:
             n += 1
             for col, column in columns:

@@ -4,8 +4,9 @@
 `ready()` (as it registers its report sections in `tasks.progress.sections`). A registration
 gives the columns (header, width, kind, a per-cell parser) and three bulk callables:
 
-- `export(household_ids)`: {household id: {column key: value}}, one query per call; the export
-  calls it once per chunk of households, never per row;
+- `export(household_ids, full)`: {household id: {column key: value}}, one query per call; the
+  export calls it once per chunk of households, never per row (`full`: the user may see full
+  ID and account numbers, else the getter masks them);
 - `check(rows, programme)`: the parsed rows that carry any of its columns, as `ExtraRow`s;
   returns (row errors, a state for the writer), with a few queries for the whole file;
 - `write(state, programme, by)`: called inside the import's transaction after the households
@@ -29,6 +30,7 @@ class ExtraRow:
     excel_row: int
     id_number: str
     route: str
+    head_name: str
     #: The registration's own columns, by key, as their parsers returned them.
     values: dict[str, Any]
 
@@ -37,7 +39,7 @@ class ExtraRow:
 class ExtraColumns:
     name: str
     columns: tuple[c.Column, ...]
-    export: Callable[[list[int]], dict[int, dict[str, Any]]]
+    export: Callable[[list[int], bool], dict[int, dict[str, Any]]]
     check: Callable[[list[ExtraRow], Any], tuple[list[RowError], Any]]
     write: Callable[[Any, Any, Any], None]
     #: Lines for the template's 说明 sheet (lazy translations), numbered after its own.
@@ -72,11 +74,11 @@ def registered() -> list[ExtraColumns]:
     return list(_EXTRAS.values())
 
 
-def export_values(household_ids: list[int]) -> dict[str, Any]:
+def export_values(household_ids: list[int], full: bool) -> dict[str, Any]:
     """{column key: {household id: value}} of every registered column, one call per registration."""
     out: dict[str, Any] = {}
     for extra in _EXTRAS.values():
-        values = extra.export(household_ids)
+        values = extra.export(household_ids, full)
         for column in extra.columns:
             out[column.key] = {pk: v.get(column.key) for pk, v in values.items()}
     return out
@@ -94,7 +96,7 @@ def check_rows(
         if not keys:
             continue
         mine = [
-            ExtraRow(r.excel_row, r.values["id_number"], r.values["route"],
+            ExtraRow(r.excel_row, r.values["id_number"], r.values["route"], r.values["head_name"],
                      {k: r.values.get(k) for k in keys})
             for r in rows
         ]  # fmt: skip

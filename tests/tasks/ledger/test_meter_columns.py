@@ -48,7 +48,7 @@ def test_the_template_has_the_meter_columns_and_their_rule(client_for, official_
     response = client_for(official_a).get(reverse("ledger:ledger_template"))
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     headers = [c.value for c in wb["台账"][1]]
-    assert headers[-2:] == ["表号（户号）", "供气/供电单位"]
+    assert headers[16:18] == ["表号（户号）", "供气/供电单位"]
     rules = [c.value for c in wb["说明"]["A"] if c.value]
     assert any(r.startswith("15. 表号（户号）：气代煤户填燃气表号") for r in rules)
 
