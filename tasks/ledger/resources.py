@@ -1,7 +1,8 @@
 """django-import-export resource for the household ledger, on the import's column table.
 
 Its headers and field list come from `tasks.ledger.importing.columns` (as the template's and
-the export's do), so the three cannot drift apart. Its own row-by-row `import_data` works and
+the export's do), so the three cannot drift apart; the columns other apps register
+(`importing.extra`: meter, payment account) are not in it. Its own row-by-row `import_data` works and
 is what the admin would use, but the browser, the CLI and the job import through
 `tasks.ledger.importing`, which validates every row first and writes in bulk: measured on the
 same file, the resource path is far slower (see `bench/ledger_import.py --resource N`).
