@@ -178,6 +178,16 @@ def write(changes: MeterChanges, programme: Any, by: Any) -> None:
         ) from None
 
 
+def describe(changes: MeterChanges) -> str | None:
+    if not (changes.create or changes.utility):
+        return None
+    return _("表计：新登记 %(n)d 个（其中更换现用表 %(r)d 个），更改供气/供电单位 %(u)d 个。") % {
+        "n": len(changes.create),
+        "r": len(changes.replace),
+        "u": len(changes.utility),
+    }
+
+
 METER_COLUMNS = ExtraColumns(
     name="meters",
     columns=(
@@ -187,6 +197,7 @@ METER_COLUMNS = ExtraColumns(
     export=export,
     check=check,
     write=write,
+    describe=describe,
     rules=(
         gettext_lazy(
             "表号（户号）：气代煤户填燃气表号，电代煤户填电力户号，集中供暖户留空；"

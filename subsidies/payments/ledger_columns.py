@@ -135,6 +135,12 @@ def write(changes: AccountChanges, programme: Any, by: Any) -> None:
         bulk_create_with_history(new, PaymentAccount, default_user=by)
 
 
+def describe(changes: AccountChanges) -> str | None:
+    if not changes.accounts:
+        return None
+    return _("收款账户：登记或修改 %(n)d 户。") % {"n": len(changes.accounts)}
+
+
 ACCOUNT_COLUMNS = ExtraColumns(
     name="payment_accounts",
     columns=(
@@ -146,6 +152,7 @@ ACCOUNT_COLUMNS = ExtraColumns(
     export=export,
     check=check,
     write=write,
+    describe=describe,
     rules=(
         gettext_lazy(
             "账户类型、开户银行、户名、账号：补贴的收款账户。账户类型填“一卡通”（惠民惠农"

@@ -2,8 +2,8 @@
 
 Its headers and field list come from `tasks.ledger.importing.columns` (as the template's and
 the export's do), so the three cannot drift apart; the columns other apps register
-(`importing.extra`: meter, payment account) are not in it. Its own row-by-row `import_data` works and
-is what the admin would use, but the browser, the CLI and the job import through
+(`importing.extra`: meter, payment account) are not in it. Its own row-by-row `import_data`
+works and is what the admin would use, but the browser, the CLI and the job import through
 `tasks.ledger.importing`, which validates every row first and writes in bulk: measured on the
 same file, the resource path is far slower (see `bench/ledger_import.py --resource N`).
 """

@@ -44,6 +44,8 @@ class ExtraColumns:
     write: Callable[[Any, Any, Any], None]
     #: Lines for the template's 说明 sheet (lazy translations), numbered after its own.
     rules: tuple[Any, ...] = ()
+    #: A line for the import's preview and result (what the writer will change), or None.
+    describe: Callable[[Any], str | None] | None = None
 
 
 _EXTRAS: dict[str, ExtraColumns] = {}
@@ -104,6 +106,16 @@ def check_rows(
         errors.extend(found)
         states[extra.name] = state
     return errors, states
+
+
+def describe(states: dict[str, Any]) -> list[str]:
+    """The preview's lines of what the registered writers will change."""
+    lines = []
+    for name, state in states.items():
+        extra = _EXTRAS[name]
+        if extra.describe is not None and (line := extra.describe(state)):
+            lines.append(line)
+    return lines
 
 
 def write_rows(states: dict[str, Any], programme: Any, by: Any) -> None:

@@ -51,6 +51,7 @@ def test_an_import_registers_accounts_and_a_second_run_changes_nothing(
     ]
     outcome = run(tmp_path / "a.xlsx", rows, ledger_setup, town_a)
     assert outcome.errors == []
+    assert outcome.plan.preview["extras"] == ["收款账户：登记或修改 2 户。"]
     assert accounts() == [
         (IDS[0], "one_card", "淄川农商银行", "王建国", CARD),
         (IDS[1], "bank", "工商银行", "王二", "160200123456"),

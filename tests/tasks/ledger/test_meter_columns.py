@@ -63,6 +63,9 @@ def test_an_import_registers_meters_and_a_second_run_changes_nothing(
     ]
     outcome = run(tmp_path, rows, ledger_setup, town_a)
     assert outcome.errors == [] and outcome.created == 3
+    assert outcome.plan.preview["extras"] == [
+        "表计：新登记 2 个（其中更换现用表 0 个），更改供气/供电单位 0 个。"
+    ]
     assert meters() == [
         (IDS[0], "gas", "G-1001", "淄川燃气公司", None),
         (IDS[1], "gas", "20230001", "淄川燃气公司", None),
@@ -73,6 +76,7 @@ def test_an_import_registers_meters_and_a_second_run_changes_nothing(
     history = Meter.history.count()
     again = run(tmp_path, rows, ledger_setup, town_a)
     assert again.errors == [] and again.unchanged == 3
+    assert again.plan.preview["extras"] == []
     assert len(meters()) == 2 and Meter.history.count() == history
 
 
