@@ -33,6 +33,7 @@ class MeteringReason(models.TextChoices):
     """Why a history row was written; stored as the Chinese text, shown translated."""
 
     METER_REPLACED = "更换表计", _("更换表计")
+    METER_IMPORTED = "台账导入表计", _("台账导入表计")
     FLAG_RELEASED = "用量异常已放行", _("用量异常已放行")
     FLAG_WITHHELD = "用量异常暂停发放", _("用量异常暂停发放")
     ADJUSTMENT_SETTLED = "追缴/补发已处理", _("追缴/补发已处理")

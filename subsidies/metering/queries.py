@@ -57,6 +57,13 @@ def household_meters(household: Household) -> list[Meter]:
     return list(household.meters.select_related("utility").order_by("kind", "-installed_on"))
 
 
+def current_meters(household: Household) -> list[Meter]:
+    """The meters in use (not replaced), for the household page's card."""
+    return list(
+        household.meters.filter(replaced_on__isnull=True).select_related("utility").order_by("kind")
+    )
+
+
 def household_readings(household: Household) -> list[MeterReading]:
     return list(
         MeterReading.objects.filter(meter__household=household)

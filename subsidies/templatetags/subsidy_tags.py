@@ -18,6 +18,14 @@ def household_schedule(context, household):
     }
 
 
+@register.simple_tag
+def current_meters(household):
+    """The household's meters in use. The including page has already scoped the household."""
+    from subsidies.metering.queries import current_meters as meters
+
+    return meters(household)
+
+
 @register.inclusion_tag("subsidies/_panel.html", takes_context=True)
 def subsidy_panel(context):
     user = context.get("user")

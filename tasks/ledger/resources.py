@@ -1,15 +1,17 @@
 """django-import-export resource for the household ledger, on the import's column table.
 
 Its headers and field list come from `tasks.ledger.importing.columns` (as the template's and
-the export's do), so the three cannot drift apart. Its own row-by-row `import_data` works and
-is what the admin would use, but the browser, the CLI and the job import through
+the export's do), so the three cannot drift apart; the columns other apps register
+(`importing.extra`: meter, payment account) are not in it. Its own row-by-row `import_data`
+works and is what the admin would use, but the browser, the CLI and the job import through
 `tasks.ledger.importing`, which validates every row first and writes in bulk: measured on the
 same file, the resource path is far slower (see `bench/ledger_import.py --resource N`).
 """
 
 from import_export import fields, resources, widgets
 
-from tasks.ledger.importing import COLUMNS, LABEL_BY_ROUTE, ROUTE_BY_LABEL, key_text
+from tasks.ledger.importing import LABEL_BY_ROUTE, ROUTE_BY_LABEL, key_text
+from tasks.ledger.importing.columns import CORE_COLUMNS
 from tasks.ledger.importing.columns import HEADER as H
 from tasks.models import Contractor, EquipmentModel, Household, Programme, Town, Village
 from tasks.models.ledger import HOUSEHOLD_FLOW
@@ -73,7 +75,7 @@ class HouseholdResource(resources.ModelResource):
     class Meta:
         model = Household
         import_id_fields = ("id_number",)
-        fields = tuple(c.field for c in COLUMNS)
+        fields = tuple(c.field for c in CORE_COLUMNS)
         skip_unchanged = True
         report_skipped = False
 

@@ -30,6 +30,8 @@ class Column:
     kind: str = "string"
     #: A column missing from the file keeps the household's value (instead of blanking it).
     absent_keeps: bool = False
+    #: "extra": registered by another app (`tasks.ledger.importing.extra`), exported in bulk.
+    source: str | None = None
 
 
 def _name(attr: str) -> Callable[[Any], str]:
@@ -86,5 +88,7 @@ COLUMNS: list[Column] = [
     ),
 ]  # fmt: skip
 
+#: The template's own columns; apps append theirs to COLUMNS through `extra`.
+CORE_COLUMNS = tuple(COLUMNS)
 HEADERS = [c.header for c in COLUMNS]
 HEADER = {c.key: c.header for c in COLUMNS}

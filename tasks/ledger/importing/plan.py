@@ -47,6 +47,8 @@ class Plan:
     unchanged: int = 0
     new_villages: dict[tuple[int, str], Village] = field(default_factory=dict)
     preview: dict[str, Any] = field(default_factory=dict)
+    #: Each registered extra column set's checked state, for its writer (`extra`).
+    extras: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase (inspect, read, parse, classify, write), for the benchmark.
     timings: dict[str, float] = field(default_factory=dict)
 

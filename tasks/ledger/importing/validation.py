@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tasks.ledger.importing.classify import Row, classify, match_ledger_numbers
 from tasks.ledger.importing.columns import COLUMNS, HEADER, HEADERS
+from tasks.ledger.importing.extra import check_rows, describe
 from tasks.ledger.importing.files import find_header, inspect_file, read_ledger_sheet
 from tasks.ledger.importing.parsers import CellError, Context, Lookups
 from tasks.ledger.importing.plan import Plan, RowError, Scope
@@ -62,6 +63,10 @@ def validate(
     parsed_at = time.perf_counter()
     plan.timings["parse"] = parsed_at - read
     classify(parsed, plan, lookups, progress)
+    extra_errors, plan.extras = check_rows(parsed, programme, positions)
+    plan.errors.extend(extra_errors)
+    if not plan.errors and plan.extras:
+        plan.preview["extras"] = describe(plan.extras)
     plan.timings["classify"] = time.perf_counter() - parsed_at
     plan.errors.sort(
         key=lambda e: (e.row or 0, HEADERS.index(e.column) if e.column in HEADERS else 99)
@@ -70,6 +75,7 @@ def validate(
         plan.to_create.clear()
         plan.to_update.clear()
         plan.unchanged = 0
+        plan.extras.clear()
     return plan
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks.ledger.importing.extra import write_rows
 from tasks.ledger.importing.plan import Plan
 from tasks.models import Household, Village
 from tasks.models.ledger import HouseholdReason
@@ -108,6 +109,8 @@ def commit(plan: Plan, *, by: Any = None) -> dict[str, int]:
                 default_user=by,
                 default_change_reason=reason,
             )
+        if plan.extras:
+            write_rows(plan.extras, plan.programme, by)
     except IntegrityError:
         raise UnusableFile(
             _("导入期间台账已被他人修改（身份证号冲突），本次未写入任何数据，请重新导入。")

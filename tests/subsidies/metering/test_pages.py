@@ -147,3 +147,21 @@ def test_meters_are_registered_from_the_household_page_and_numbers_are_unique(
         Meter.objects.create(
             household=world["g2"], programme=programme, kind="gas", number="G0101", utility=gas_co
         )
+
+
+def test_the_household_page_shows_its_meter_and_links_to_register_one(
+    client_for, official_a, metered, programme, town_a, boiler
+):
+    page = client_for(official_a).get(reverse("ledger:household_detail", args=[metered["g1"].pk]))
+    html = page.content.decode()
+    assert 'id="household-meters"' in html and "G0001 · 淄川燃气公司" in html
+    link = url("household_meters", metered["g1"].pk)
+    assert f'class="button" href="{link}" id="meters-link">更换表号</a>' in html
+    bare = HouseholdFactory(programme=programme, town=town_a, equipment=boiler)
+    html = client_for(official_a).get(reverse("ledger:household_detail", args=[bare.pk]))
+    html = html.content.decode()
+    assert "尚未登记燃气表号或电力户号" in html
+    assert f'href="{url("household_meters", bare.pk)}" id="meters-link">登记表计</a>' in html
+    central = HouseholdFactory(programme=programme, town=town_a, route="central")
+    html = client_for(official_a).get(reverse("ledger:household_detail", args=[central.pk]))
+    assert 'id="household-meters"' not in html.content.decode()

@@ -98,6 +98,32 @@ def test_an_export_without_the_full_id_permission_imports_back_unchanged(
     assert Household.history.count() == history
 
 
+def test_an_export_with_meters_imports_back_unchanged(
+    tmp_path, client_for, official_a, season, town_a
+):
+    """The meter's columns (registered by subsidies) go out and come back as they were."""
+    from subsidies.metering.models import Meter, MeterKind, Utility
+
+    gas_co = Utility.objects.create(name="淄川燃气公司", kind=MeterKind.GAS)
+    for n, number in ((1, "G-0001"), (4, "00012345")):
+        household = Household.objects.get(id_number=IDS[n])
+        Meter.objects.create(
+            household=household, programme=season, kind="gas", number=number, utility=gas_co
+        )
+    before, history = snapshot(), (Household.history.count(), Meter.history.count())
+    meters = list(Meter.objects.order_by("id").values())
+    path = export(client_for(official_a), tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(path)["台账"]
+    cells = {r[COL["表号（户号）"]] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert cells == {"G-0001", "00012345", None}
+    outcome = run(path, season, town_a)
+    assert outcome.errors == []
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 0, 5)
+    assert snapshot() == before
+    assert list(Meter.objects.order_by("id").values()) == meters
+    assert (Household.history.count(), Meter.history.count()) == history
+
+
 def test_a_masked_export_with_changes_updates_those_households_only(
     tmp_path, client_for, official_a, season, town_a
 ):
