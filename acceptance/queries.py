@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -303,23 +303,17 @@ class Milestone:
 
 def quota_met_on(programme: Programme) -> datetime.date | None:
     """The commissioning date of the household that brought the accepted count to the
-    district's quota, or None while the quota is not met: one grouped, ordered query."""
+    district's quota, or None while the quota is not met: the running total of
+    `accepted_by_day` (one grouped query over the passes, not one row per household)."""
     quota = Quota.objects.filter(programme=programme).aggregate(n=Sum("households"))["n"] or 0
     if not quota:
         return None
-    passed = Q(
-        acceptances__kind=AcceptanceKind.COMMISSIONING,
-        acceptances__result=AcceptanceResult.PASS,
-        acceptances__revoked=False,
-    )
-    dates = (
-        accepted_households(programme)
-        .annotate(on=Min("acceptances__date", filter=passed))
-        .order_by("on")
-        .values_list("on", flat=True)
-    )
-    reached = list(dates[quota - 1 : quota])
-    return reached[0] if reached else None
+    total = 0
+    for row in accepted_by_day(programme):
+        total += row["n"]
+        if total >= quota:
+            return row["day"]
+    return None
 
 
 def acceptance_milestone(programme: Programme, today: datetime.date | None = None) -> Milestone:
@@ -341,28 +335,7 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
         .select_related("town")
         .order_by("town__order", "town__code")
     )
-    latest_result = Subquery(_latest_valid().values("result")[:1])
-    counts = {
-        row["town_id"]: row
-        for row in Household.objects.filter(
-            programme=programme, town_id__in=[q.town_id for q in quotas]
-        )
-        .annotate(latest_result=latest_result)
-        .values("town_id")
-        .annotate(
-            accepted=Count("pk", filter=accepted_filter()),
-            completion=Count(
-                "pk",
-                filter=Q(status__in=[HouseholdStatus.BUILT, HouseholdStatus.ACCEPTED])
-                & Exists(_valid_pass(AcceptanceKind.COMPLETION)),
-            ),
-            rectifying=Count(
-                "pk",
-                filter=Q(status=HouseholdStatus.BUILT, latest_result=AcceptanceResult.FAIL),
-            ),
-        )
-        .order_by()
-    }
+    counts = _acceptance_counts(programme, [q.town_id for q in quotas])
     rows = []
     for q in quotas:
         c = counts.get(q.town_id, {})
@@ -378,6 +351,56 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
             )
         )
     return rows
+
+
+def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{town: {accepted, completion, rectifying}}, driven from the records rather than from
+    every household (each count needs a record): the valid passes grouped by town, then the
+    failed records no later valid record follows (the household's latest says fail)."""
+    on_households = Q(household__programme=programme, household__town_id__in=town_ids)
+    passes = (
+        Acceptance.objects.valid()
+        .passed()
+        .filter(on_households, kind__in=[AcceptanceKind.COMMISSIONING, AcceptanceKind.COMPLETION])
+        .values("household__town_id")
+        .annotate(
+            accepted=Count(
+                "pk",
+                filter=Q(
+                    kind=AcceptanceKind.COMMISSIONING, household__status=HouseholdStatus.ACCEPTED
+                ),
+            ),
+            completion=Count(
+                "pk",
+                filter=Q(
+                    kind=AcceptanceKind.COMPLETION,
+                    household__status__in=[HouseholdStatus.BUILT, HouseholdStatus.ACCEPTED],
+                ),
+            ),
+        )
+        .order_by()
+    )
+    counts = {r.pop("household__town_id"): {**r, "rectifying": 0} for r in passes}
+    newer = Acceptance.objects.valid().filter(
+        Q(date__gt=OuterRef("date"))
+        | Q(date=OuterRef("date"), created_at__gt=OuterRef("created_at"))
+        | Q(date=OuterRef("date"), created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
+        household=OuterRef("household"),
+    )
+    failing = (
+        Acceptance.objects.valid()
+        .filter(
+            on_households, result=AcceptanceResult.FAIL, household__status=HouseholdStatus.BUILT
+        )
+        .exclude(Exists(newer))
+        .values("household__town_id")
+        .annotate(n=Count("household", distinct=True))
+        .order_by()
+    )
+    for r in failing:
+        counts.setdefault(r["household__town_id"], {"accepted": 0, "completion": 0})
+        counts[r["household__town_id"]]["rectifying"] = r["n"]
+    return counts
 
 
 def acceptance_register_rows(user: Any, programme: Programme, town_id: int | None) -> QuerySet:

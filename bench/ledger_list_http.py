@@ -108,10 +108,12 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), times[max(0, round(0.95 * len(times)) - 1)]
 
 
-def http_times(opener, url: str, requests: int) -> list[float]:
-    for _ in range(5):
+def http_times(
+    opener, url: str, requests: int, marker: bytes = b"<table", warmup: int = 5
+) -> list[float]:
+    for _ in range(warmup):
         body = opener.open(url).read()
-    assert b"bulk-form" in body or b"<table" in body, "not the ledger list"
+    assert marker in body, f"not the page: {marker!r} missing"
     times = []
     for _ in range(requests):
         t0 = time.perf_counter()
@@ -136,18 +138,18 @@ def page_sql() -> list[str]:
     return [q["sql"] for q in ctx.captured_queries]
 
 
-def sql_times(statements: list[str], requests: int) -> list[float]:
+def sql_times(statements: list[str], requests: int, warmup: int = 5) -> list[float]:
     from django.db import connection
 
     times = []
     with connection.cursor() as cursor:
-        for round_ in range(requests + 5):
+        for round_ in range(requests + warmup):
             t0 = time.perf_counter()
             for sql in statements:
                 cursor.execute(sql)
                 if cursor.description:
                     cursor.fetchall()
-            if round_ >= 5:
+            if round_ >= warmup:
                 times.append((time.perf_counter() - t0) * 1000)
     return times
 

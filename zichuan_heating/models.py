@@ -40,7 +40,35 @@ class User(AbstractUser):
     def role_names(self) -> frozenset[str]:
         if not self.is_authenticated or not self.pk:
             return frozenset()
-        return frozenset(self.groups.values_list("name", flat=True))
+        self.load_access()
+        return self.__dict__["role_names"]
+
+    def load_access(self) -> None:
+        """The user's role names and permissions in one query (every request reads both):
+        sets `role_names` and the caches `ModelBackend` keeps on the user for the request."""
+        from django.contrib.auth.models import Group, Permission
+        from django.db.models import CharField, Value
+
+        by_group = Group.objects.filter(user=self).values_list(
+            "name", "permissions__content_type__app_label", "permissions__codename"
+        )
+        own = (
+            Permission.objects.filter(user=self)
+            .annotate(role_name=Value("", output_field=CharField()))
+            .values_list("role_name", "content_type__app_label", "codename")
+            .order_by()
+        )
+        names, group_perms, user_perms = set(), set(), set()
+        for group, app_label, codename in by_group.union(own, all=True):
+            if group:
+                names.add(group)
+            if codename:
+                (group_perms if group else user_perms).add(f"{app_label}.{codename}")
+        self.__dict__["role_names"] = frozenset(names)
+        if not self.is_superuser:  # a superuser's permissions are every permission
+            self._user_perm_cache = user_perms
+            self._group_perm_cache = group_perms
+            self._perm_cache = user_perms | group_perms
 
     def has_role(self, role: "Role") -> bool:
         return role.value in self.role_names

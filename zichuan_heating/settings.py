@@ -155,7 +155,7 @@ AUTH_USER_MODEL = "zichuan_heating.User"
 # django-axes first: it refuses a locked-out username or address before a password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "zichuan_heating.accounts.backends.AccessBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

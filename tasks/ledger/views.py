@@ -28,6 +28,7 @@ from tasks.ledger.forms import (
 from tasks.ledger.preconditions import contract_missing
 from tasks.models import Household, HouseholdStatus, IdNumberView, Route
 from tasks.queries import active_programme
+from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error, flash_errors
 from zichuan_heating.pagination import EstimatingPaginator
@@ -70,9 +71,12 @@ def household_list(request: HttpRequest) -> HttpResponse:
     routes, statuses = dict(Route.choices), dict(HouseholdStatus.choices)
     # Likewise the row link (one reverse, not one per row) and the bulk permission.
     link = reverse("ledger:household_detail", args=[987654321]).replace("987654321", "{}")
+    select = _("勾选 %(name)s")  # the checkbox's label, translated once (was a tag a row)
     for h in page.object_list:
         h.route_label, h.status_label = routes.get(h.route, h.route), statuses[h.status]
         h.detail_url = link.format(h.pk)
+        h.select_label = select % {"name": h.head_name}
+        h.id_shown = h.id_number if show_full_id else mask_id_number(h.id_number)
     if show_full_id and page.object_list:
         services.id_number_views_record(
             households=list(page.object_list), by=request.user, context=IdNumberView.Context.LIST

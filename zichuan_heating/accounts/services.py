@@ -49,7 +49,8 @@ def _apply_role(*, by: Any, user: User, role: Role, town: Town | None) -> RoleCh
     # Exactly one role group, and no permission held outside a role.
     user.groups.set([Group.objects.get(name=role.value)])
     user.user_permissions.clear()
-    user.__dict__.pop("role_names", None)
+    for cached in ("role_names", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cached, None)
     if before == (role.value, user.town_id):
         return None
     return RoleChange.objects.create(
