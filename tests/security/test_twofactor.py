@@ -128,6 +128,19 @@ def test_logout_is_reachable_before_verification(finance):
     assert response.status_code == 302 and response.url == reverse("login")
 
 
+def test_the_display_switch_works_before_verification_and_opens_nothing_else(finance):
+    client = _password_login("finance")
+    setup = reverse("accounts:twofactor_setup")
+    response = client.post("/display/", {"toggle": "text", "next": setup})
+    assert response.status_code == 302 and response.url == setup
+    assert response.cookies["zh_text"].value == "large"
+    page = client.get(setup)
+    assert page.status_code == 200 and b'class="text-large"' in page.content
+    # Sent anywhere else, the next page is still the two-factor page.
+    response = client.post("/display/", {"toggle": "text", "next": "/subsidies/"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(setup)
+
+
 def test_an_administrator_clears_a_lost_authenticator(finance, plain_admin2):
     TOTPDevice.objects.create(user=finance, name="default", confirmed=True)
     from zichuan_heating.accounts.services import user_twofactor_reset

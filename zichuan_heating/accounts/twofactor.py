@@ -31,7 +31,15 @@ def needs_second_factor(user) -> bool:
 
 
 def _open_paths() -> tuple[str, ...]:
-    names = ("accounts:twofactor_setup", "accounts:twofactor_verify", "logout", "set_language")
+    # The display switch (大字 / 高对比) is open like the language switch: it sets a cookie and
+    # sends the user back to a local path, so the two-factor pages can be read enlarged too.
+    names = (
+        "accounts:twofactor_setup",
+        "accounts:twofactor_verify",
+        "logout",
+        "set_language",
+        "display",
+    )
     return tuple(reverse(name) for name in names)
 
 
