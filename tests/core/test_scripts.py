@@ -197,6 +197,9 @@ def test_the_stack_serves_runs_a_worker_and_one_beat_and_stops_on_ctrl_c(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # As from a terminal: SIGINT at its default, whatever this test process inherited
+            # (a non-interactive bash cannot trap a signal ignored on entry).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     try:
         url = f"http://127.0.0.1:{port}"
