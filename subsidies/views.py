@@ -34,8 +34,7 @@ from subsidies.forms import (
 from subsidies.models import BatchLine, DisbursementBatch, SubsidyStandard
 from subsidies.payments.forms import ProtectedExportForm
 from subsidies.payments.queries import batch_by_source
-from tasks.ledger.services import id_number_export_record
-from tasks.models import Household, IdNumberView
+from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -268,18 +267,10 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     buf = io.BytesIO()
     try:
-        full_id = services.disbursement_export(batch=batch, by=request.user, out=buf)
+        services.disbursement_export(batch=batch, by=request.user, out=buf)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(batch)
-    if full_id:
-        id_number_export_record(
-            by=request.user,
-            context=IdNumberView.Context.BATCH_EXPORT,
-            town=None,
-            count=batch.line_count,
-            filters={"batch": batch.number},
-        )
     buf.seek(0)
     return FileResponse(
         buf,

@@ -24,8 +24,7 @@ from subsidies.payments.forms import (
 )
 from subsidies.payments.models import FundShare, PaymentAccount
 from subsidies.services import disbursement_export
-from tasks.ledger.services import id_number_export_record
-from tasks.models import Household, IdNumberView
+from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
@@ -164,20 +163,16 @@ def batch_download_protected(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(batch)
     buf = io.BytesIO()
     try:
-        full_id = disbursement_export(
-            batch=batch, by=request.user, out=buf, password=form.cleaned_data["password"]
+        disbursement_export(
+            batch=batch,
+            by=request.user,
+            out=buf,
+            password=form.cleaned_data["password"],
+            filters={"protected": True},
         )
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(batch)
-    if full_id:
-        id_number_export_record(
-            by=request.user,
-            context=IdNumberView.Context.BATCH_EXPORT,
-            town=None,
-            count=batch.line_count,
-            filters={"batch": batch.number, "protected": True},
-        )
     buf.seek(0)
     return FileResponse(
         buf,

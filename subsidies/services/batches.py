@@ -356,12 +356,19 @@ def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
 
 @transaction.atomic
 def disbursement_export(
-    *, batch: DisbursementBatch, by: Any, out: Any, password: str | None = None
+    *,
+    batch: DisbursementBatch,
+    by: Any,
+    out: Any,
+    password: str | None = None,
+    context: str | None = None,
+    filters: dict | None = None,
 ) -> bool:
     """Write the batch's sheet for `by`; returns whether ID numbers were written in full.
 
     Only an approved (or later) batch is exported. Full ID numbers need
-    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row. With a
+    `subsidies.export_full_id`, and every such export leaves a SubsidyEvent row and an entry in
+    the ID-number audit (`context`, default a page export; `filters` added to its record). With a
     `password` the file is encrypted with it (for the bank); the password is not kept.
     """
     from subsidies.exports import write_disbursement
@@ -375,5 +382,15 @@ def disbursement_export(
     else:
         write_encrypted(lambda f: write_disbursement(batch, f, full_id=full_id), password, out)
     if full_id:
+        from tasks.ledger.services import id_number_export_record
+        from tasks.models import IdNumberView
+
         event(batch, Action.FULL_ID_EXPORTED, by, _("导出含完整身份证号的发放表"))
+        id_number_export_record(
+            by=by,
+            context=context or IdNumberView.Context.BATCH_EXPORT,
+            town=None,
+            count=batch.line_count,
+            filters={"batch": batch.number, **(filters or {})},
+        )
     return full_id

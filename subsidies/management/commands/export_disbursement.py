@@ -52,21 +52,19 @@ class Command(TranslatedCommand):
             by = User.objects.filter(username=user, is_active=True).first()
             if by is None:
                 raise CommandError(_("没有用户 %(u)s") % {"u": user})
+        from tasks.models import IdNumberView
+
         try:
-            full = disbursement_export(batch=obj, by=by, out=out, password=password)
+            full = disbursement_export(
+                batch=obj,
+                by=by,
+                out=out,
+                password=password,
+                context=IdNumberView.Context.BATCH_COMMAND,
+                filters={"out": str(out)},
+            )
         except ValidationError as exc:
             raise CommandError(_("；").join(exc.messages)) from exc
-        if full:
-            from tasks.ledger.services import id_number_export_record
-            from tasks.models import IdNumberView
-
-            id_number_export_record(
-                by=by,
-                context=IdNumberView.Context.BATCH_COMMAND,
-                town=None,
-                count=obj.line_count,
-                filters={"batch": obj.number, "out": str(out)},
-            )
         ids = _("身份证号完整") if full else _("身份证号脱敏")
         if password is not None:
             ids = _("%(ids)s，已加密") % {"ids": ids}
