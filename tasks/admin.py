@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from tasks.models import Contractor, EquipmentModel, IdNumberView, Programme, Quota, Town, Village
-from tasks.resources import ContractorResource, EquipmentModelResource
+from tasks.resources import (
+    CONTRACTOR_FIELDS,
+    EQUIPMENT_FIELDS,
+    ContractorResource,
+    EquipmentModelResource,
+)
 
 
 class QuotaInline(admin.TabularInline):
@@ -50,16 +55,7 @@ def example_flag(obj) -> bool:
 @admin.register(EquipmentModel)
 class EquipmentModelAdmin(ImportExportModelAdmin):
     resource_classes = [EquipmentModelResource]
-    list_display = [
-        "brand",
-        "model",
-        "kind",
-        "route",
-        "tender_batch",
-        "price_cap",
-        "is_active",
-        example_flag,
-    ]
+    list_display = [*EQUIPMENT_FIELDS[:-1], example_flag]
     list_filter = ["route", "is_active", "is_example", "tender_batch"]
     search_fields = ["brand", "model", "kind"]
 
@@ -67,7 +63,7 @@ class EquipmentModelAdmin(ImportExportModelAdmin):
 @admin.register(Contractor)
 class ContractorAdmin(ImportExportModelAdmin):
     resource_classes = [ContractorResource]
-    list_display = ["name", "kind", "contact_person", "contact_phone", example_flag]
+    list_display = [*CONTRACTOR_FIELDS[:-1], example_flag]
     list_filter = ["kind", "is_example"]
     search_fields = ["name", "contact_person"]
 

@@ -44,7 +44,38 @@ class TextWidget(widgets.CharWidget):
         return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
 
 
-class EquipmentModelResource(resources.ModelResource):
+class CatalogueResource(resources.ModelResource):
+    """A catalogue sheet: a blank flag cell means the flag's default, not "false"."""
+
+    #: {column header: the value a blank cell stands for}
+    blank_defaults = {"示例数据": "0"}
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for header, default in self.blank_defaults.items():
+            if header in row and row[header] in (None, ""):
+                row[header] = default
+
+
+#: The tender list's columns, in order: the resource's fields and the admin's list.
+EQUIPMENT_FIELDS = (
+    "brand",
+    "model",
+    "kind",
+    "route",
+    "tender_batch",
+    "price_cap",
+    "is_active",
+    "is_example",
+)
+CONTRACTOR_FIELDS = ("name", "kind", "contact_person", "contact_phone", "is_example")
+
+
+class EquipmentModelResource(CatalogueResource):
     brand = fields.Field("brand", "品牌", widget=TextWidget())
     model = fields.Field("model", "型号", widget=TextWidget())
     kind = fields.Field("kind", "设备类型", widget=TextWidget())
@@ -54,46 +85,22 @@ class EquipmentModelResource(resources.ModelResource):
     is_active = fields.Field("is_active", "在目录内", widget=widgets.BooleanWidget())
     is_example = fields.Field("is_example", "示例数据", widget=widgets.BooleanWidget())
 
-    class Meta:
+    blank_defaults = {"在目录内": "1", "示例数据": "0"}
+
+    class Meta(CatalogueResource.Meta):
         model = EquipmentModel
         import_id_fields = ("brand", "model")
-        fields = (
-            "brand",
-            "model",
-            "kind",
-            "route",
-            "tender_batch",
-            "price_cap",
-            "is_active",
-            "is_example",
-        )
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-
-    def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        # A blank flag column means the default, not "false" for is_active.
-        if "在目录内" in row and row["在目录内"] in (None, ""):
-            row["在目录内"] = "1"
-        if "示例数据" in row and row["示例数据"] in (None, ""):
-            row["示例数据"] = "0"
+        fields = EQUIPMENT_FIELDS
 
 
-class ContractorResource(resources.ModelResource):
+class ContractorResource(CatalogueResource):
     name = fields.Field("name", "名称", widget=TextWidget())
     kind = fields.Field("kind", "类型", widget=ChoiceWidget(ContractorKind))
     contact_person = fields.Field("contact_person", "联系人", widget=TextWidget())
     contact_phone = fields.Field("contact_phone", "联系电话", widget=TextWidget())
     is_example = fields.Field("is_example", "示例数据", widget=widgets.BooleanWidget())
 
-    class Meta:
+    class Meta(CatalogueResource.Meta):
         model = Contractor
         import_id_fields = ("name",)
-        fields = ("name", "kind", "contact_person", "contact_phone", "is_example")
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-
-    def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        if "示例数据" in row and row["示例数据"] in (None, ""):
-            row["示例数据"] = "0"
+        fields = CONTRACTOR_FIELDS
