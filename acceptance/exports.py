@@ -15,6 +15,7 @@ from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
 from acceptance.queries import teams_by_acceptance
 from tasks.models import HouseholdStatus, Route
 from tasks.validators import mask_id_number
+from zichuan_heating.iterables import chunked
 from zichuan_heating.spreadsheets import safe_cell
 
 
@@ -116,7 +117,7 @@ def acceptance_register_xlsx(records: Iterable[Acceptance], *, full_id: bool) ->
     widths = [len(t) * 2 + 2 for t in headers]
     labels = _Labels()
     row = 0
-    for chunk in _chunks(records, 2000):
+    for chunk in chunked(records, 2000):
         teams = teams_by_acceptance([r.pk for r in chunk])
         for record in chunk:
             row += 1
@@ -134,24 +135,3 @@ def acceptance_register_xlsx(records: Iterable[Acceptance], *, full_id: bool) ->
     book.set_properties({"title": _("验收台账")})
     book.close()
     return out.getvalue()
-
-
-def _chunks(records: Iterable[Acceptance], size: int) -> Iterable[list[Acceptance]]:
-    # A queryset is sliced so its prefetches run per chunk; anything else is batched as is.
-    if hasattr(records, "_chain"):
-        start = 0
-        while True:
-            chunk = list(records[start : start + size])
-            if not chunk:
-                return
-            yield chunk
-            start += size
-    else:
-        batch: list[Acceptance] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) == size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch

@@ -8,7 +8,7 @@ control characters go); ID numbers are masked unless the user may see them in fu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
 
 import xlsxwriter
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tasks.ledger.importing import COLUMNS, LABEL_BY_ROUTE, SHEET_NAME
 from tasks.ledger.importing.extra import export_values, registered
 from tasks.validators import mask_id_number
+from zichuan_heating.iterables import chunked
 from zichuan_heating.spreadsheets import safe_cell
 
 ROUTE_COL, TOWN_COL = (
@@ -131,7 +132,7 @@ def write_ledger(target: IO[bytes] | str, households: Iterable[Any], *, full_ids
     workbook, sheet, formats = _start(target)
     columns = list(enumerate(COLUMNS))
     n = 0
-    for chunk in _chunks(households, EXTRA_CHUNK):
+    for chunk in chunked(households, EXTRA_CHUNK):
         extra = export_values([h.pk for h in chunk], full_ids) if registered() else {}
         for h in chunk:
             n += 1
@@ -143,17 +144,6 @@ def write_ledger(target: IO[bytes] | str, households: Iterable[Any], *, full_ids
                 _write_cell(sheet, n, col, column.kind, value, formats, full_ids)
     workbook.close()
     return n
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _write_cell(
