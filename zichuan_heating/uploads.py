@@ -1,7 +1,7 @@
 """Uploaded photos and scans (JPEG, PNG, PDF of at most 10 MB): the one rule every app that
 takes attachments checks them by, and the form field that takes several at once."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -65,6 +65,30 @@ def attachment_sniff(file: Any) -> tuple[str | None, str | None]:
 
 def attachment_errors(files: Iterable[Any]) -> list[str]:
     return [msg for f in files for _kind, msg in [attachment_sniff(f)] if msg]
+
+
+def attach_file(obj: Any, file: Any) -> Any:
+    """Put a file already checked by `attachment_errors` on `obj` (a model with `file`, `kind`,
+    `size` and `original_name`) under a random name; the uploader's file name is kept for the
+    download. `obj` itself is not saved."""
+    kind, _msg = attachment_sniff(file)
+    obj.kind = kind
+    obj.size = file.size
+    obj.original_name = (getattr(file, "name", "") or "")[-200:]
+    obj.file.save(obj.original_name or "upload", file, save=False)
+    return obj
+
+
+def attachments_save(files: Iterable[Any], make: Callable[[], Any], *, by: Any) -> list[Any]:
+    """One saved row per checked file: `make()` gives the unsaved row, its owner set."""
+    saved = []
+    for file in files:
+        row = attach_file(make(), file)
+        row.uploaded_by = by
+        row._history_user = by
+        row.save()
+        saved.append(row)
+    return saved
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -13,6 +13,7 @@ from zichuan_heating.uploads import (  # noqa: F401
     attachment_errors,
     attachment_sniff,
 )
+from zichuan_heating.uploads import attachments_save as save_files
 
 
 def attachments_save(
@@ -23,19 +24,6 @@ def attachments_save(
     rectification: Rectification | None = None,
 ) -> list[Attachment]:
     """Save files already checked by `attachment_errors`, under random names."""
-    saved = []
-    for f in files:
-        kind, _msg = attachment_sniff(f)
-        attachment = Attachment(
-            acceptance=acceptance,
-            rectification=rectification,
-            original_name=(getattr(f, "name", "") or "")[-200:],
-            kind=kind,
-            size=f.size,
-            uploaded_by=by,
-        )
-        attachment._history_user = by
-        attachment.file.save(attachment.original_name or "upload", f, save=False)
-        attachment.save()
-        saved.append(attachment)
-    return saved
+    return save_files(
+        files, lambda: Attachment(acceptance=acceptance, rectification=rectification), by=by
+    )

@@ -74,15 +74,17 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
     return render(request, "tasks/supervision/issue.html", {"form": form})
 
 
+def _notice_or_404(request: HttpRequest, pk: int) -> SupervisionNotice:
+    """The notice with what its page and its document show; another town's is a 404."""
+    related = ("town", "programme", "issued_by", "answered_by", "closed_by")
+    return get_for_user_or_404(
+        SupervisionNotice.objects.select_related(*related), request.user, pk=pk
+    )
+
+
 @role_required("tasks.view_supervisionnotice")
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_for_user_or_404(
-        SupervisionNotice.objects.select_related(
-            "town", "issued_by", "answered_by", "closed_by", "programme"
-        ),
-        request.user,
-        pk=pk,
-    )
+    notice = _notice_or_404(request, pk)
     attachments = notice.attachments.select_related("uploaded_by")
     user = request.user
     can_answer = (
@@ -115,13 +117,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("tasks.view_supervisionnotice")
 def notice_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The notice with its number, printable (PDF)."""
-    notice = get_for_user_or_404(
-        SupervisionNotice.objects.select_related(
-            "town", "programme", "issued_by", "answered_by", "closed_by"
-        ),
-        request.user,
-        pk=pk,
-    )
+    notice = _notice_or_404(request, pk)
     return documents.notice_document(notice)
 
 

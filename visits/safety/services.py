@@ -29,10 +29,9 @@ from visits.models import (
     SafetyReason,
     Severity,
 )
-from visits.models.safety import AttachedDocument
 from zichuan_heating.scoping import sees_all_towns
 from zichuan_heating.services import notification_send, town_officials
-from zichuan_heating.uploads import attachment_sniff
+from zichuan_heating.uploads import attach_file, attachment_sniff
 
 
 @dataclass(frozen=True)
@@ -239,15 +238,6 @@ def _document_errors(document: UploadedFile | None, field: str, label: str) -> d
     return {field: message} if message else {}
 
 
-def _attach(obj: AttachedDocument, document: UploadedFile) -> None:
-    """Store an already checked file under a random name; the uploader's name is kept."""
-    kind, _msg = attachment_sniff(document)
-    obj.kind = kind
-    obj.size = document.size
-    obj.original_name = (getattr(document, "name", "") or "upload")[-200:]
-    obj.file.save(obj.original_name, document, save=False)
-
-
 @transaction.atomic
 def emergency_plan_upload(
     *,
@@ -266,7 +256,7 @@ def emergency_plan_upload(
     if errors:
         raise ValidationError(errors)
     plan = EmergencyPlan(town=town, title=title.strip(), issued_on=issued_on, uploaded_by=by)
-    _attach(plan, document)
+    attach_file(plan, document)
     _history(plan, by, SafetyReason.PLAN_UPLOAD)
     plan.save()
     return plan
@@ -307,7 +297,7 @@ def drill_record(*, town: Town, data: DrillData, report: UploadedFile | None, by
         with_fire_service=data.with_fire_service,
         recorded_by=by,
     )
-    _attach(drill, report)
+    attach_file(drill, report)
     _history(drill, by, SafetyReason.DRILL_RECORD)
     drill.save()
     return drill

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tasks.plans.services.access import require_town_official
 from visits.models import VISIT_FLOW, Case, CaseCategory, CaseSource, Visit, VisitPhoto
 from visits.services.cases import case_open
-from zichuan_heating.uploads import attachment_errors, attachment_sniff
+from zichuan_heating.uploads import attachment_errors, attachments_save
 
 MAX_PHOTOS = 10
 
@@ -86,20 +86,6 @@ def mismatches(visit: Visit) -> list[tuple[str, str, str]]:
     return [(c, titles[c], "\n".join(lines)) for c, lines in found.items()]
 
 
-def _photos_save(visit: Visit, photos: list[UploadedFile], by: Any) -> None:
-    for f in photos:
-        kind, _msg = attachment_sniff(f)
-        photo = VisitPhoto(
-            visit=visit,
-            original_name=(getattr(f, "name", "") or "")[-200:],
-            kind=kind,
-            size=f.size,
-            uploaded_by=by,
-        )
-        photo.file.save(photo.original_name or "photo", f, save=False)
-        photo.save()
-
-
 @transaction.atomic
 def visit_record(
     *,
@@ -133,7 +119,7 @@ def visit_record(
     VISIT_FLOW.apply(visit, "record")
     visit.visited_by, visit.visited_at = by, now
     visit.save()
-    _photos_save(visit, photos, by)
+    attachments_save(photos, lambda: VisitPhoto(visit=visit), by=by)
     cases = [
         case_open(
             town=visit.town,

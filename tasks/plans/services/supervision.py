@@ -23,7 +23,7 @@ from tasks.models import (
 )
 from tasks.plans.services.access import district_recipients, require_district, require_town_official
 from zichuan_heating.services import notification_send, town_officials
-from zichuan_heating.uploads import attachment_errors, attachment_sniff
+from zichuan_heating.uploads import attachment_errors, attachments_save
 
 
 def _lock_notice(notice: SupervisionNotice) -> SupervisionNotice:
@@ -107,26 +107,6 @@ def notice_issue(
     )
 
 
-def _attachments_save(
-    notice: SupervisionNotice, files: Iterable[UploadedFile], by: Any
-) -> list[NoticeAttachment]:
-    """Save files already checked by `attachment_errors`, under random names."""
-    saved = []
-    for f in files:
-        kind, _msg = attachment_sniff(f)
-        attachment = NoticeAttachment(
-            notice=notice,
-            original_name=(getattr(f, "name", "") or "")[-200:],
-            kind=kind,
-            size=f.size,
-            uploaded_by=by,
-        )
-        attachment.file.save(attachment.original_name or "upload", f, save=False)
-        attachment.save()
-        saved.append(attachment)
-    return saved
-
-
 @transaction.atomic
 def notice_answer(
     *,
@@ -161,7 +141,7 @@ def notice_answer(
         % {"town": notice.town.name, "title": notice.title},
         answer,
     )
-    _attachments_save(notice, attachments, by)
+    attachments_save(attachments, lambda: NoticeAttachment(notice=notice), by=by)
     return notice
 
 
