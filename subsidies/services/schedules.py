@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -89,18 +90,28 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
     """Create the instalments of every accepted household of the programme that has none.
 
     Bulk and idempotent: a second run creates nothing (households that already have a
-    schedule are skipped, and the unique (household, item, season) constraint with
-    ON CONFLICT DO NOTHING stops any overlap). Amounts still come from `planned_items`,
-    i.e. from money.py: Python prices each (route, equipment) combination once into a small
-    plan table, and one INSERT ... SELECT joins it to the households inside the database.
-    One SubsidyEvent row records the run (simple-history does not see bulk inserts).
+    schedule are skipped). Amounts still come from `planned_items`, i.e. from money.py:
+    Python prices each (route, equipment) combination once into a small plan table, and one
+    INSERT ... SELECT joins it to the households inside the database. The households are
+    locked first (the one lock order) and only then chosen, in a statement of its own that
+    sees what committed before the locks: a single household's `schedule_generate` waits
+    for this run or was seen by it, so no two write the same instalment (the unique
+    constraint stays the guard) and the insert needs no ON CONFLICT, which costs a
+    speculative insertion per row. One SubsidyEvent row records the run (simple-history does
+    not see bulk inserts).
     """
     accepted = accepted_households(programme)
     plan = _plan_rows(programme, accepted)
-    before = Instalment.objects.filter(household__programme=programme).count()
-    with connection.cursor() as cursor:
-        _insert_planned(cursor, plan, accepted)
-    created = Instalment.objects.filter(household__programme=programme).count() - before
+    unscheduled = accepted.exclude(Exists(Instalment.objects.filter(household=OuterRef("pk"))))
+    locked = list(
+        Household.objects.filter(pk__in=unscheduled.values("pk"))
+        .locked()
+        .values_list("pk", flat=True)
+    )
+    created = 0
+    if locked and plan:
+        with connection.cursor() as cursor:
+            created = _insert_planned(cursor, plan, accepted, locked)
     SubsidyEvent.objects.create(
         action=Action.SCHEDULES_GENERATED,
         by=user_or_none(by),
@@ -140,8 +151,18 @@ def _plan_rows(programme: Programme, accepted: Any) -> list[tuple]:
     return plan
 
 
-def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
-    """Join the plan table to the accepted households without a schedule, in the database."""
+def _temp_ids(cursor: Any, ids: list[int]) -> None:
+    """The locked households' ids as the temporary table subsidy_locked."""
+    cursor.execute("CREATE TEMP TABLE subsidy_locked (id bigint PRIMARY KEY)")
+    if connection.vendor == "postgresql":
+        cursor.execute("INSERT INTO subsidy_locked SELECT unnest(%s::bigint[])", [ids])
+    else:
+        cursor.executemany("INSERT INTO subsidy_locked VALUES (%s)", [(i,) for i in ids])
+
+
+def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any, locked: list[int]) -> int:
+    """Join the plan table to the locked households still without a schedule, in the database;
+    returns the number of instalments written."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = Instalment._meta.db_table
     households = Household._meta.db_table
@@ -152,13 +173,16 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
         "due_date date)"
     )
     cursor.executemany("INSERT INTO subsidy_plan VALUES (%s, %s, %s, %s, %s, %s, %s)", plan)
-    # The households to schedule are chosen BEFORE the insert: an anti-join against the
-    # table being filled would rescan its growing heap for every household.
+    _temp_ids(cursor, locked)
+    # Chosen again now that the locks are held (this statement sees what committed before
+    # them), and BEFORE the insert: an anti-join against the table being filled would
+    # rescan its growing heap for every household.
     cursor.execute(
         "CREATE TEMP TABLE subsidy_households AS "
         "SELECT h.id, h.route, COALESCE(h.equipment_id, 0) AS equipment_key, d.accepted_on "
-        f"FROM {households} h JOIN ({accepted_sql}) d ON d.id = h.id "
-        f"AND NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id)",
+        f"FROM subsidy_locked l JOIN {households} h ON h.id = l.id "
+        f"JOIN ({accepted_sql}) d ON d.id = h.id "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} i WHERE i.household_id = h.id)",
         accepted_params,
     )
     cursor.execute(
@@ -170,16 +194,17 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any) -> None:
         "%s, '', %s, %s "
         "FROM subsidy_households h JOIN subsidy_plan p "
         "ON p.route = h.route AND p.equipment_key = h.equipment_key "
-        "ORDER BY h.id, p.item, p.season "
-        "ON CONFLICT DO NOTHING",
+        "ORDER BY h.id, p.item, p.season",
         [InstalmentStatus.SCHEDULED, now, now],
     )
-    cursor.execute("DROP TABLE subsidy_plan")
-    cursor.execute("DROP TABLE subsidy_households")
+    created = cursor.rowcount
+    for temp in ("subsidy_plan", "subsidy_locked", "subsidy_households"):
+        cursor.execute(f"DROP TABLE {temp}")
     if connection.vendor == "postgresql":
         # Fresh statistics after a bulk load, or the next batch_prepare plans for an
         # empty table and runs a nested loop over 100,000 households (minutes, not s).
         cursor.execute(f"ANALYZE {table}")
+    return created
 
 
 @retry_on_conflict

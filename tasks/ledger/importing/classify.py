@@ -338,7 +338,7 @@ def classify(
 
 def _households_to_create(
     programme_id: int, new_rows: list[tuple[Row, dict[str, Any]]]
-) -> list[Household]:
+) -> list[dict[str, Any]]:
     now = timezone.now()
     out = []
     for row, wanted in new_rows:
@@ -352,7 +352,7 @@ def _households_to_create(
             **wanted,
         )
         if row.values["village"].pk is None:
-            h.village = row.values["village"]  # registered by the commit, before the households
+            h["village"] = row.values["village"]  # registered by the commit, before the rows
         out.append(h)
     return out
 

@@ -42,7 +42,8 @@ class Plan:
     programme: Programme
     total_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    to_create: list[Household] = field(default_factory=list)
+    #: New households as plain rows by attribute name (`write.new_household`).
+    to_create: list[dict[str, Any]] = field(default_factory=list)
     to_update: list[Household] = field(default_factory=list)
     unchanged: int = 0
     new_villages: dict[tuple[int, str], Village] = field(default_factory=dict)
