@@ -89,9 +89,7 @@ def test_a_huge_set_is_not_counted_and_pages_by_next_and_previous(
     assert "全部符合当前筛选条件的户" not in html  # the district office does no bulk actions
 
     second = client.get(LIST, {"per_page": 10, "page": 2}).content.decode()
-    assert [int(re.search(r'data-id="(\d+)"', r)[1]) for r in rows_of(second)] == newest_first[
-        10:
-    ]
+    assert [int(re.search(r'data-id="(\d+)"', r)[1]) for r in rows_of(second)] == newest_first[10:]
     assert 'rel="prev"' in second and 'rel="next"' not in second and "第 2 页" in second
 
     past_the_end = client.get(LIST, {"per_page": 10, "page": 9}).context["page"]
@@ -116,3 +114,25 @@ def test_small_sets_are_counted_exactly(programme, town_a, village_a):
     page = page_of(Household.objects.order_by("-id"), 10, "3")
     assert page.counted and page.paginator.count == 30 and page.number == 3
     assert not page.has_next()
+
+
+def test_a_household_without_history_rows_opens(client_for, official_a, household_a):
+    """Rows written in bulk (bench data, an old import) may have no history row yet."""
+    household_a.history.all().delete()
+    response = client_for(official_a).get(reverse("ledger:household_detail", args=[household_a.pk]))
+    assert response.status_code == 200 and response.context["history"] == []
+
+
+def test_the_official_and_their_town_are_read_in_one_query(client_for, official_a, household_a):
+    client = client_for(official_a)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(LIST).content.decode()
+    assert official_a.town.name in html  # the header names the town
+    town_alone = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "tasks_town"')
+    ]
+    assert town_alone == []
+    [user_query] = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "zichuan_heating_user"' in q["sql"]
+    ]
+    assert 'JOIN "tasks_town"' in user_query
