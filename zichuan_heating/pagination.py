@@ -17,7 +17,6 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 
-
 #: Above this many rows by the planner's estimate a set is not counted (COUNT(*) reads them all).
 COUNT_LIMIT = 20_000
 
