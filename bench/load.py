@@ -10,8 +10,10 @@ officials, district office and finance in the ratio 5:3:2), each with its own se
 waiting WAIT seconds (uniform) between pages, like a person reading a page. The run stops by
 itself after REQUESTS requests or SECONDS seconds, whichever comes first.
 
+First each page is timed alone (SOLO requests one after another, one user), then the users run.
 Every response must be 200 and the page it names (a marker in the HTML), else it counts as an
-error. Prints p50, p95 and max per page and overall, the errors, each worker's resident memory
+error (no answer within 60 s too). `--only ledger,household` runs some pages only.
+Prints p50, p95 and max per page and overall, the errors, each worker's resident memory
 before the run and its peak during it (sampled, and the kernel's high-water mark VmHWM), and
 the floor of the same run: a bare GROUP BY town, status over the households table.
 """
@@ -20,6 +22,7 @@ import argparse
 import contextlib
 import random
 import statistics
+import sys
 import threading
 import time
 
@@ -43,6 +46,8 @@ PAGES = {
         ("batches", "/subsidies/batches/", b"<h1"),
     ],
 }
+#: A page that has not answered in this many seconds counts as an error (HTTP 0 in the list).
+TIMEOUT = 60.0
 WEIGHTS = {"town": 5, "district": 3, "finance": 2}
 
 
@@ -133,7 +138,7 @@ def percentile(times: list[float], q: float) -> float:
     return times[max(0, round(q * len(times)) - 1)]
 
 
-def run_locust(base: str, cookies: dict, ids: list[int], args) -> tuple[dict, list]:
+def run_locust(base: str, pages: dict, cookies: dict, ids: list[int], args) -> tuple[dict, list]:
     """Runs the users; returns response times (ms) per page and the errors."""
     import gevent
     from locust import FastHttpUser, between, events, task
@@ -150,6 +155,7 @@ def run_locust(base: str, cookies: dict, ids: list[int], args) -> tuple[dict, li
             host = base
             weight = WEIGHTS[role]
             wait_time = between(*args.wait)
+            network_timeout = connection_timeout = TIMEOUT
 
             def on_start(self):
                 cookie = pool.pop() if pool else cookies[role][0]
@@ -157,7 +163,7 @@ def run_locust(base: str, cookies: dict, ids: list[int], args) -> tuple[dict, li
 
             @task
             def page(self):
-                name, path, marker = random.choice(PAGES[role])
+                name, path, marker = random.choice(pages[role])
                 url = path.format(id=random.choice(ids))
                 with self.client.get(
                     url,
@@ -179,7 +185,7 @@ def run_locust(base: str, cookies: dict, ids: list[int], args) -> tuple[dict, li
         done["n"] += 1
 
     events.request.add_listener(on_request)
-    env = Environment(user_classes=[make_user(r) for r in PAGES], events=events)
+    env = Environment(user_classes=[make_user(r) for r in pages], events=events)
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.users / 5)
     deadline = time.monotonic() + args.seconds
@@ -189,6 +195,25 @@ def run_locust(base: str, cookies: dict, ids: list[int], args) -> tuple[dict, li
     return times, errors
 
 
+def solo_times(base: str, pages: dict, ids: list[int], rounds: int) -> dict[str, list[float]]:
+    """Each page alone, one request after another (one user), after one warm-up request each:
+    what a page costs without the others queueing beside it."""
+    import urllib.request
+
+    cookie = {role: session_cookies(role, 1)[0] for role in pages}
+    times: dict[str, list[float]] = {}
+    for role, role_pages in pages.items():
+        for name, path, _marker in role_pages:
+            url = base + path.format(id=ids[0])
+            request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie[role]}"})
+            for round_ in range(rounds + 1):
+                t0 = time.perf_counter()
+                urllib.request.urlopen(request, timeout=120).read()
+                if round_:
+                    times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+    return times
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1_000_000)
@@ -196,65 +221,74 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=180)
     parser.add_argument("--wait", type=float, nargs=2, default=(0.5, 2.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--solo", type=int, default=5, help="requests of each page alone first")
+    parser.add_argument("--only", default="", help="page names, comma-separated (default all)")
     parser.add_argument("--prepare-only", action="store_true")
     args = parser.parse_args(argv)
     import locust  # noqa: F401  first: it patches the standard library for gevent (its users)
 
+    pages = chosen_pages(args.only)
     setup_django()
     data = prepare(args.n)
     if args.prepare_only:
         return
+    from django.db import connections
+
     from tasks.models import Household
 
     total = Household.objects.count()
-    cookies = {role: session_cookies(role, args.users) for role in PAGES}
-    from django.db import connections
-
+    cookies = {role: session_cookies(role, args.users) for role in pages}
     connections.close_all()
     port = free_port()
     server = start_gunicorn(port)
     try:
         base = f"http://127.0.0.1:{port}"
-        warm = {r: session_cookies(r, 1)[0] for r in PAGES}
-        import urllib.request
-
-        for role, pages in PAGES.items():  # each worker imports and warms its templates
-            for _name, path, _m in pages * 4:
-                url = base + path.format(id=data["household_ids"][0])
-                req = urllib.request.Request(url, headers={"Cookie": f"sessionid={warm[role]}"})
-                urllib.request.urlopen(req, timeout=120).read()
+        solo = solo_times(base, pages, data["household_ids"], args.solo)
         with MemoryWatch(server.pid) as memory:
             t0 = time.monotonic()
-            times, errors = run_locust(base, cookies, data["household_ids"], args)
+            times, errors = run_locust(base, pages, cookies, data["household_ids"], args)
             elapsed = time.monotonic() - t0
         high = memory.high_water()
     finally:
         server.terminate()
         server.wait(timeout=30)
     floor = bare_group_by(20)
-    report(total, args, times, errors, elapsed, memory, high, floor)
+    report(total, args, solo, times, errors, elapsed, memory, high, floor)
 
 
-def report(total, args, times, errors, elapsed, memory, high, floor) -> None:
+def chosen_pages(only: str) -> dict:
+    if not only:
+        return PAGES
+    names = {n.strip() for n in only.split(",")}
+    unknown = names - {name for role_pages in PAGES.values() for name, _, _ in role_pages}
+    if unknown:
+        sys.exit(f"unknown page names: {sorted(unknown)}")
+    pages = {r: [p for p in ps if p[0] in names] for r, ps in PAGES.items()}
+    return {r: ps for r, ps in pages.items() if ps}
+
+
+def report(total, args, solo, times, errors, elapsed, memory, high, floor) -> None:
     every = [t for ts in times.values() for t in ts]
     mb = 1024 * 1024
     print(
         f"load test: {total} households, {args.users} users, wait {args.wait[0]}-{args.wait[1]} s,"
         f" {len(every)} requests in {elapsed:.0f} s ({len(every) / elapsed:.1f}/s), 2 workers"
     )
-    print(f"{'page':24s} {'requests':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
-    for name in sorted(times):
-        ts = times[name]
+    head = ("requests", "p50 ms", "p95 ms", "max ms")
+    print(f"{'page':22s} {'alone p50':>9s} | " + " ".join(f"{h:>8s}" for h in head))
+    for name in sorted(set(times) | set(solo)):
+        ts = times.get(name) or [float("nan")]
+        alone = statistics.median(solo[name]) if name in solo else float("nan")
         print(
-            f"{name:24s} {len(ts):8d} {statistics.median(ts):8.0f} {percentile(ts, 0.95):8.0f}"
-            f" {max(ts):8.0f}"
+            f"{name:22s} {alone:9.0f} | {len(times.get(name, [])):8d} {statistics.median(ts):8.0f}"
+            f" {percentile(ts, 0.95):8.0f} {max(ts):8.0f}"
         )
-    p95 = percentile(every, 0.95)
+    p95 = percentile(every, 0.95) if every else float("nan")
     print(
-        f"{'all pages':24s} {len(every):8d} {statistics.median(every):8.0f} {p95:8.0f}"
-        f" {max(every):8.0f}"
+        f"{'all pages':22s} {'':9s} | {len(every):8d} {statistics.median(every or [0]):8.0f}"
+        f" {p95:8.0f} {max(every or [0]):8.0f}"
     )
-    print(f"errors: {len(errors)}")
+    print(f"errors: {len(errors)} (HTTP 0: no answer within {TIMEOUT:.0f} s)")
     for e in errors[:10]:
         print(f"  {e}")
     print("gunicorn workers' resident memory (MB): at start, peak sampled, VmHWM, growth")
@@ -271,10 +305,10 @@ def report(total, args, times, errors, elapsed, memory, high, floor) -> None:
     print("| work | project | floor, same run | target |")
     print("|---|---|---|---|")
     print(
-        f"| 50 users, all pages, p95 | {p95:.0f} ms | bare GROUP BY town, status: p95 {f95:.0f} ms"
-        f" (p50 {f50:.0f}) | ≤ 300 ms |"
+        f"| {args.users} users, {', '.join(sorted(times)) or 'no page'}: p95 | {p95:.0f} ms |"
+        f" bare GROUP BY town, status: p95 {f95:.0f} ms (p50 {f50:.0f}) | ≤ 300 ms |"
     )
-    print(f"| errors | {len(errors)} | | 0 |")
+    print(f"| errors | {len(errors)} of {len(every)} | | 0 |")
     print(f"| worker memory growth, max | {growth:.0f} MB | | ≤ 200 MB |")
 
 

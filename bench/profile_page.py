@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     client = Client()
     user = User.objects.get(username=args.user)
     client.force_login(user)
-    if user.groups.filter(name__in=["区财政局", "系统管理员"]).exists() or user.is_superuser:
+    from zichuan_heating.accounts.twofactor import needs_second_factor
+
+    if needs_second_factor(user):
         from bench.load import verify_second_factor_in_client
 
         verify_second_factor_in_client(client, user)
