@@ -108,7 +108,8 @@ def household_history(household: Any, *, show_full_id: bool) -> list[HistoryEntr
 
     records = list(household.history.select_related("history_user").order_by("history_id"))
     deltas = []
-    for previous, record in zip([None, *records[:-1]], records, strict=True):
+    # Each record beside the one before it; a household may have none (rows written in bulk).
+    for previous, record in zip([None, *records][: len(records)], records, strict=True):
         changes = record.diff_against(previous).changes if previous is not None else []
         deltas.append((record, changes))
 

@@ -556,22 +556,6 @@ def test_village_filter_appears_for_district_once_a_town_is_chosen(
     assert 'name="village"' in html and f'<option value="{village_a.pk}">' in html
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner estimates: PostgreSQL")
-def test_paginator_estimates_huge_sets_and_counts_small_ones_exactly(programme, town_a, village_a):
-    from zichuan_heating.pagination import EstimatingPaginator
-
-    HouseholdFactory.create_batch(30, programme=programme, town=town_a, village=village_a)
-    qs = Household.objects.order_by("-id")
-    exact = EstimatingPaginator(qs, 10)
-    assert (exact.count, exact.estimated) == (30, False)
-
-    class Tiny(EstimatingPaginator):
-        exact_limit = 0
-
-    estimated = Tiny(qs, 10)
-    assert estimated.count > 0 and estimated.estimated is True
-
-
 def test_a_reason_that_is_only_invisible_characters_is_refused_on_the_form(
     client_for, official_a, household_a
 ):
