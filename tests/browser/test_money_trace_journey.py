@@ -242,7 +242,9 @@ def check_chain(section, batch, number, start, end, usage, amount, flag=None):
     assert batch.number in step("batch") and "finance" in step("batch")
     assert f"{timezone.localtime(batch.prepared_at):%Y-%m-%d}" in step("batch")
     approvals = step("approvals")
-    assert "finance2" in approvals and f"{timezone.localtime(batch.approved_at):%Y-%m-%d}" in approvals
+    assert (
+        "finance2" in approvals and f"{timezone.localtime(batch.approved_at):%Y-%m-%d}" in approvals
+    )
     assert "审核通过" in approvals
     bank = step("bank")
     assert "已支付" in bank and "ZF2022-0316" in bank and "银行回单" in bank and "finance" in bank
