@@ -5,7 +5,8 @@ curve over time, subsidy money by season and town, and a town's villages. Reads 
 Accepted dates and money belong to other apps: they reach this module through
 `tasks.progress.sections` ("accepted_by_day", "subsidies_by_town"), so `tasks` imports neither
 `acceptance` nor `subsidies`. Every figure is a grouped query: about six queries for the whole
-dashboard whatever the number of households (the curve groups by day, not by household).
+dashboard whatever the number of households, each reading a tally (`tasks.models.tallies`)
+or a small table, never every household.
 """
 
 import datetime
@@ -14,29 +15,25 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import Household, Milestone, Programme, TownPlan
+from tasks.models import Milestone, Programme, StageDayTally, TownPlan
 from tasks.progress.queries import (
     CURRENT_STAGES,
     MILESTONE_STAGES,
     STAGE_LABELS,
-    STAGE_STATUSES,
     TownProgress,
     VillageProgress,
     unmet_milestones,
 )
 from tasks.progress.sections import report_section
+from tasks.progress.tally_sql import DATED_STAGES
 
 #: The day each stage of the curve is reached, as a household field (accepted comes from the
 #: acceptance app: the date on the standing commissioning pass).
-STAGE_DAY_FIELDS = {
-    "contracted": "contract_signed_on",
-    "started": "construction_started_on",
-    "built": "construction_completed_on",
-}
+STAGE_DAY_FIELDS = dict(DATED_STAGES)
 CURVE_STAGES = ("contracted", "started", "built", "accepted")
 
 #: Segments of a town's bar, each the households in that state today, from done to not begun;
@@ -112,8 +109,9 @@ def reached_on(rows: Iterable[tuple[int, datetime.date, int]], target: int) -> d
 
 
 def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows:
-    """(town, day, households) of the households that reached `stage`, by the day they did:
-    one grouped query; accepted comes from the acceptance app's registered section."""
+    """(town, day, households) of the households that reached `stage`, by the day they did,
+    in day order: the stage-day tally (kept by triggers from the households' dates, see
+    `tasks.progress.tally_sql`); accepted comes from the acceptance app's registered section."""
     if stage == "accepted":
         scope = town_ids[0] if len(town_ids) == 1 else None
         rows = report_section("accepted_by_day", programme, town_id=scope) or []
@@ -121,17 +119,12 @@ def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows
         return [
             (r["town_id"], r["day"], r["n"]) for r in rows if r["day"] and r["town_id"] in wanted
         ]
-    day = STAGE_DAY_FIELDS[stage]
     return list(
-        Household.objects.filter(
-            programme=programme,
-            town_id__in=town_ids,
-            status__in=STAGE_STATUSES[stage],
-            **{f"{day}__isnull": False},
+        StageDayTally.objects.filter(
+            programme_id=programme.pk, town_id__in=town_ids, stage=stage, n__gt=0
         )
-        .values_list("town_id", day)
-        .annotate(n=Count("id"))
-        .order_by(day, "town_id")
+        .values_list("town_id", "day", "n")
+        .order_by("day", "town_id")
     )
 
 
