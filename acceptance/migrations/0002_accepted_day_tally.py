@@ -21,6 +21,8 @@ COUNTS = (
     "OR ({kind} = 'completion' AND {status} IN ('built', 'accepted')))"
 )
 
+EMPTY = f"DELETE FROM {STAGE_DAY_TALLY} WHERE stage IN ('accepted', 'completion');"
+
 
 def record_rows(rows: str) -> str:
     """Changed records, joined with their households as they stand."""
@@ -51,6 +53,7 @@ def _triggers(vendor: str) -> tuple[list[str], list[str]]:
         table="acceptance_acceptance",
         columns=RECORD_COLUMNS,
         tallies=[Tally(STAGE_DAY_TALLY, STAGE_DAY_TALLY_KEY, record_rows)],
+        on_truncate=EMPTY,
     )
     on_households = tally_sql.triggers(
         vendor,
@@ -59,6 +62,7 @@ def _triggers(vendor: str) -> tuple[list[str], list[str]]:
         columns=HOUSEHOLD_COLUMNS,
         tallies=[Tally(STAGE_DAY_TALLY, STAGE_DAY_TALLY_KEY, household_rows)],
         ops=("update", "delete"),  # a household is inserted without records
+        on_truncate=EMPTY,
     )
     return on_records[0] + on_households[0], on_records[1] + on_households[1]
 

@@ -111,10 +111,24 @@ def triggers(
     columns: Sequence[str],
     tallies: Sequence[Tally],
     ops: Sequence[str] = ("insert", "update", "delete"),
+    on_truncate: str = "",
 ) -> tuple[list[str], list[str]]:
-    """(create statements, drop statements) of the triggers `name`_<op> on `table`."""
+    """(create statements, drop statements) of the triggers `name`_<op> on `table`, and on
+    PostgreSQL `on_truncate` (the statements that empty what the table's rows gave) run by a
+    TRUNCATE of the table, which fires no row or delete trigger."""
     create: list[str] = []
     drop: list[str] = []
+    if vendor == "postgresql" and on_truncate:
+        trigger = f"{name}_truncate"
+        create.append(
+            f"CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {on_truncate} RETURN NULL; END $$"
+        )
+        create.append(
+            f"CREATE TRIGGER {trigger} AFTER TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()"
+        )
+        drop += [f"DROP TRIGGER IF EXISTS {trigger} ON {table}", f"DROP FUNCTION {trigger}()"]
     for op in ops:
         trigger = f"{name}_{op}"
         body = _statements(vendor, tallies, columns, op)
@@ -156,6 +170,10 @@ def household_triggers(vendor: str) -> tuple[list[str], list[str]]:
         table=HOUSEHOLD,
         columns=HOUSEHOLD_COLUMNS,
         tallies=HOUSEHOLD_TALLIES,
+        on_truncate=(
+            f"DELETE FROM {HOUSEHOLD_TALLY}; DELETE FROM {STAGE_DAY_TALLY} "
+            f"WHERE stage IN ({quoted([stage for stage, _column in DATED_STAGES])});"
+        ),
     )
 
 
