@@ -106,6 +106,13 @@ class Acceptance(models.Model):
             models.Index(
                 fields=["household", "revoked", "date"], name="acceptance_household_valid"
             ),
+            # The failed records that stand: the dashboard's "in rectification" count starts
+            # from these few, not from every record.
+            models.Index(
+                fields=["household"],
+                condition=Q(result="fail", revoked=False),
+                name="acceptance_valid_fail",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from acceptance.models import (
     Rectification,
 )
 from tasks.collation import Pinyin
-from tasks.models import Household, HouseholdStatus, Programme, Quota
+from tasks.models import Household, HouseholdStatus, Programme, Quota, StageDayTally
 from tasks.progress.queries import percent
 
 #: Newest first: the order in which "the latest valid record" is read.
@@ -105,28 +105,22 @@ def accepted_by_day(programme: Programme, town_id: int | None = None) -> list[di
     """[{town_id, day, n}]: the accepted households counted by the date of their standing
     commissioning pass, in date order.
 
-    One grouped query over the passes themselves rather than a subquery per household: the
-    database holds at most one valid pass per household and kind
-    (`acceptance_one_valid_pass_per_kind`). The dashboard's timeline reads it through
-    `tasks.progress.sections` (registered in `AcceptanceConfig.ready`).
+    Read from the stage-day tally (stage "accepted"), which this app's triggers keep in the
+    same transaction as every record and household write (migration 0002): the join of the
+    passes with the households is never run on a page. The dashboard's timeline reads it
+    through `tasks.progress.sections` (registered in `AcceptanceConfig.ready`).
     """
-    qs = (
-        Acceptance.objects.valid()
-        .passed()
-        .filter(
-            kind=AcceptanceKind.COMMISSIONING,
-            household__programme=programme,
-            household__status=HouseholdStatus.ACCEPTED,
-        )
-    )
+    return [
+        {"town_id": town, "day": day, "n": n}
+        for town, day, n in _stage_days(programme, "accepted", town_id)
+    ]
+
+
+def _stage_days(programme: Programme, stage: str, town_id: int | None = None) -> QuerySet:
+    qs = StageDayTally.objects.filter(programme_id=programme.pk, stage=stage, n__gt=0)
     if town_id is not None:
-        qs = qs.filter(household__town_id=town_id)
-    rows = (
-        qs.values("household__town_id", "date")
-        .annotate(n=Count("id"))
-        .order_by("date", "household__town_id")
-    )
-    return [{"town_id": r["household__town_id"], "day": r["date"], "n": r["n"]} for r in rows]
+        qs = qs.filter(town_id=town_id)
+    return qs.values_list("town_id", "day", "n").order_by("day", "town_id")
 
 
 def household_records(household: Household) -> list[Acceptance]:
@@ -354,33 +348,23 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
 
 
 def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
-    """{town: {accepted, completion, rectifying}}, driven from the records rather than from
-    every household (each count needs a record): the valid passes grouped by town, then the
-    failed records no later valid record follows (the household's latest says fail)."""
+    """{town: {accepted, completion, rectifying}}: accepted and completion passed from the
+    stage-day tally (a standing commissioning pass of an accepted household, a standing
+    completion pass of a built or accepted one), then the failed records no later valid
+    record follows (the household's latest says fail)."""
     on_households = Q(household__programme=programme, household__town_id__in=town_ids)
     passes = (
-        Acceptance.objects.valid()
-        .passed()
-        .filter(on_households, kind__in=[AcceptanceKind.COMMISSIONING, AcceptanceKind.COMPLETION])
-        .values("household__town_id")
+        StageDayTally.objects.filter(
+            programme_id=programme.pk, town_id__in=town_ids, stage__in=["accepted", "completion"]
+        )
+        .values("town_id")
         .annotate(
-            accepted=Count(
-                "pk",
-                filter=Q(
-                    kind=AcceptanceKind.COMMISSIONING, household__status=HouseholdStatus.ACCEPTED
-                ),
-            ),
-            completion=Count(
-                "pk",
-                filter=Q(
-                    kind=AcceptanceKind.COMPLETION,
-                    household__status__in=[HouseholdStatus.BUILT, HouseholdStatus.ACCEPTED],
-                ),
-            ),
+            accepted=Sum("n", filter=Q(stage="accepted"), default=0),
+            completion=Sum("n", filter=Q(stage="completion"), default=0),
         )
         .order_by()
     )
-    counts = {r.pop("household__town_id"): {**r, "rectifying": 0} for r in passes}
+    counts = {r.pop("town_id"): {**r, "rectifying": 0} for r in passes}
     newer = Acceptance.objects.valid().filter(
         Q(date__gt=OuterRef("date"))
         | Q(date=OuterRef("date"), created_at__gt=OuterRef("created_at"))

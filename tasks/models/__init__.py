@@ -28,6 +28,7 @@ from tasks.models.plans import (
     TownPlanSubmission,
 )
 from tasks.models.programme import Programme, Quota, Town, TownKind, Village
+from tasks.models.tallies import HouseholdTally, StageDayTally
 
 __all__ = [
     "NOTICE_FLOW",
@@ -37,6 +38,7 @@ __all__ = [
     "EquipmentModel",
     "Household",
     "HouseholdStatus",
+    "HouseholdTally",
     "IdNumberView",
     "ImportJob",
     "ImportState",
@@ -56,6 +58,7 @@ __all__ = [
     "ReviewDecision",
     "Route",
     "ScheduleSetting",
+    "StageDayTally",
     "SupervisionNotice",
     "Town",
     "TownKind",

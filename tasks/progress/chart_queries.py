@@ -5,38 +5,36 @@ curve over time, subsidy money by season and town, and a town's villages. Reads 
 Accepted dates and money belong to other apps: they reach this module through
 `tasks.progress.sections` ("accepted_by_day", "subsidies_by_town"), so `tasks` imports neither
 `acceptance` nor `subsidies`. Every figure is a grouped query: about six queries for the whole
-dashboard whatever the number of households (the curve groups by day, not by household).
+dashboard whatever the number of households, each reading a tally (`tasks.models.tallies`)
+or a small table, never every household.
 """
 
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import Household, Milestone, Programme, TownPlan
+from tasks.models import Milestone, Programme, StageDayTally, TownPlan
 from tasks.progress.queries import (
     CURRENT_STAGES,
     MILESTONE_STAGES,
     STAGE_LABELS,
-    STAGE_STATUSES,
     TownProgress,
     VillageProgress,
     unmet_milestones,
 )
 from tasks.progress.sections import report_section
+from tasks.progress.tally_sql import DATED_STAGES
 
 #: The day each stage of the curve is reached, as a household field (accepted comes from the
 #: acceptance app: the date on the standing commissioning pass).
-STAGE_DAY_FIELDS = {
-    "contracted": "contract_signed_on",
-    "started": "construction_started_on",
-    "built": "construction_completed_on",
-}
+STAGE_DAY_FIELDS = dict(DATED_STAGES)
 CURVE_STAGES = ("contracted", "started", "built", "accepted")
 
 #: Segments of a town's bar, each the households in that state today, from done to not begun;
@@ -89,6 +87,22 @@ class MilestoneMark:
     def days_left(self) -> int:
         return (self.due - self.today).days
 
+    @property
+    def text(self) -> str:
+        """The standing in words: met on time, met late by how much, overdue, or still open
+        (the timeline writes it in its tiles, its points' titles and its table)."""
+        met = self.met_on.isoformat() if self.met_on else ""
+        state = self.state
+        if state == "on_time":
+            return _("%(met)s 按时完成") % {"met": met} if self.met_on else _("已完成")
+        if state == "late":
+            return _("%(met)s 完成，逾期 %(n)s 天") % {"met": met, "n": self.late_by}
+        if state == "overdue":
+            return _("已逾期 %(days)s 天") % {"days": self.overdue_by}
+        if self.days_left == 0:
+            return _("今天到期")
+        return _("还有 %(n)s 天") % {"n": self.days_left}
+
 
 @dataclass
 class TownTimeline:
@@ -104,7 +118,7 @@ def reached_on(rows: Iterable[tuple[int, datetime.date, int]], target: int) -> d
     if target <= 0:
         return None
     total = 0
-    for _town, day, n in sorted(rows, key=lambda r: r[1]):
+    for _town, day, n in sorted(rows, key=itemgetter(1)):
         total += n
         if total >= target:
             return day
@@ -112,8 +126,9 @@ def reached_on(rows: Iterable[tuple[int, datetime.date, int]], target: int) -> d
 
 
 def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows:
-    """(town, day, households) of the households that reached `stage`, by the day they did:
-    one grouped query; accepted comes from the acceptance app's registered section."""
+    """(town, day, households) of the households that reached `stage`, by the day they did,
+    in day order: the stage-day tally (kept by triggers from the households' dates, see
+    `tasks.progress.tally_sql`); accepted comes from the acceptance app's registered section."""
     if stage == "accepted":
         scope = town_ids[0] if len(town_ids) == 1 else None
         rows = report_section("accepted_by_day", programme, town_id=scope) or []
@@ -121,18 +136,29 @@ def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows
         return [
             (r["town_id"], r["day"], r["n"]) for r in rows if r["day"] and r["town_id"] in wanted
         ]
-    day = STAGE_DAY_FIELDS[stage]
     return list(
-        Household.objects.filter(
-            programme=programme,
-            town_id__in=town_ids,
-            status__in=STAGE_STATUSES[stage],
-            **{f"{day}__isnull": False},
+        StageDayTally.objects.filter(
+            programme_id=programme.pk, town_id__in=town_ids, stage=stage, n__gt=0
         )
-        .values_list("town_id", day)
-        .annotate(n=Count("id"))
-        .order_by(day, "town_id")
+        .values_list("town_id", "day", "n")
+        .order_by("day", "town_id")
     )
+
+
+def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:
+    """`stage_days` of every stage of the curve in one query over the stage-day tally (the
+    accepted rows are the acceptance app's, kept by its triggers; none without it)."""
+    days: dict[str, DayRows] = {stage: [] for stage in CURVE_STAGES}
+    rows = (
+        StageDayTally.objects.filter(
+            programme_id=programme.pk, town_id__in=town_ids, stage__in=CURVE_STAGES, n__gt=0
+        )
+        .values_list("stage", "town_id", "day", "n")
+        .order_by("day", "town_id")
+    )
+    for stage, town_id, day, n in rows:
+        days[stage].append((town_id, day, n))
+    return days
 
 
 def first_plan_approvals(programme: Programme, town_ids: list[int]) -> dict[int, datetime.date]:
@@ -186,9 +212,16 @@ def milestone_timeline(
     plan approvals) beyond the day rows the curve reads anyway."""
     ids = [r.town_id for r in rows]
     plans = first_plan_approvals(programme, ids)
+    by_town: dict[int, dict[str, DayRows]] = {
+        r.town_id: {stage: [] for stage in days} for r in rows
+    }
+    for stage, stage_rows in days.items():
+        for d in stage_rows:
+            if d[0] in by_town:
+                by_town[d[0]][stage].append(d)
     towns = []
     for r in rows:
-        own = {stage: [d for d in days[stage] if d[0] == r.town_id] for stage in days}
+        own = by_town[r.town_id]
         marks = _marks(
             programme,
             quota=r.quota,
@@ -215,26 +248,47 @@ def milestone_timeline(
 
 
 def stage_curve(days: Mapping[str, DayRows]) -> dict[str, Any]:
-    """Running totals per stage, one point a day from the first dated event to the last, and
-    the same week by week for the table."""
-    dated = [d[1] for stage in CURVE_STAGES for d in days.get(stage, [])]
-    if not dated:
-        return {"points": [], "weeks": [], "series": []}
-    start, end = min(dated), max(dated)
+    """Running totals per stage from the first dated event to the last: a point on every day
+    something changed, and on the day before it when the day before was quiet (so a line
+    drawn through the points is the day-by-day curve: flat, then the day's step), whatever
+    the span; and for the table, the running totals week by week from the first day, a week
+    left out when nothing moved in it, the last day always shown."""
     per_day = {stage: _per_day(days.get(stage, [])) for stage in CURVE_STAGES}
+    changed = sorted({day for counts in per_day.values() for day in counts})
+    if not changed:
+        return {"points": [], "weeks": [], "series": []}
+    one = datetime.timedelta(days=1)
     running = dict.fromkeys(CURVE_STAGES, 0)
     points: list[dict[str, Any]] = []
-    day = start
-    while day <= end:
+    for day in changed:
+        if points and day - points[-1]["day"] > one:
+            points.append({**points[-1], "day": day - one})
         for stage in CURVE_STAGES:
             running[stage] += per_day[stage].get(day, 0)
         points.append({"day": day, **running})
-        day += datetime.timedelta(days=1)
-    weeks = points[::7]
-    if weeks[-1] is not points[-1]:
-        weeks.append(points[-1])
     series = [{"key": s, "label": str(STAGE_LABELS[s])} for s in CURVE_STAGES]
-    return {"points": points, "weeks": weeks, "series": series}
+    return {"points": points, "weeks": _weeks(points), "series": series}
+
+
+def _weeks(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The running totals on the first day and every seventh after it (and on the last day),
+    leaving out a week whose totals equal the week before it."""
+    start, end = points[0]["day"], points[-1]["day"]
+    weeks: list[dict[str, Any]] = []
+    i, day = 0, start
+    while True:
+        while i + 1 < len(points) and points[i + 1]["day"] <= day:
+            i += 1
+        row = {**points[i], "day": day}
+        if not weeks or _totals(row) != _totals(weeks[-1]) or day == end:
+            weeks.append(row)
+        if day == end:
+            return weeks
+        day = min(day + datetime.timedelta(days=7), end)
+
+
+def _totals(point: Mapping[str, Any]) -> tuple[int, ...]:
+    return tuple(point[s] for s in CURVE_STAGES)
 
 
 def _per_day(rows: DayRows) -> dict[datetime.date, int]:
@@ -338,7 +392,7 @@ def dashboard_charts(
 ) -> dict[str, Any]:
     """Every chart's figures for the towns in `rows` (already scoped to the user)."""
     ids = [r.town_id for r in rows]
-    days = {stage: stage_days(programme, stage, ids) for stage in CURVE_STAGES}
+    days = curve_days(programme, ids)
     return {
         "bars": town_bars(rows),
         "funnel": funnel(total),

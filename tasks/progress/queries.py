@@ -1,7 +1,8 @@
 """Read-side queries of progress: stage counts, progress by town against quota, which towns
 miss which milestone, and the grouped rows the reports and reminders read.
 
-Every figure is a grouped count: a fixed number of queries whatever the number of households.
+Every figure is a grouped count: a fixed number of queries whatever the number of households,
+and the stage counts read the household tally (`tasks.models.tallies`), not the households.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks.collation import Pinyin
-from tasks.models import Household, Milestone, Programme, Quota, Town, Village
+from tasks.models import Household, HouseholdTally, Milestone, Programme, Quota, Town, Village
 
 #: Cumulative stages, in order: everyone who reached the stage, whatever they are now (a built
 #: household was also contracted and started). Percentages are taken against the task.
@@ -106,12 +107,46 @@ def percent(count: int | None, total: int) -> Decimal | None:
     return (Decimal(count) * 100 / Decimal(total)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+#: The filters and groups the household tally answers (`tasks.models.HouseholdTally`).
+TALLY_GROUPS = ("town_id", "village_id")
+TALLY_FILTERS = frozenset({"town_id", "town_id__in", "village_id", "village_id__in"})
+
+
 def stage_counts(
     programme: Programme, *, group_by: str = "town_id", **filters: Any
 ) -> dict[int, dict[str, int]]:
-    """{group id: {stage: count}} for the cumulative and the current stages in one grouped
-    query, grouped by town (default) or another column such as "village_id"; `filters` narrow
-    the households. Groups without households are absent."""
+    """{group id: {stage: count}} for the cumulative and the current stages, grouped by town
+    (default) or another column such as "village_id"; `filters` narrow the households. Groups
+    without households are absent.
+
+    By town or village, narrowed by them, the counts come from the household tally (one small
+    grouped query, exact: triggers keep it in the writes' transactions); any other grouping
+    or filter counts the households themselves."""
+    if group_by not in TALLY_GROUPS or not set(filters) <= TALLY_FILTERS:
+        return _stage_counts_of_households(programme, group_by, filters)
+    rows = (
+        HouseholdTally.objects.filter(programme_id=programme.pk, n__gt=0, **filters)
+        .values_list(group_by, "status")
+        .annotate(total=Sum("n"))
+        .order_by()
+    )
+    by_status: dict[int, dict[str, int]] = {}
+    for group, status, n in rows:
+        by_status.setdefault(group, {})[status] = n
+    return {group: stages_of(statuses) for group, statuses in by_status.items()}
+
+
+def stages_of(by_status: Mapping[str, int]) -> dict[str, int]:
+    """{stage: count} from {status: count}: each stage adds up its statuses."""
+    return {
+        stage: sum(by_status.get(status, 0) for status in statuses)
+        for stage, statuses in STAGE_STATUSES.items()
+    }
+
+
+def _stage_counts_of_households(
+    programme: Programme, group_by: str, filters: Mapping[str, Any]
+) -> dict[int, dict[str, int]]:
     aggregates = {
         stage: Count("id", filter=Q(status__in=statuses))
         for stage, statuses in STAGE_STATUSES.items()

@@ -1,8 +1,9 @@
 """The dashboard's chart figures: exact counts from factory data, the milestones read by the one
-rule (met on time, how late, or how long overdue), the curve day by day, a few queries, and the
+rule (met on time, how late, or how long overdue), the curve (change days), a few queries, and the
 page's chart containers, JSON and tables for each role, scoped to the official's town."""
 
 import datetime
+import itertools
 import json
 
 import pytest
@@ -76,21 +77,53 @@ def test_bars_and_funnel_count_the_stages_against_the_quota(figures, district):
     assert {c["key"]: c["count"] for c in funnel["current"]}["under_construction"] == 1
 
 
-def test_the_curve_runs_day_by_day_from_the_first_signing_to_the_last_acceptance(figures, district):
+def _on(points, day):
+    """The curve's totals on `day`: the last point at or before it."""
+    return {**[p for p in points if p["day"] <= day][-1], "day": day}
+
+
+def test_the_curve_runs_from_the_first_signing_to_the_last_acceptance(figures, district):
     curve = _charts(figures, district)["curve"]
-    points = {p["day"]: p for p in curve["points"]}
-    assert curve["points"][0]["day"] == D(2021, 7, 1)
-    assert curve["points"][-1]["day"] == D(2021, 9, 28)
-    assert len(curve["points"]) == 90
-    assert points[D(2021, 7, 2)] == {
+    points = curve["points"]
+    assert points[0]["day"] == D(2021, 7, 1)
+    assert points[-1]["day"] == D(2021, 9, 28)
+    assert _on(points, D(2021, 7, 2)) == {
         "day": D(2021, 7, 2), "contracted": 4, "started": 3, "built": 0, "accepted": 0,
     }  # fmt: skip
-    assert points[D(2021, 8, 20)]["built"] == 3
-    assert points[D(2021, 9, 28)] == {
+    assert _on(points, D(2021, 8, 19))["built"] == 2
+    assert _on(points, D(2021, 8, 20))["built"] == 3
+    assert points[-1] == {
         "day": D(2021, 9, 28), "contracted": 5, "started": 5, "built": 4, "accepted": 4,
     }  # fmt: skip
+    # Only the days that change (and the quiet day before each), yet a line through them is
+    # the day-by-day curve: two points more than a day apart carry the same totals.
+    assert len(points) < 90
+    for a, b in itertools.pairwise(points):
+        assert b["day"] > a["day"]
+        if (b["day"] - a["day"]).days > 1:
+            assert {**a, "day": None} == {**b, "day": None}
     assert [p["day"] for p in curve["weeks"]][:2] == [D(2021, 7, 1), D(2021, 7, 8)]
     assert curve["weeks"][-1]["day"] == D(2021, 9, 28)
+    for week in curve["weeks"]:
+        assert week == _on(points, week["day"])
+
+
+def test_the_curve_stays_small_over_years(programme, town_a):
+    """A last acceptance years after the others adds two points, not one a day."""
+    from tasks.progress.chart_queries import stage_curve
+
+    days = {
+        "contracted": [(town_a.pk, D(2021, 7, 1), 3)],
+        "accepted": [(town_a.pk, D(2021, 9, 1), 2), (town_a.pk, D(2026, 12, 1), 1)],
+    }
+    curve = stage_curve(days)
+    assert [(p["day"], p["accepted"]) for p in curve["points"]] == [
+        (D(2021, 7, 1), 0), (D(2021, 8, 31), 0), (D(2021, 9, 1), 2),
+        (D(2026, 11, 30), 2), (D(2026, 12, 1), 3),
+    ]  # fmt: skip
+    assert [(w["day"], w["accepted"]) for w in curve["weeks"]] == [
+        (D(2021, 7, 1), 0), (D(2021, 9, 2), 2), (D(2026, 12, 1), 3),
+    ]  # fmt: skip
 
 
 def test_an_official_sees_only_its_town_in_every_chart(figures, official_b, town_b):
