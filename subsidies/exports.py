@@ -301,7 +301,6 @@ class _SheetWriter:
     def __init__(self, wb, f, used, towns, full_id: bool, fast: bool) -> None:
         self.f, self.full_id = f, full_id
         self.sheets: dict[int, Any] = {}
-        self.rows: dict[int, Any] = {}
         self.count: dict[int, int] = {}
         self.names = {tid: safe_cell(name) for tid, name, _t in towns}
         self.totals = {tid: total for tid, _n, total in towns}
@@ -312,9 +311,18 @@ class _SheetWriter:
         self.cache: dict[str, str] = {}
         self.labels: dict[str, str] = {}
         self.writers: dict[int, Any] = {}
+        self.row_writers: dict[int, Any] = {}
         self.fast = fast
         if fast:
             self.detail_rows = FastRows(self.detail, DETAIL_KINDS, f["text"], f["money"])
+            self.detail_row = self.detail_rows.row
+        else:
+            detail = self.detail
+
+            def detail_row(n: int, row: tuple) -> None:
+                slow_row(detail, n, row, DETAIL_KINDS, f["text"], f["money"])
+
+            self.detail_row = detail_row
 
     def _text(self, value: str) -> str:
         out = self.cache.get(value)
@@ -322,20 +330,19 @@ class _SheetWriter:
             out = self.cache[value] = safe_cell(value)
         return out
 
-    def _row(self, sheet_key: Any, n: int, row: tuple, kinds: str) -> None:
-        if sheet_key == DETAIL_SHEET:
-            sheet, fast = self.detail, self.detail_rows if self.fast else None
+    def _writer(self, tid: int) -> Any:
+        """The row writer of a town's sheet, made at its first row: `(n, row)`."""
+        sheet, text, money = self.sheets[tid], self.f["text"], self.f["money"]
+        if self.fast:
+            fast = self.writers[tid] = FastRows(sheet, KINDS, text, money)
+            write = fast.row
         else:
-            sheet = self.sheets[sheet_key]
-            fast = self.writers.get(sheet_key)
-            if fast is None and self.fast:
-                fast = self.writers[sheet_key] = FastRows(
-                    sheet, kinds, self.f["text"], self.f["money"]
-                )
-        if fast is not None:
-            fast.row(n, row)
-        else:
-            slow_row(sheet, n, row, kinds, self.f["text"], self.f["money"])
+
+            def write(n: int, row: tuple) -> None:
+                slow_row(sheet, n, row, KINDS, text, money)
+
+        self.row_writers[tid] = write
+        return write
 
     def write(self, batch_id: int, households: Any, total: Decimal) -> None:
         for household in households:
@@ -382,11 +389,14 @@ class _SheetWriter:
             len(lines),
             total,
         )
-        self._row(tid, n, row, KINDS)
-        for item, season, amount, line_id in lines:
-            self.detail_n += 1
-            detail = (code, town, head, _ITEMS.get(item, ""), season or "一次性补贴")
-            self._row(DETAIL_SHEET, self.detail_n, (*detail, amount, line_id), DETAIL_KINDS)
+        (self.row_writers.get(tid) or self._writer(tid))(n, row)
+        detail_row, first = self.detail_row, self.detail_n + 1
+        for at, (item, season, amount, line_id) in enumerate(lines, start=first):
+            detail_row(
+                at,
+                (code, town, head, _ITEMS.get(item, ""), season or "一次性补贴", amount, line_id),
+            )
+        self.detail_n += len(lines)
 
     def _close(self, tid: int) -> None:
         fast = self.writers.get(tid)

@@ -95,7 +95,8 @@ class FastRows:
         for c, (letter, kind) in enumerate(zip(self.letters, self.kinds, strict=True)):
             ref = f'<c r="{letter}{{r}}"'
             if kind == "c":
-                cells.append(f"{ref}{{cached(v[{c}])}}")
+                # A hit costs one dict lookup, no Python call (a tail is never empty).
+                cells.append(f"{ref}{{hit(v[{c}]) or cached(v[{c}])}}")
             elif kind == "t":
                 cells.append(f"{ref}{{tail(v[{c}])}}")
             elif kind in "MN":
@@ -107,7 +108,8 @@ class FastRows:
         body = "".join(cells)  # double quotes only: the f-string below is single-quoted
         source = 'lambda r, v: f\'<row r="{r}">' + body + "</row>'"
         # The source holds only column letters, style indices and indices: never cell data.
-        return eval(source, {"cached": self._cached, "tail": self._tail})
+        names = {"hit": self.cache.get, "cached": self._cached, "tail": self._tail}
+        return eval(source, names)
 
     def row(self, n: int, row: tuple) -> None:
         self.buf.append(self._row(n + 1, row))
