@@ -65,6 +65,12 @@ _SOURCES = {"central": "中央", "provincial": "省级", "municipal": "市级", 
 _H = "instalment__household__"
 
 
+def _clean(value: str | None) -> str:
+    """`safe_cell`, skipped for a text of letters and digits only (nothing to remove, no
+    formula start): most names, ID and account numbers."""
+    return value if value and value.isalnum() else safe_cell(value)
+
+
 def _sheet_name(name: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "", name)[:31] or "sheet"
     out, n = base, 2
@@ -363,7 +369,7 @@ class _SheetWriter:
         tid, hid, village, head, idn, route, kind, bank, holder, number, items, total = household
         code = detail_number(batch_id, hid)
         n = self.count[tid] = self.count.get(tid, 0) + 1
-        head = safe_cell(head)
+        head = _clean(head)
         lines = [part.split(",") for part in items.split(";")]
         codes = ",".join(line[0] for line in lines)
         labels = self.labels.get(codes)
@@ -379,11 +385,11 @@ class _SheetWriter:
             town,
             self._text(village),
             head,
-            safe_cell(idn if self.full_id else mask_id_number(idn)),
+            _clean(idn if self.full_id else mask_id_number(idn)),
             _KINDS.get(kind, "未登记"),
             self._text(bank or ""),
-            safe_cell(holder or ""),
-            safe_cell(number if self.full_id else mask_account_number(number)),
+            _clean(holder),
+            _clean(number if self.full_id else mask_account_number(number)),
             _ROUTES.get(route, ""),
             labels,
             len(lines),

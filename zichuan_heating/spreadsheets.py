@@ -44,8 +44,6 @@ def remove_controls(text: str) -> str:
 
 
 def safe_cell(value: Any) -> str:
-    if value.__class__ is str and value.isalnum():
-        return value  # letters and digits only: nothing to remove, no formula start
     text = remove_controls("" if value is None else str(value))
     if text.startswith(FORMULA_START) or (text.startswith("<r>") and text.endswith("</r>")):
         return "'" + text
