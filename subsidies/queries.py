@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,8 +127,13 @@ def overview(programme: Programme, user: Any) -> dict[str, Any]:
 
 
 def household_schedule(household: Household) -> list[Instalment]:
+    """The household's instalments; each with `estimated` (priced on the standard's assumed
+    units, no reading yet) and its `estimate_decision` if finance decided to pay it."""
+    from subsidies.metering.queries import estimated
+
     return list(
-        household.instalments.select_related("standard")
+        household.instalments.select_related("standard", "estimate_decision__decided_by")
+        .annotate(estimated=ExpressionWrapper(estimated(), output_field=BooleanField()))
         .prefetch_related("lines__batch")
         .order_by("due_date", "item", "season")
     )
@@ -204,8 +209,17 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
 
     A season's batch takes that season's operating instalments and every due one-off item.
     A household with a usage flag of the season still open or withheld is held out
-    (`subsidies.metering.queries.held_households`) until someone decides it.
+    (`subsidies.metering.queries.held_households`) until someone decides it; an operating
+    instalment still priced on the standard's estimate waits for its reading (待抄表,
+    `subsidies.metering.queries.awaiting_reading`) unless finance decided to pay the estimate.
     """
+    from subsidies.metering.queries import awaiting_reading
+
+    return _due(programme=programme, season=season, towns=towns).filter(~awaiting_reading())
+
+
+def _due(*, programme: Programme, season: str, towns: list[Town] | None) -> Any:
+    """The pool before the estimates are held out."""
     from subsidies.metering.queries import held_households
 
     qs = (
@@ -220,6 +234,33 @@ def pool(*, programme: Programme, season: str, towns: list[Town] | None = None) 
     if towns is not None:
         qs = qs.filter(household__town__in=towns)
     return qs
+
+
+def held_out(*, programme: Programme, season: str, towns: list[Town]) -> dict[str, Any]:
+    """What the preview says a batch leaves out: operating instalments waiting for their
+    reading (households, count, total at the estimate), and households with a usage flag."""
+    from subsidies.metering.queries import awaiting_reading, held_households
+
+    waiting = (
+        _due(programme=programme, season=season, towns=towns)
+        .filter(awaiting_reading())
+        .order_by()
+        .aggregate(
+            households=Count("household", distinct=True), count=Count("id"), total=Sum("amount")
+        )
+    )
+    flagged = (
+        accepted_households(programme)
+        .filter(pk__in=held_households(season), town__in=towns)
+        .order_by()
+        .count()
+    )
+    return {
+        "awaiting_households": waiting["households"],
+        "awaiting_count": waiting["count"],
+        "awaiting_total": waiting["total"] or Decimal("0.00"),
+        "flagged_households": flagged,
+    }
 
 
 def paid_in_season(season: str) -> Any:
@@ -263,4 +304,5 @@ def pool_summary(*, programme: Programme, season: str, towns: list[Town]) -> dic
         "households": qs.values("household").distinct().count(),
         "count": sum(r["count"] for r in rows),
         "total": sum((r["total"] for r in rows), Decimal("0.00")),
+        "held": held_out(programme=programme, season=season, towns=towns),
     }

@@ -32,6 +32,7 @@ from subsidies.metering import views as metering  # noqa: E402
 
 urlpatterns += [
     path("readings/upload/", metering.readings_upload, name="readings_upload"),
+    path("estimates/", metering.estimate_list, name="estimate_list"),
     path("flags/", metering.flag_list, name="flag_list"),
     path("flags/<int:pk>/", metering.flag_detail, name="flag_detail"),
     path("adjustments/", metering.adjustment_list, name="adjustment_list"),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from subsidies.metering.models import FlagStatus, Utility
+from tasks.models import Town
 from zichuan_heating.forms import ConfirmedForm
 
 
@@ -62,3 +63,43 @@ class MeterForm(forms.Form):
     installed_on = forms.DateField(
         label=_("安装日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class EstimateFilterForm(forms.Form):
+    season = forms.ChoiceField(label=_("采暖季"), required=False)
+    town = forms.ModelChoiceField(
+        label=_("镇（街道）"), required=False, queryset=Town.objects.order_by("order")
+    )
+
+    def __init__(self, *args, seasons: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["season"].choices = [("", _("全部")), *((s, s) for s in seasons)]
+
+
+class _IdList(forms.Field):
+    """The ticked rows' ids (checkboxes named after the field)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or []]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError(_("所选补贴无效，请刷新后重新选择。")) from exc
+
+
+class EstimatesPayForm(ConfirmedForm):
+    confirm_label = _(
+        "确认按估算发放：抄表数据到达后按实际用量重新核定，已发放的多退少补（追缴/补发）"
+    )
+    instalment = _IdList(
+        label=_("待抄表的运行费用补贴"),
+        error_messages={"required": _("请勾选要按估算发放的补贴。")},
+    )
+    reason = forms.CharField(
+        label=_("按估算发放的理由"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写按估算发放的理由。")},
+    )
+    field_order = ["instalment", "reason", "confirm"]

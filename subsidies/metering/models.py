@@ -8,7 +8,10 @@
 - `UsageFlag`: a season's usage near zero (返煤 risk) or implausibly high; holds the
   household out of that season's batches until someone decides, with a reason;
 - `Adjustment`: a correction after payment (追缴 clawback or 补发 top-up), never an edit of
-  the payment; owed → recovered / paid, or offset against the next season.
+  the payment; owed → recovered / paid, or offset against the next season;
+- `EstimateDecision`: the finance bureau's decision, with a reason, to pay a season's per-unit
+  operating instalment on the standard's assumed units (估算) before its reading arrives;
+  without one such an instalment waits for its reading (待抄表), out of the batches.
 """
 
 import hashlib
@@ -39,6 +42,7 @@ class MeteringReason(models.TextChoices):
     ADJUSTMENT_SETTLED = "追缴/补发已处理", _("追缴/补发已处理")
     ADJUSTMENT_OFFSET = "抵扣下一采暖季", _("抵扣下一采暖季")
     OFFSET_RECEIVED = "因追缴/补发调整金额", _("因追缴/补发调整金额")
+    ESTIMATE_PAID = "决定按估算发放", _("决定按估算发放")
 
 
 class MeterKind(models.TextChoices):
@@ -371,6 +375,41 @@ ADJUSTMENT_FLOW = Flow(
         ),
     ],
 )
+
+
+class EstimateDecisionQuerySet(TownScopedQuerySet):
+    town_field = "instalment__household__town_id"
+
+
+class EstimateDecision(models.Model):
+    """Pay this operating instalment on the standard's assumed units, its reading not in yet.
+
+    The reading, when it arrives, still prices the instalment (re-priced while unpaid, a
+    clawback or top-up after payment); the decision only lets the estimate be paid first."""
+
+    instalment = models.OneToOneField(
+        "subsidies.Instalment",
+        verbose_name=_("补贴"),
+        on_delete=models.PROTECT,
+        related_name="estimate_decision",
+    )
+    reason = models.CharField(_("按估算发放的理由"), max_length=300)
+    decided_by = recorded_user(_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    objects = EstimateDecisionQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("按估算发放决定记录"))
+
+    class Meta:
+        verbose_name = _("按估算发放决定")
+        verbose_name_plural = _("按估算发放决定")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="estimate_decision_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instalment_id}: {self.reason}"
 
 
 def hash_token(key: str) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from subsidies.metering.models import (
     HELD_STATUSES,
+    KIND_BY_ROUTE,
     Adjustment,
+    EstimateDecision,
     FlagStatus,
     Meter,
     MeterReading,
@@ -23,6 +25,40 @@ def held_households(season: str) -> QuerySet:
     return Household.objects.filter(
         usage_flags__season=season, usage_flags__status__in=HELD_STATUSES
     ).values("pk")
+
+
+def has_reading(prefix: str = "") -> Q:
+    """On instalments (or, with `prefix` "instalment__", on rows that point at one): the
+    household has a reading of the instalment's season on a meter of its route's kind."""
+    out = Q(pk__in=[])
+    for route, kind in KIND_BY_ROUTE.items():
+        readings = MeterReading.objects.filter(
+            meter__household_id=OuterRef(f"{prefix}household_id"),
+            meter__kind=kind,
+            season=OuterRef(f"{prefix}season"),
+        )
+        out |= Q(**{f"{prefix}household__route": route}) & Exists(readings)
+    return out
+
+
+def estimated(prefix: str = "") -> Q:
+    """An operating instalment priced on its per-unit standard's assumed units per season
+    (估算), its season's reading not in: the one rule of "estimated"."""
+    from subsidies.models import InstalmentItem, OperatingKind
+
+    return Q(
+        **{
+            f"{prefix}item": InstalmentItem.OPERATING,
+            f"{prefix}standard__operating_kind": OperatingKind.PER_UNIT,
+        }
+    ) & ~has_reading(prefix)
+
+
+def awaiting_reading(prefix: str = "") -> Q:
+    """Estimated and not decided to be paid on the estimate: it waits for its reading
+    (待抄表), held out of the batches like a household with a usage flag."""
+    decided = EstimateDecision.objects.filter(instalment_id=OuterRef(f"{prefix}pk"))
+    return estimated(prefix) & ~Exists(decided)
 
 
 def flags_for_user(user: Any, *, status: str = "", season: str = "", q: str = "") -> QuerySet:

@@ -2,7 +2,8 @@
 readings shows those readings (meter, start, end, usage, read on), who brought them in and
 when (the file or API submission), and min(rate × usage, cap) with the floor. It takes the
 place of `payments.trace.basis_step`, which still answers for everything not metered
-(one-off items, fixed standards, a season without readings yet)."""
+(one-off items, fixed standards); a per-unit season without readings yet shows the basis as
+an estimate (估算), waiting for its reading or with finance's decision to pay it."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from subsidies import pricing
-from subsidies.metering.models import KIND_BY_ROUTE, MeterReading, UsageFlag
+from subsidies.metering.models import KIND_BY_ROUTE, EstimateDecision, MeterReading, UsageFlag
 from subsidies.models import InstalmentItem, OperatingKind
 from subsidies.money import ZERO
 from subsidies.payments import trace
@@ -74,7 +75,7 @@ def reading_step(ctx: trace.TraceContext) -> trace.TraceStep | None:
         return trace.basis_step(ctx)
     readings = _readings(ctx).get(inst.season)
     if not readings:
-        return trace.basis_step(ctx)
+        return _estimate_step(ctx)
     usage = sum((r.usage for r in readings), ZERO)
     facts = [
         (
@@ -100,6 +101,23 @@ def reading_step(ctx: trace.TraceContext) -> trace.TraceStep | None:
         latest.at,
         facts,
     )
+
+
+def _estimate_step(ctx: trace.TraceContext) -> trace.TraceStep:
+    """No reading of the season: the standard's assumed units priced it (估算)."""
+    step = trace.basis_step(ctx)
+    step.summary = _("估算（尚未抄表）：%(basis)s") % {"basis": step.summary}
+    decision = (
+        EstimateDecision.objects.filter(instalment=ctx.instalment)
+        .select_related("decided_by")
+        .first()
+    )
+    if decision is not None:
+        step.who, step.when = decision.decided_by, decision.decided_at
+        step.facts.append((gettext_lazy("决定按估算发放"), decision.reason))
+    else:
+        step.facts.append((gettext_lazy("待抄表"), _("抄表数据到达并按实际用量核定后才能发放。")))
+    return step
 
 
 def register() -> None:

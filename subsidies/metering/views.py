@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from subsidies.metering import queries, services
+from subsidies.metering import estimates, queries, services
 from subsidies.metering.forms import (
+    EstimateFilterForm,
+    EstimatesPayForm,
     FlagDecisionForm,
     FlagFilterForm,
     MeterForm,
@@ -237,5 +239,47 @@ def household_meters(request: HttpRequest, pk: int) -> HttpResponse:
             "readings": queries.household_readings(household),
             "adjustments": household.adjustments.select_related("instalment"),
             "flags": household.usage_flags.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required("subsidies.prepare_batch")
+def estimate_list(request: HttpRequest) -> HttpResponse:
+    """待抄表: operating instalments priced on the estimate, held out of the batches until
+    their reading arrives; finance may decide to pay ticked ones on the estimate."""
+    programme = active_programme_or_404()
+    filters = EstimateFilterForm(request.GET or None, seasons=programme.heating_seasons())
+    values = filters.cleaned_data if filters.is_valid() else {}
+    town = values.get("town")
+    rows = estimates.awaiting_for_user(
+        request.user,
+        programme=programme,
+        season=values.get("season", ""),
+        town_id=town.pk if town else None,
+    )
+    form = EstimatesPayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = estimates.estimates_pay(
+                instalment_ids=form.cleaned_data["instalment"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("已决定按估算发放 %(n)d 笔，可编入发放批次。") % {"n": n})
+            return redirect(request.get_full_path())
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "subsidies/metering/estimate_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "rows": page.object_list,
+            "totals": estimates.awaiting_totals(rows),
+            "form": form,
         },
     )

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from acceptance.queries import accepted_households
-from subsidies.metering.queries import held_households
+from subsidies.metering.queries import awaiting_reading, held_households
 from subsidies.models import (
     BATCH_FLOW,
     INSTALMENT_FLOW,
@@ -152,6 +152,13 @@ def _check_line_fits(batch: DisbursementBatch, inst: Instalment, household: Hous
         raise ValidationError(_("该户所在镇（街道）不在本批次范围内。"))
     if held_households(batch.season).filter(pk=household.pk).exists():
         raise ValidationError(_("该户本采暖季用量异常，处理前暂不发放。"))
+    if Instalment.objects.filter(pk=inst.pk).filter(awaiting_reading()).exists():
+        raise ValidationError(
+            _(
+                "该户本采暖季尚未抄表（待抄表），运行费用补贴仅按标准用量估算，"
+                "抄表数据到达后再发放；如需按估算发放，须由财政局决定并填写理由。"
+            )
+        )
 
 
 @retry_on_conflict

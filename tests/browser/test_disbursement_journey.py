@@ -6,7 +6,7 @@ import pytest
 from subsidies.services import schedules_generate, standards_load
 from tests.browser.conftest import log_in
 from tests.factories import EquipmentModelFactory
-from tests.subsidies.helpers import accepted_household
+from tests.subsidies.helpers import accepted_household, pay_on_estimate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +22,7 @@ def test_finance_pays_a_batch_with_four_eyes(
         equipment=EquipmentModelFactory(price_cap="4200.00"),
     )
     schedules_generate(programme=programme)
+    pay_on_estimate(finance)  # no reading yet: finance pays the operating subsidy on the estimate
 
     log_in(page, live_server, "finance")
     page.click("nav.main-nav >> text=补贴发放")

@@ -26,7 +26,7 @@ from subsidies.queries import duplicated_payments
 from tasks.ledger.services import household_withdraw
 from tasks.models import Household, HouseholdStatus
 from tests.factories import EquipmentModelFactory
-from tests.subsidies.helpers import accepted_household, bank_return_file
+from tests.subsidies.helpers import accepted_household, bank_return_file, pay_on_estimate
 from zichuan_heating import locks
 
 on_postgresql = pytest.mark.skipif(
@@ -85,6 +85,7 @@ def scene(programme, town_a, district, finance, finance2):
             batches[name].towns.set([town_a])
         for h in households:
             services.schedule_generate(household=h)
+            pay_on_estimate(finance)
             for inst in h.instalments.order_by("id"):
                 if inst.item == "operating" and inst.season != SEASON:
                     continue

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from subsidies import services
 from subsidies.models import BatchLine, DisbursementBatch, Instalment, SubsidyEvent
+from tests.subsidies.helpers import pay_on_estimate
 from zichuan_heating.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +26,11 @@ REASON = "洪山镇张甲的运行补贴重复，请核实后移出"
 
 
 @pytest.fixture
-def scheduled(programme, make_accepted, town_a, town_b):
+def scheduled(programme, make_accepted, town_a, town_b, finance):
     households = [make_accepted(town_a, head_name="张甲"), make_accepted(town_a)]
     households.append(make_accepted(town_b))
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     return households
 
 

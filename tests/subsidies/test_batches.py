@@ -13,16 +13,17 @@ from subsidies import services
 from subsidies.models import BatchLine, BatchState, Instalment, LineState, SubsidyEvent
 from subsidies.queries import amounts_by_season, duplicated_payments
 from tests.factories import HouseholdFactory
-from tests.subsidies.helpers import bank_return_file
+from tests.subsidies.helpers import bank_return_file, pay_on_estimate
 
 pytestmark = pytest.mark.django_db
 PAY_DAY = datetime.date(2021, 12, 1)
 
 
 @pytest.fixture
-def scheduled(programme, make_accepted, town_a, town_b):
+def scheduled(programme, make_accepted, town_a, town_b, finance):
     households = [make_accepted(town_a), make_accepted(town_a), make_accepted(town_b)]
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     return households
 
 
@@ -282,6 +283,7 @@ def test_a_household_outside_the_batch_towns_cannot_be_added(programme, schedule
 def test_a_surveyed_household_is_not_in_any_pool(programme, standards, town_a, finance):
     HouseholdFactory(programme=programme, town=town_a, status="surveyed")
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     assert not Instalment.objects.exists()
 
 

@@ -15,7 +15,7 @@ from django.db import connections
 from subsidies import services
 from subsidies.models import BatchLine, DisbursementBatch, Instalment
 from subsidies.queries import duplicated_payments, paid_to_not_accepted
-from tests.subsidies.helpers import bank_return_file
+from tests.subsidies.helpers import bank_return_file, pay_on_estimate
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -61,9 +61,10 @@ def no_double_payment():
     assert paid_to_not_accepted() == []
 
 
-def new_scheduled(make_accepted, town):
+def new_scheduled(make_accepted, town, finance):
     h = make_accepted(town)
     services.schedule_generate(household=h)
+    pay_on_estimate(finance)
     return h
 
 
@@ -71,7 +72,7 @@ def test_twenty_preparers_of_the_same_batch_take_each_instalment_once(
     programme, make_accepted, town_a, finance
 ):
     for _ in range(ROUNDS):
-        new_scheduled(make_accepted, town_a)
+        new_scheduled(make_accepted, town_a, finance)
         ok, refused = fire(
             lambda i: services.batch_prepare(
                 programme=programme, season="2021-2022", towns=[town_a], by=finance
@@ -87,7 +88,7 @@ def test_twenty_preparers_of_the_same_batch_take_each_instalment_once(
 def test_twenty_adds_of_the_same_instalment_to_twenty_batches_succeed_once(
     programme, make_accepted, town_a, finance
 ):
-    new_scheduled(make_accepted, town_a)
+    new_scheduled(make_accepted, town_a, finance)
     batches = []
     for _ in range(THREADS):
         b = DisbursementBatch.objects.create(
@@ -96,7 +97,7 @@ def test_twenty_adds_of_the_same_instalment_to_twenty_batches_succeed_once(
         b.towns.set([town_a])
         batches.append(b)
     for _ in range(ROUNDS):
-        h = new_scheduled(make_accepted, town_a)
+        h = new_scheduled(make_accepted, town_a, finance)
         inst = h.instalments.get(item="construction")
         ok, refused = fire(
             lambda i, inst=inst: services.batch_line_add(
@@ -113,7 +114,7 @@ def test_twenty_approvals_of_one_batch_succeed_once(
     programme, make_accepted, town_a, finance, finance2
 ):
     for _ in range(ROUNDS):
-        new_scheduled(make_accepted, town_a)
+        new_scheduled(make_accepted, town_a, finance)
         batch = services.batch_prepare(
             programme=programme, season="2021-2022", towns=[town_a], by=finance
         )
@@ -123,8 +124,8 @@ def test_twenty_approvals_of_one_batch_succeed_once(
 
 
 def exported_batch(programme, make_accepted, town, finance, finance2):
-    new_scheduled(make_accepted, town)
-    new_scheduled(make_accepted, town)
+    new_scheduled(make_accepted, town, finance)
+    new_scheduled(make_accepted, town, finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town], by=finance
     )

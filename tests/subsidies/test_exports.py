@@ -13,6 +13,7 @@ from subsidies import services
 from subsidies.exports import HEADERS, write_disbursement
 from subsidies.models import SubsidyEvent
 from tests.factories import UserFactory, VillageFactory
+from tests.subsidies.helpers import pay_on_estimate
 from zichuan_heating.spreadsheets import safe_cell
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ def approved(programme, make_accepted, town_a, town_b, finance, finance2):
     make_accepted(town_a, head_name="李四")
     make_accepted(town_b, head_name="@王五", route="central", equipment=None)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a, town_b], by=finance
     )
@@ -113,6 +115,7 @@ def test_regenerating_an_unchanged_batch_gives_a_byte_identical_file(approved, m
 def test_a_draft_batch_cannot_be_exported(programme, make_accepted, town_a, finance):
     make_accepted(town_a)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a], by=finance
     )
@@ -140,6 +143,7 @@ def test_the_fast_row_writer_gives_the_same_bytes_as_xlsxwriters_own_cell_calls(
         make_accepted(town_a, head_name=name, village=awkward)
     make_accepted(town_b, head_name="周九", route="central", equipment=None)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a, town_b], by=finance
     )

@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from subsidies import services
 from subsidies.models import BatchLine, Instalment, SubsidyEvent, SubsidyStandard
+from tests.subsidies.helpers import pay_on_estimate
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ def test_single_row_changes_keep_history_and_bulk_actions_one_event(
 ):
     h = make_accepted(town_a)
     services.schedule_generate(household=h, by=finance)
+    pay_on_estimate(finance)
     assert Instalment.history.filter(household_id=h.pk).count() == 8
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a], by=finance

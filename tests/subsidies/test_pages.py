@@ -11,7 +11,7 @@ from django.urls import reverse
 from subsidies import services
 from subsidies.models import BatchLine, Instalment
 from tests.access import battery
-from tests.subsidies.helpers import bank_return_file
+from tests.subsidies.helpers import bank_return_file, pay_on_estimate
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ def world(programme, make_accepted, town_a, town_b, finance, finance2):
     ha = make_accepted(town_a, head_name="张甲")
     hb = make_accepted(town_b, head_name="李乙")
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a], by=finance
     )

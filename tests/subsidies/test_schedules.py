@@ -22,6 +22,7 @@ from tasks.ledger.signals import (
 )
 from tasks.models import Route
 from tests.factories import HouseholdFactory
+from tests.subsidies.helpers import pay_on_estimate
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ def test_the_accepted_signal_creates_the_schedule(programme, make_accepted, town
 
 
 def _pay_first_batch(programme, town, finance, finance2):
+    pay_on_estimate(finance, "2021-2022")
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town], by=finance
     )
@@ -106,6 +108,7 @@ def test_cancelling_pulls_the_instalment_out_of_an_approved_batch(
 ):
     h1, h2 = make_accepted(town_a), make_accepted(town_a)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = services.batch_prepare(
         programme=programme, season="2021-2022", towns=[town_a], by=finance
     )
@@ -125,6 +128,7 @@ def test_a_changed_standard_reprices_unpaid_only_with_the_difference_visible(
     h = make_accepted(town_a)
     other = make_accepted(town_a, route=Route.CENTRAL, equipment=None)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     _pay_first_batch(programme, town_a, finance, finance2)
     central_before = list(other.instalments.values_list("id", "amount", "status"))
     new, n = services.standard_change(

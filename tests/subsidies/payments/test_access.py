@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from subsidies import services
 from tests.access import battery
+from tests.subsidies.helpers import pay_on_estimate
 from tests.subsidies.payments.helpers import approved_batch
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def world(programme, make_accepted, town_a, finance, finance2):
     household = make_accepted(town_a)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = approved_batch(programme, [town_a], finance, finance2)
     return {"household": household, "batch": batch, "line": batch.lines.first()}
 

@@ -6,7 +6,7 @@ import pytest
 from subsidies import services
 from subsidies.models import Instalment, LineState
 from subsidies.payments.models import detail_number, parse_detail_number
-from tests.subsidies.helpers import bank_return_file
+from tests.subsidies.helpers import bank_return_file, pay_on_estimate
 from tests.subsidies.payments.helpers import approved_batch, card, give_account
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +18,7 @@ def exported(programme, make_accepted, town_a, official_a, finance, finance2):
     for n, h in enumerate(households, start=1):
         give_account(h, official_a, n)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = approved_batch(programme, [town_a], finance, finance2)
     services.batch_mark_exported(batch=batch, by=finance)
     return batch, households

@@ -19,6 +19,7 @@ from subsidies.payments.queries import (
     split_amount,
 )
 from subsidies.payments.services import fund_budget_set, fund_shares_set
+from tests.subsidies.helpers import pay_on_estimate
 from tests.subsidies.payments.helpers import approved_batch
 
 D = Decimal
@@ -98,6 +99,7 @@ def funded_batch(programme, standards, make_accepted, town_a, finance, finance2)
     make_accepted(town_a)
     make_accepted(town_a, route="central", equipment=None)
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     return approved_batch(programme, [town_a], finance, finance2)
 
 

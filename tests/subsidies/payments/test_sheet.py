@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 from subsidies import services
 from subsidies.exports import DETAIL_HEADERS, HEADERS
 from subsidies.payments.models import detail_number
+from tests.subsidies.helpers import pay_on_estimate
 from tests.subsidies.payments.helpers import approved_batch, card, give_account
 from tests.subsidies.test_exports import masked_user  # noqa: F401  (a fixture)
 
@@ -27,6 +28,7 @@ def batch(programme, make_accepted, town_a, town_b, official_a, finance, finance
     give_account(h1, official_a, 1)
     give_account(h2, official_a, 2, kind="bank")
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     return approved_batch(programme, [town_a, town_b], finance, finance2)
 
 

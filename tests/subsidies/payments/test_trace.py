@@ -9,7 +9,7 @@ from django.urls import reverse
 from subsidies import services
 from subsidies.payments import trace
 from subsidies.payments.models import detail_number
-from tests.subsidies.helpers import bank_return_file
+from tests.subsidies.helpers import bank_return_file, pay_on_estimate
 from tests.subsidies.payments.helpers import approved_batch
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,7 @@ STEPS = ["standard", "basis", "instalment", "batch", "approvals", "bank"]
 def paid(programme, make_accepted, town_a, finance, finance2):
     household = make_accepted(town_a, head_name="张三")
     services.schedules_generate(programme=programme)
+    pay_on_estimate(finance)
     batch = approved_batch(programme, [town_a], finance, finance2)
     services.batch_mark_exported(batch=batch, by=finance)
     rows = [(detail_number(batch.pk, household.pk), "", "成功", "")]
