@@ -169,6 +169,10 @@ def commission_accepted(programme) -> int:
 
     now = timezone.now()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Fresh statistics first: with none (a table just filled or emptied) the planner
+            # runs the NOT EXISTS below as a nested loop, quadratic in the households.
+            cursor.execute(f"ANALYZE {Household._meta.db_table}, {Acceptance._meta.db_table}")
         cursor.execute(
             f"INSERT INTO {Acceptance._meta.db_table} (household_id, kind, date, result, "
             "defects, created_at, revoked, revoke_reason) "
