@@ -70,10 +70,8 @@ def test_finance_pays_a_batch_with_four_eyes(
     p2.goto(f"{live_server.url}/subsidies/households/{h.pk}/")
     paid = p2.locator("#subsidy-schedule tr:has(.status-paid)")
     assert paid.count() == 3
-    assert (
-        p2.locator("#subsidy-schedule tr[data-season='2021-2022'] .status").inner_text() == "已发放"
-    )
-    assert (
-        p2.locator("#subsidy-schedule tr[data-season='2022-2023'] .status").inner_text() == "待发放"
-    )
+    # The instalment's status badge (an estimate's 估算 badge sits in the amount cell).
+    status = "#subsidy-schedule tr[data-season='{}'] span.status"
+    assert p2.locator(status.format("2021-2022")).inner_text() == "已发放"
+    assert p2.locator(status.format("2022-2023")).inner_text() == "待发放"
     other.close()
