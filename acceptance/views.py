@@ -13,7 +13,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +36,7 @@ from tasks.models import Household, IdNumberView, Town, Village
 from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
 from zichuan_heating.decorators import role_required
+from zichuan_heating.downloads import xlsx_response
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
@@ -409,9 +409,4 @@ def register_export(request: HttpRequest) -> HttpResponse:
         "town": town.name if town else _("全区"),
         "year": programme.year,
     }
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+    return xlsx_response(content, name)

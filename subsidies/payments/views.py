@@ -7,7 +7,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,6 +27,7 @@ from subsidies.services import disbursement_export
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
+from zichuan_heating.downloads import xlsx_response
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -173,10 +174,4 @@ def batch_download_protected(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect(batch)
-    buf.seek(0)
-    return FileResponse(
-        buf,
-        as_attachment=True,
-        filename=f"补贴发放表-{batch.number}-{batch.season}-加密.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_response(buf, f"补贴发放表-{batch.number}-{batch.season}-加密.xlsx")

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,11 +23,11 @@ from tasks.ledger.services import id_number_export_record
 from tasks.models import IdNumberView, ImportJob, ImportState, Town
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
+from zichuan_heating.downloads import xlsx_response
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
 log = logging.getLogger("zichuan.ledger")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_PER_PAGE = 50
 
 
@@ -45,8 +45,7 @@ def ledger_template(request: HttpRequest) -> HttpResponse:
     towns = [t.name for t in Town.objects.for_user(request.user)]
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     write_template(spool, town_names=towns)
-    spool.seek(0)
-    return FileResponse(spool, as_attachment=True, filename="台账导入模板.xlsx", content_type=XLSX)
+    return xlsx_response(spool, "台账导入模板.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,6 +157,5 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
             count=count,
             filters={k: v for k in filterset.filters if (v := request.GET.get(k))},
         )
-    spool.seek(0)
     name = _("改造户台账") + f"-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
+    return xlsx_response(spool, name)
