@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from tasks.ledger.importing.files import best_header_row
 from tasks.ledger.importing.text import key_text
 from zichuan_heating.spreadsheets import (
     HEADER_SEARCH_ROWS,
@@ -109,18 +110,14 @@ def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
     """The header row's index and each column's position; UnusableFile when it is wrong."""
     wanted = {key_text(h): k for k, h in HEADERS.items()}
     # Accept the ASCII-bracket spelling of 表号(户号) too (NFKC folds the full-width form).
-    best: tuple[int, int] | None = None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = sum(1 for cell in row if key_text(cell) in wanted)
-        if hits and (best is None or hits > best[1]):
-            best = (index, hits)
-    if best is None or best[1] < 3:
+    index = best_header_row(rows, wanted)
+    if index is None:
         raise UnusableFile(
             _("找不到表头行。表头应包含：%(h)s。") % {"h": "、".join(HEADERS.values())}
         )
     positions: dict[str, int] = {}
     duplicates = []
-    for col, cell in enumerate(rows[best[0]]):
+    for col, cell in enumerate(rows[index]):
         key = wanted.get(key_text(cell))
         if key is None:
             continue
@@ -135,9 +132,9 @@ def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
         problems.append(_("列重复：%(cols)s") % {"cols": "、".join(duplicates)})
     if problems:
         raise UnusableFile(
-            _("表头有误（第 %(row)d 行）：%(p)s。") % {"row": best[0] + 1, "p": "；".join(problems)}
+            _("表头有误（第 %(row)d 行）：%(p)s。") % {"row": index + 1, "p": "；".join(problems)}
         )
-    return best[0], positions
+    return index, positions
 
 
 def records(path: str | Path) -> list[dict[str, Any]]:

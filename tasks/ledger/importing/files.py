@@ -3,6 +3,7 @@ and the header row found among the first rows."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +39,26 @@ def read_ledger_sheet(path: str | Path) -> list[list[Any]]:
     return read_sheet(path, sheet_name=SHEET_NAME, max_columns=settings.LEDGER_IMPORT_MAX_COLUMNS)
 
 
-def _header_row(rows: list[list[Any]], wanted: dict[str, str]) -> int:
-    """The row among the first ones naming most template headers (a title row may stand above)."""
+def best_header_row(rows: list[list[Any]], wanted: Collection[str]) -> int | None:
+    """The row among the first ones naming most of the `wanted` headers (as `key_text` gives
+    them; a title row may stand above), or None when no row names three: every importer's
+    rule for finding its header."""
     best: tuple[int, int] | None = None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         hits = sum(1 for cell in row if key_text(cell) in wanted)
         if hits and (best is None or hits > best[1]):
             best = (index, hits)
-    if best is None or best[1] < 3:
+    return None if best is None or best[1] < 3 else best[0]
+
+
+def _header_row(rows: list[list[Any]], wanted: dict[str, str]) -> int:
+    index = best_header_row(rows, wanted)
+    if index is None:
         raise UnusableFile(
             _("找不到“%(sheet)s”工作表的表头行。表头应包含：%(headers)s。")
             % {"sheet": SHEET_NAME, "headers": "、".join(HEADERS)}
         )
-    return best[0]
+    return index
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
