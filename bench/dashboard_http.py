@@ -16,17 +16,13 @@ ratio to the floor.
 
 import argparse
 import os
-import re
-import sys
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 
 from bench.ledger_list_http import (
     PASSWORD,
     USERNAME,
     free_port,
     http_times,
+    logged_in_opener,
     percentiles,
     prepare,
     setup_django,
@@ -66,21 +62,6 @@ def role_users() -> None:
         user.set_password(PASSWORD)
         user.save()
         user.groups.set([Group.objects.get(name=str(role))])
-
-
-def login(base: str, username: str) -> urllib.request.OpenerDirector:
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-    request = urllib.request.Request(
-        f"{base}/login/", urllib.parse.urlencode(form).encode(), headers={"Referer": base}
-    )
-    opener.open(request).read()
-    if not any(c.name == "sessionid" for c in jar):
-        sys.exit(f"login of {username} failed")
-    return opener
 
 
 def page_sql(path: str = "/") -> list[str]:
@@ -132,7 +113,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         for label, path, username in pages():
-            times = http_times(login(base, username), base + path, args.requests, b"<h1", 3)
+            times = http_times(
+                logged_in_opener(base, username), base + path, args.requests, b"<h1", 3
+            )
             results.append((label, times))
     finally:
         server.terminate()

@@ -126,7 +126,7 @@ def logged_in_opener(base: str, username: str = USERNAME) -> urllib.request.Open
     )
     opener.open(request).read()
     if not any(c.name == "sessionid" for c in jar):
-        sys.exit("login failed")
+        sys.exit(f"login of {username} failed")
     return opener
 
 
