@@ -27,6 +27,8 @@ def phone(browser):
 
 
 def no_sideways_scroll(page) -> None:
+    # A click that navigates returns before the next document exists: wait for it.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     wide = page.evaluate(
         "[...document.querySelectorAll('main *')]"
@@ -58,7 +60,8 @@ def test_an_inspection_rectified_and_verified_and_a_drill_at_phone_width(
     page.goto(f"{live_server.url}{household_a.get_absolute_url()}")
     assert page.get_attribute("#safety-officers a.tel >> nth=0", "href") == "tel:13905332222"
     no_sideways_scroll(page)
-    page.click("text=登记该户的安全隐患排查")
+    with page.expect_navigation():
+        page.click("text=登记该户的安全隐患排查")
     no_sideways_scroll(page)
     page.select_option("#id_village", str(household_a.village_id))
     page.fill("#id_inspectors", "王建军（镇安监办）")
