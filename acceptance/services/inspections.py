@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from acceptance.checklists import checklist_for
 from acceptance.models import (
@@ -29,9 +30,9 @@ from acceptance.services.common import (
     lock_households,
     require,
     require_all,
-    save_household,
 )
 from tasks.ledger import signals
+from tasks.ledger.services import households_save_many
 from tasks.models import Household
 from tasks.models.ledger import HOUSEHOLD_FLOW, HouseholdReason
 from zichuan_heating.locks import retry_on_conflict
@@ -52,9 +53,7 @@ class Inspection:
     attachments: Sequence[Any] = ()
 
 
-def _write_inspection(
-    household: Household, inspection: Inspection, team: list[InspectorData], by: Any
-) -> Acceptance:
+def _record(household: Household, inspection: Inspection, by: Any) -> Acceptance:
     failed = inspection.result == AcceptanceResult.FAIL
     record = Acceptance(
         household=household,
@@ -65,14 +64,28 @@ def _write_inspection(
         rectification_deadline=inspection.rectification_deadline if failed else None,
         recorded_by=by,
     )
-    record._history_user = by
-    record._change_reason = AcceptanceReason.INSPECT
     # check_inspection has checked, under the household lock, every rule the constraints hold
     # (a failure's defects and deadline, one valid pass per kind); the database still enforces
     # them. Re-validating them here cost a query each, four per household of a batch, and the
     # household (locked) and the acting user exist.
     record.full_clean(exclude=["household", "recorded_by"], validate_constraints=False)
-    record.save()
+    return record
+
+
+def _write_inspections(
+    checked: Sequence[tuple[Household, Inspection, list[InspectorData]]], by: Any
+) -> list[Acceptance]:
+    """Write checked inspections in a few statements, whatever their number: the records with
+    their history, their teams and checklists; the households that pass commissioning move
+    to accepted (one history row each) and `household_accepted` is sent for each."""
+    records = [_record(h, inspection, by) for h, inspection, _team in checked]
+    bulk_create_with_history(
+        records,
+        Acceptance,
+        batch_size=1000,
+        default_user=by,
+        default_change_reason=AcceptanceReason.INSPECT.value,
+    )
     # Written once with the record and never changed: the record's own history covers them.
     Inspector.objects.bulk_create(
         Inspector(
@@ -81,20 +94,26 @@ def _write_inspection(
             organisation=m.organisation,
             is_contractor=m.is_contractor,
         )
+        for record, (_h, _i, team) in zip(records, checked, strict=True)
         for m in team
     )
     ChecklistResult.objects.bulk_create(
         ChecklistResult(
             acceptance=record, item=item.code, passed=bool(inspection.checklist[item.code])
         )
+        for record, (household, inspection, _t) in zip(records, checked, strict=True)
         for item in checklist_for(household.route)
     )
-    attachments_save(inspection.attachments, acceptance=record, by=by)
-    if inspection.kind == AcceptanceKind.COMMISSIONING and not failed:
-        HOUSEHOLD_FLOW.apply(household, "accept")
-        save_household(household, ["status"], by, HouseholdReason.ACCEPT)
+    accepted = []
+    for record, (household, inspection, _t) in zip(records, checked, strict=True):
+        attachments_save(inspection.attachments, acceptance=record, by=by)
+        if record.kind == AcceptanceKind.COMMISSIONING and record.result == AcceptanceResult.PASS:
+            HOUSEHOLD_FLOW.apply(household, "accept")
+            accepted.append(household)
+    households_save_many(accepted, by=by, reason=HouseholdReason.ACCEPT, fields=["status"])
+    for household in accepted:
         signals.household_accepted.send(sender=Acceptance, household=household, by=by)
-    return record
+    return records
 
 
 @retry_on_conflict
@@ -121,7 +140,7 @@ def acceptance_record(
     errors, team = check_inspection(household, inspection, inspectors)
     if errors:
         raise ValidationError(errors)
-    return _write_inspection(household, inspection, team, by)
+    return _write_inspections([(household, inspection, team)], by)[0]
 
 
 @dataclass
@@ -176,4 +195,4 @@ def acceptance_record_batch(
         checked.append((household, inspection, team))
     if errors:
         raise ValidationError(errors)
-    return [_write_inspection(h, inspection, team, by) for h, inspection, team in checked]
+    return _write_inspections(checked, by)
