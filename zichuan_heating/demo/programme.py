@@ -15,7 +15,7 @@ from django.db import transaction
 from tasks.models import Household
 from tasks.queries import active_programme
 from zichuan_heating.demo import acceptance, households, payments, plans, safety, subsidies, visits
-from zichuan_heating.demo.common import Cast, Progress
+from zichuan_heating.demo.common import Cast, Progress, fresh_statistics
 
 
 @dataclass
@@ -40,9 +40,11 @@ def demo_programme_load(
         households.mark_withdrawals(cast, rows)
         plans.plans_approve(cast, rows, progress)
         households.households_import(cast, rows, progress)
+        fresh_statistics()
         acceptance.inspections_record(cast, progress)
         payments.accounts_register(cast, progress)
         payments.funds_set(cast, progress)
+        fresh_statistics()
         subsidies.seasons_pay(cast, progress)
         if paid := subsidies.paid_seasons(cast):
             visits.visits_make(cast, progress, paid[-1])

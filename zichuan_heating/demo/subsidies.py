@@ -15,7 +15,7 @@ from subsidies.services import (
     batch_prepare,
 )
 from subsidies.services.bank_return import BANK_RETURN_HEADERS
-from zichuan_heating.demo.common import Cast, Progress, at, backdate
+from zichuan_heating.demo.common import Cast, Progress, at, backdate, fresh_statistics
 
 #: Lines the bank could not pay, in the first two seasons' returns (paid again later).
 BANK_FAILURES = ("账户已销户，请核实后重新提供账号。", "户名与账号不符。")
@@ -86,6 +86,8 @@ def seasons_pay(cast: Cast, progress: Progress) -> None:
         metering.season_readings(cast, season, progress)
         batch = _pay(cast, season, opened, len(BANK_FAILURES) if n < 2 else 0)
         metering.correction_after_payment(cast, season, progress)
+        if n == 0:
+            fresh_statistics()  # the first season's readings, batch lines and bank return
         failed = batch.lines.filter(state="failed").count()
         if failed:
             _pay(cast, season, opened + datetime.timedelta(days=45), 0)
