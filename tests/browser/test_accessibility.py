@@ -126,7 +126,6 @@ def test_main_pages_have_no_serious_accessibility_violation(
         for url in pages_of(role, world):
             response = page.goto(live_server.url + url)
             assert response.status in (200, 404), f"{url}: {response.status}"
-            page.wait_for_load_state("networkidle")
             if found := axe_violations(page):
                 problems[url] = found
         report = "\n".join(f"{url}\n    " + "\n    ".join(v) for url, v in problems.items())

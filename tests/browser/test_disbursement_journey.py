@@ -33,8 +33,8 @@ def test_finance_pays_a_batch_with_four_eyes(
     # the amounts come before the confirmation
     assert "6,700.00 元" in page.locator("#preview-total").inner_text()
     page.get_by_label("我已核对上述金额与明细，确认执行").check()
-    page.click("#prepare-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#prepare-form button[type=submit]")
     assert page.locator("#batch-total").inner_text() == "6,700.00 元"
     assert page.locator("#batch-state").inner_text() == "草稿"
     assert page.locator("#approve-form").count() == 0  # the preparer cannot approve
@@ -46,12 +46,12 @@ def test_finance_pays_a_batch_with_four_eyes(
     log_in(p2, live_server, "finance2")
     p2.goto(batch_url)
     p2.locator("#approve-form input[name=confirm]").check()
-    p2.click("#approve-form button[type=submit]")
-    p2.wait_for_load_state("networkidle")
+    with p2.expect_navigation():
+        p2.click("#approve-form button[type=submit]")
     assert p2.locator("#batch-state").inner_text() == "已审核"
     p2.locator("#export-form input[name=confirm]").check()
-    p2.click("#export-form button[type=submit]")
-    p2.wait_for_load_state("networkidle")
+    with p2.expect_navigation():
+        p2.click("#export-form button[type=submit]")
     assert p2.locator("#batch-state").inner_text() == "已导出"
     with p2.expect_download() as dl:
         p2.click("#download-link")
@@ -59,8 +59,8 @@ def test_finance_pays_a_batch_with_four_eyes(
     p2.fill("input[name=reference]", "ZF2021-001")
     p2.fill("input[name=date]", "2021-12-01")
     p2.locator("#paid-form input[name=confirm]").check()
-    p2.click("#paid-form button[type=submit]")
-    p2.wait_for_load_state("networkidle")
+    with p2.expect_navigation():
+        p2.click("#paid-form button[type=submit]")
     assert p2.locator("#batch-state").inner_text() == "已发放"
     assert "ZF2021-001" in p2.locator("#batch-reference").inner_text()
     trail = p2.locator("#trail").inner_text()

@@ -40,8 +40,8 @@ def test_official_registers_and_contracts_a_household(page, live_server, officia
     page.click("#contract-form button:has-text('签约')")  # not ticked: the form is not sent
     assert page.locator("#household-status").inner_text() == "已摸底"
     box.check()
-    page.click("#contract-form button:has-text('签约')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#contract-form button:has-text('签约')")
     assert page.locator("#household-status").inner_text() == "已签约"
     history = page.locator("#history-table").inner_text()
     assert "签约日期：— → 2021-06-01" in history

@@ -56,8 +56,8 @@ def test_official_fixes_two_bad_rows_and_imports(page, live_server, official_a, 
     assert page.inner_text("#count-created") == "3"
     assert Household.objects.filter(town=town).count() == 3
 
-    page.click("text=查看工作总览")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("text=查看工作总览")
     assert page.locator("tr[data-town=hongshan] td.quota").inner_text() == "458"
     # The dashboard count moved: 3 of 458 registered.
     assert registered.inner_text().split() == ["3", "0.7%"]

@@ -92,8 +92,8 @@ def upload_readings(page, live_server, path):
     page.goto(f"{live_server.url}/subsidies/readings/upload/")
     page.set_input_files("#readings-upload input[type=file]", str(path))
     page.select_option("#readings-upload select[name=season]", SEASON)
-    page.click("#readings-upload button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#readings-upload button[type=submit]")
     note = page.locator("ul.messages").inner_text()
     assert "新增 4 条" in note and "用量异常 1 户" in note, note
     imports = page.locator("#readings-imports tbody tr").first.inner_text()
@@ -108,8 +108,8 @@ def decide_flag(page, live_server):
     row.locator("a").click()
     page.get_by_label("核实无误，放行（恢复发放）").check()
     page.fill("#flag-decide textarea[name=reason]", "入户核实：冬季外出务工，房屋空置")
-    page.click("#flag-decide button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#flag-decide button[type=submit]")
     props = page.locator("dl.props").inner_text()
     assert "核实无误，放行" in props and "official_a" in props
     assert "入户核实：冬季外出务工，房屋空置" in props
@@ -119,8 +119,8 @@ def preview(page, live_server):
     page.goto(f"{live_server.url}/subsidies/batches/new/")
     page.select_option("select[name=season]", SEASON)
     page.get_by_label("洪山镇").check()
-    page.click("#choose-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#choose-form button[type=submit]")
     return page.locator("#preview-total td").all_inner_texts()  # households, lines, total
 
 
@@ -177,8 +177,8 @@ def prepare_and_approve(page, browser, live_server):
     total = expected_total(CAST)
     assert preview(page, live_server) == ["4", "8", yuan(total)]  # the amounts come first
     page.get_by_label("我已核对上述金额与明细，确认执行").check()
-    page.click("#prepare-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#prepare-form button[type=submit]")
     assert page.locator("#batch-total").inner_text() == yuan(total)
     assert page.locator("#batch-count").inner_text() == "8"
     assert page.locator("#approve-form").count() == 0  # the preparer cannot approve
@@ -186,8 +186,8 @@ def prepare_and_approve(page, browser, live_server):
     context, p2 = new_page(browser, live_server, "finance2")
     p2.goto(batch_url)
     p2.locator("#approve-form input[name=confirm]").check()
-    p2.click("#approve-form button[type=submit]")
-    p2.wait_for_load_state("networkidle")
+    with p2.expect_navigation():
+        p2.click("#approve-form button[type=submit]")
     assert p2.locator("#batch-state").inner_text() == "已审核"
     context.close()
     return batch_url
@@ -206,18 +206,18 @@ def download_protected(page, batch_url) -> bytes:
 def export_return_and_pay(page, batch_url, bank_file):
     page.goto(batch_url)
     page.locator("#export-form input[name=confirm]").check()
-    page.click("#export-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#export-form button[type=submit]")
     assert page.locator("#batch-state").inner_text() == "已导出"
     page.set_input_files("#bank-form input[type=file]", str(bank_file))
-    page.click("#bank-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#bank-form button[type=submit]")
     assert "成功 8 笔，失败 0 笔" in page.inner_text("main")
     page.fill("#paid-form input[name=reference]", "ZF2022-0316")
     page.fill("#paid-form input[name=date]", "2022-03-20")
     page.locator("#paid-form input[name=confirm]").check()
-    page.click("#paid-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#paid-form button[type=submit]")
     assert page.locator("#batch-state").inner_text() == "已发放"
 
 
@@ -274,8 +274,8 @@ def test_readings_to_bank_return_traced_yuan_by_yuan(
 
     # from the household's page
     page.goto(f"{live_server.url}/households/{households['乙燃气'].pk}/")
-    page.click("#trace-link")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#trace-link")
     section = page.locator("section.trace", has_text="运行费用补贴").filter(has_text=SEASON)
     check_chain(section.first, batch, "RQ0002", 0, 1500, 1500, Decimal("900.00"))
     assert not axe_violations(page)
@@ -285,8 +285,8 @@ def test_readings_to_bank_return_traced_yuan_by_yuan(
         instalment__household=households["丁返煤"], instalment__item="operating"
     )
     page.goto(batch_url)
-    page.locator(f"#line-table tr[data-line='{line.pk}'] a", has_text="追溯").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator(f"#line-table tr[data-line='{line.pk}'] a", has_text="追溯").click()
     assert page.locator("section.trace").count() == 1
     decision = "用量过低（疑似返煤） · 核实无误，放行 · official_a"
     trace = page.locator("section.trace")

@@ -110,8 +110,8 @@ def test_plan_is_returned_fixed_and_approved(
     assert page.locator("#start-refusal").count() == 0
     page.fill("#id_start-started_on", "2021-06-20")
     page.check("#id_start-confirm")  # the confirmation box the user ticks
-    page.click("button:has-text('开工')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("button:has-text('开工')")
     assert page.locator("#household-status").inner_text() == "施工中"
     household.refresh_from_db()
     assert household.status == HouseholdStatus.UNDER_CONSTRUCTION
