@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from acceptance import documents, exports, queries, services
+from acceptance.awaiting_rows import awaiting_acceptance_rows
 from acceptance.forms import (
     BatchRowFormSet,
     BatchStartForm,
@@ -67,10 +68,10 @@ def acceptance_list(request: HttpRequest) -> HttpResponse:
     if village_id:
         village = get_for_user_or_404(Village, user, pk=village_id if village_id.isdigit() else 0)
         village_id = village.pk
-    qs = queries.households_awaiting_acceptance(
+    rows = awaiting_acceptance_rows(
         user, programme, state=state, town_id=town.pk if town else None, village_id=village_id
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for h in page:
         h.acceptance_state = queries.state_of(h)
         h.acceptance_state_label = AcceptanceState.LABELS[h.acceptance_state]

@@ -1,0 +1,109 @@
+"""The awaiting list read by villages (`acceptance.awaiting_rows`): every page, and any slice,
+is exactly the same rows in the same order as the whole queryset, and its length is the
+queryset's count, for each role's scope and filter; villages the order cannot tell apart (two
+towns of the same order, a village of the same name in each) interleave their households."""
+
+import random
+
+import pytest
+from django.core.paginator import Paginator
+
+from acceptance.awaiting_rows import AwaitingRows, awaiting_acceptance_rows
+from acceptance.queries import households_awaiting_acceptance
+from tasks.models import HouseholdStatus, Town
+from tests.acceptance.conftest import built_household, inspect
+from tests.factories import HouseholdFactory, VillageFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = "王建国 李春梅 张伟 刘洋 陈静 杨帆 赵磊 孙丽 周杰 吴敏 郑强 冯雪 安然 白云 蔡明".split()
+
+
+@pytest.fixture
+def ledger(programme, town_a, town_b, approved_plan_a, gas_contractor, official_a):
+    """Built households in several villages of two towns of the same order, one village name
+    in both; other statuses beside them; one household inspected (it stays built)."""
+    Town.objects.filter(pk__in=[town_a.pk, town_b.pk]).update(order=3)
+    rng = random.Random(7)
+    villages = [
+        VillageFactory(town=town_a, name="东村"),
+        VillageFactory(town=town_a, name="西村"),
+        VillageFactory(town=town_a, name="安家庄"),
+        VillageFactory(town=town_b, name="东村"),
+        VillageFactory(town=town_b, name="北村"),
+    ]
+    for village in villages:
+        for _ in range(rng.randint(8, 16)):
+            built_household(
+                programme,
+                village.town,
+                gas_contractor,
+                village=village,
+                head_name=rng.choice(NAMES) + rng.choice("一二三"),
+            )
+        HouseholdFactory(
+            programme=programme,
+            town=village.town,
+            village=village,
+            status=HouseholdStatus.UNDER_CONSTRUCTION,
+        )
+    inspect(villages[0].households.filter(status="built").first(), official_a, "completion")
+    return villages
+
+
+def _pages(rows, per_page):
+    paginator = Paginator(rows, per_page)
+    return paginator.count, [list(paginator.page(n)) for n in paginator.page_range]
+
+
+@pytest.mark.parametrize("who", ["district", "official_a", "official_b"])
+def test_every_page_and_slice_is_the_querysets_own(cast, programme, ledger, who):
+    user = cast[who]
+    whole = list(households_awaiting_acceptance(user, programme))
+    rows = awaiting_acceptance_rows(user, programme)
+    assert isinstance(rows, AwaitingRows)
+    assert len(rows) == len(whole) == households_awaiting_acceptance(user, programme).count()
+    for per_page in (1, 4, 7, 50):
+        count, pages = _pages(rows, per_page)
+        assert count == len(whole)
+        assert [h.pk for page in pages for h in page] == [h.pk for h in whole]
+    rng = random.Random(11)
+    for _ in range(30):
+        start = rng.randint(0, len(whole) + 2)
+        stop = start + rng.randint(1, 12)
+        assert [h.pk for h in rows[start:stop]] == [h.pk for h in whole[start:stop]]
+
+
+def test_district_sees_both_towns_interleaved_in_the_shared_village_name(cast, programme, ledger):
+    whole = list(households_awaiting_acceptance(cast["district"], programme))
+    assert {h.town_id for h in whole} == {ledger[0].town_id, ledger[3].town_id}
+    east = [h for h in whole if h.village.name == "东村"]
+    assert {h.town_id for h in east} == {ledger[0].town_id, ledger[3].town_id}
+    rows = awaiting_acceptance_rows(cast["district"], programme)
+    assert [h.pk for h in rows[0 : len(whole)]] == [h.pk for h in whole]
+
+
+def test_town_and_village_filters_page_the_same_rows(cast, programme, ledger, town_b):
+    district = cast["district"]
+    for filters in ({"town_id": town_b.pk}, {"village_id": ledger[1].pk}, {"village_id": 0}):
+        whole = list(households_awaiting_acceptance(district, programme, **filters))
+        count, pages = _pages(awaiting_acceptance_rows(district, programme, **filters), 3)
+        assert count == len(whole)
+        assert [h.pk for page in pages for h in page] == [h.pk for h in whole]
+
+
+def test_a_state_filter_pages_the_queryset_itself(cast, programme, ledger):
+    rows = awaiting_acceptance_rows(cast["district"], programme, state="awaiting_commissioning")
+    assert not isinstance(rows, AwaitingRows)
+    assert [h.head_name for h in rows] == [
+        h.head_name for h in ledger[0].households.filter(status="built")[:1]
+    ]
+
+
+def test_the_list_page_shows_the_count_and_the_last_page(client_for, cast, programme, ledger):
+    whole = list(households_awaiting_acceptance(cast["district"], programme))
+    pages = -(-len(whole) // 50)
+    assert len(whole) > 50  # two pages at least
+    response = client_for(cast["district"]).get(f"/acceptance/?page={pages}")
+    assert response.status_code == 200
+    assert [h.pk for h in response.context["page"]] == [h.pk for h in whole[(pages - 1) * 50 :]]
