@@ -275,17 +275,20 @@ def report(total, args, solo, times, errors, elapsed, memory, high, floor) -> No
         f" {len(every)} requests in {elapsed:.0f} s ({len(every) / elapsed:.1f}/s), 2 workers"
     )
     head = ("requests", "p50 ms", "p95 ms", "max ms")
-    print(f"{'page':22s} {'alone p50':>9s} | " + " ".join(f"{h:>8s}" for h in head))
+    print(
+        f"{'page':22s} {'alone p50':>9s} {'alone p95':>9s} | " + " ".join(f"{h:>8s}" for h in head)
+    )
     for name in sorted(set(times) | set(solo)):
         ts = times.get(name) or [float("nan")]
-        alone = statistics.median(solo[name]) if name in solo else float("nan")
+        alone = solo.get(name) or [float("nan")]
         print(
-            f"{name:22s} {alone:9.0f} | {len(times.get(name, [])):8d} {statistics.median(ts):8.0f}"
+            f"{name:22s} {statistics.median(alone):9.0f} {percentile(alone, 0.95):9.0f} | "
+            f"{len(times.get(name, [])):8d} {statistics.median(ts):8.0f}"
             f" {percentile(ts, 0.95):8.0f} {max(ts):8.0f}"
         )
     p95 = percentile(every, 0.95) if every else float("nan")
     print(
-        f"{'all pages':22s} {'':9s} | {len(every):8d} {statistics.median(every or [0]):8.0f}"
+        f"{'all pages':22s} {'':19s} | {len(every):8d} {statistics.median(every or [0]):8.0f}"
         f" {p95:8.0f} {max(every or [0]):8.0f}"
     )
     print(f"errors: {len(errors)} (HTTP 0: no answer within {TIMEOUT:.0f} s)")
