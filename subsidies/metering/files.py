@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from tasks.ledger.importing.files import best_header_row
+from tasks.ledger.importing.files import best_header_row, header_positions
 from tasks.ledger.importing.text import key_text
 from zichuan_heating.spreadsheets import (
     HEADER_SEARCH_ROWS,
@@ -115,21 +115,7 @@ def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
         raise UnusableFile(
             _("找不到表头行。表头应包含：%(h)s。") % {"h": "、".join(HEADERS.values())}
         )
-    positions: dict[str, int] = {}
-    duplicates = []
-    for col, cell in enumerate(rows[index]):
-        key = wanted.get(key_text(cell))
-        if key is None:
-            continue
-        if key in positions:
-            duplicates.append(HEADERS[key])
-        positions.setdefault(key, col)
-    missing = [HEADERS[k] for k in REQUIRED if k not in positions]
-    problems = []
-    if missing:
-        problems.append(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
-    if duplicates:
-        problems.append(_("列重复：%(cols)s") % {"cols": "、".join(duplicates)})
+    positions, problems = header_positions(rows[index], wanted, HEADERS, REQUIRED)
     if problems:
         raise UnusableFile(
             _("表头有误（第 %(row)d 行）：%(p)s。") % {"row": index + 1, "p": "；".join(problems)}
