@@ -35,8 +35,29 @@ class Scope:
         return self.town_ids is None or town_id in self.town_ids
 
 
+class WritePlan:
+    """What every import's plan answers (its `errors`, `to_create`, `to_update`, `unchanged`):
+    whether it may be written, and how many rows it creates, updates or leaves."""
+
+    errors: list[RowError]
+    to_create: list
+    to_update: list
+    unchanged: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": len(self.to_create),
+            "updated": len(self.to_update),
+            "unchanged": self.unchanged,
+        }
+
+
 @dataclass
-class Plan:
+class Plan(WritePlan):
     """The outcome of validation: what a commit would write."""
 
     programme: Programme
@@ -52,17 +73,6 @@ class Plan:
     extras: dict[str, Any] = field(default_factory=dict)
     #: Seconds per phase (inspect, read, parse, classify, write), for the benchmark.
     timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "created": len(self.to_create),
-            "updated": len(self.to_update),
-            "unchanged": self.unchanged,
-        }
 
 
 @dataclass
