@@ -8,7 +8,7 @@ write of a submission (with the previous values of every reading it changed).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +40,7 @@ from subsidies.metering.models import (
 from subsidies.metering.repricing import RepriceResult, reprice_season
 from subsidies.models import INSTALMENT_FLOW, Instalment, InstalmentItem
 from subsidies.services.common import batches_changed, require_perm, user_or_none
-from tasks.ledger.importing.plan import RowError
+from tasks.ledger.importing.plan import WriteOutcome
 from tasks.models import Household
 from zichuan_heating.locks import retry_on_conflict
 from zichuan_heating.scoping import sees_all_towns
@@ -124,12 +124,7 @@ def meter_register(
 
 
 @dataclass
-class ReadingOutcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    committed: bool = False
+class ReadingOutcome(WriteOutcome):
     record: ReadingImport | None = None
     reprice: RepriceResult | None = None
 

@@ -76,10 +76,17 @@ class Plan(WritePlan):
 
 
 @dataclass
-class ImportOutcome:
+class WriteOutcome:
+    """What every import did: rows created, updated, unchanged, its row errors, and whether it
+    was written."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
+
+
+@dataclass
+class ImportOutcome(WriteOutcome):
     plan: Plan | None = None
