@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from subsidies.metering.importing import ReadingPlan
+from subsidies.metering.importing import ReadingPlan, Row
 from subsidies.metering.models import (
     ADJUSTMENT_FLOW,
     FLAG_FLOW,
@@ -210,19 +210,20 @@ def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
 
 def _bulk_create_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     MeterReading.objects.bulk_create(
-        [
-            MeterReading(
-                meter_id=r.meter_id,
-                season=plan.season,
-                start=r.start,
-                end=r.end,
-                usage=r.usage,
-                read_on=r.read_on,
-                source_import=record,
-            )
-            for r in plan.to_create
-        ],
-        batch_size=5000,
+        [_reading(r, record, season=plan.season) for r in plan.to_create], batch_size=5000
+    )
+
+
+def _reading(row: Row, record: ReadingImport, **more: Any) -> MeterReading:
+    """The stored reading a checked row becomes, written by the submission `record`."""
+    return MeterReading(
+        meter_id=row.meter_id,
+        start=row.start,
+        end=row.end,
+        usage=row.usage,
+        read_on=row.read_on,
+        source_import=record,
+        **more,
     )
 
 
@@ -236,19 +237,7 @@ def _update_readings(plan: ReadingPlan, record: ReadingImport) -> None:
         ]
     }
     now = timezone.now()
-    changed = [
-        MeterReading(
-            id=old[0],
-            meter_id=row.meter_id,
-            start=row.start,
-            end=row.end,
-            usage=row.usage,
-            read_on=row.read_on,
-            source_import=record,
-            updated_at=now,
-        )
-        for row, old in plan.to_update
-    ]
+    changed = [_reading(row, record, id=old[0], updated_at=now) for row, old in plan.to_update]
     from django.db import connection
 
     if connection.vendor == "postgresql" and len(changed) > 1000:
