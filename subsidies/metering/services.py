@@ -44,6 +44,7 @@ from tasks.ledger.importing.plan import WriteOutcome
 from tasks.models import Household
 from zichuan_heating.locks import retry_on_conflict
 from zichuan_heating.scoping import sees_all_towns
+from zichuan_heating.temp_tables import copied_rows
 
 #: Season usage below LOW (near zero: 返煤 risk) or above HIGH flags the household, per kind.
 USAGE_LIMITS = {
@@ -121,6 +122,9 @@ def meter_register(
 
 
 # ----------------------------------------------------------------------------- readings
+
+#: Above this many new or changed readings a submission is written by COPY (PostgreSQL).
+COPY_ABOVE = 1000
 
 
 @dataclass
@@ -201,7 +205,7 @@ def _copy_readings(plan: ReadingPlan, record: ReadingImport) -> None:
 def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     from django.db import connection
 
-    if connection.vendor == "postgresql" and len(plan.to_create) > 1000:
+    if connection.vendor == "postgresql" and len(plan.to_create) > COPY_ABOVE:
         _copy_readings(plan, record)
     else:
         _bulk_create_readings(plan, record)
@@ -240,7 +244,7 @@ def _update_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     changed = [_reading(row, record, id=old[0], updated_at=now) for row, old in plan.to_update]
     from django.db import connection
 
-    if connection.vendor == "postgresql" and len(changed) > 1000:
+    if connection.vendor == "postgresql" and len(changed) > COPY_ABOVE:
         _copy_updates(changed, record, now)
         return
     MeterReading.objects.bulk_update(
@@ -253,21 +257,17 @@ def _copy_updates(changed: list[MeterReading], record: ReadingImport, now: Any) 
     from django.db import connection
 
     table = MeterReading._meta.db_table
-    with connection.cursor() as c:
-        c.execute(
-            "CREATE TEMP TABLE reading_update (id bigint, start numeric(12, 2), "
-            '"end" numeric(12, 2), usage numeric(12, 2), read_on date) ON COMMIT DROP'
-        )
-        with c.cursor.copy("COPY reading_update FROM STDIN") as copy:
-            for r in changed:
-                copy.write_row((r.pk, r.start, r.end, r.usage, r.read_on))
+    columns = (
+        'id bigint, start numeric(12, 2), "end" numeric(12, 2), usage numeric(12, 2), read_on date'
+    )
+    rows = ((r.pk, r.start, r.end, r.usage, r.read_on) for r in changed)
+    with connection.cursor() as c, copied_rows(c, "reading_update", columns, rows):
         c.execute(
             f'UPDATE {table} m SET start = u.start, "end" = u."end", usage = u.usage, '
             "read_on = u.read_on, source_import_id = %s, updated_at = %s "
             "FROM reading_update u WHERE m.id = u.id",
             [record.pk, now],
         )
-        c.execute("DROP TABLE reading_update")
 
 
 def _raise_flags(plan: ReadingPlan, usage: dict[int, Decimal]) -> int:
