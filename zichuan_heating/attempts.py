@@ -32,3 +32,9 @@ def attempt(
         return False
     messages.success(request, done(result) if callable(done) else done)
     return True
+
+
+def flash_form_errors(request: HttpRequest, form: Any) -> None:
+    """Each error of an invalid form as an error message on the next page, for a POST that
+    redirects instead of showing the form again."""
+    flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
