@@ -28,7 +28,7 @@ from subsidies.metering.forms import SettleForm as AdjustmentSettleForm
 from subsidies.metering.models import Adjustment, AdjustmentStatus, UsageFlag
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
-from zichuan_heating.attempts import attempt
+from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error
 from zichuan_heating.scoping import get_for_user_or_404
@@ -183,9 +183,7 @@ def _adjustment_act(request: HttpRequest, pk: int, form_class, act) -> HttpRespo
     adjustment = get_for_user_or_404(Adjustment, request.user, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        flash_form_errors(request, form)
         return redirect("subsidies:adjustment_list")
     attempt(request, lambda: act(adjustment, form.cleaned_data), _("已处理。"))
     return redirect("subsidies:adjustment_list")
