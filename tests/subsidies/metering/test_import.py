@@ -15,6 +15,7 @@ from subsidies.models import Instalment
 from tasks.validators import mask_id_number
 from tests.factories import HouseholdFactory
 from tests.subsidies.metering.conftest import SEASON, add_meter
+from zichuan_heating.file_checks import UnusableFile
 
 pytestmark = pytest.mark.django_db
 
@@ -202,6 +203,22 @@ def test_the_command_keeps_the_ledger_contract(programme, metered, write_file, t
     assert code == 2 and json.loads(out)["errors"][0]["message"]
     code, out, _err = call(path, "--season", "2021", "--json")
     assert code == 2
+
+
+def test_an_empty_or_too_large_csv_is_refused_with_its_message(
+    programme, metered, tmp_path, settings
+):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"")
+    with pytest.raises(UnusableFile) as refused:
+        run(path, programme)
+    assert refused.value.message == "文件是空的，请上传填写好的抄表数据文件（xlsx 或 csv）。"
+    settings.READINGS_IMPORT_MAX_BYTES = 2 * 1048576
+    path.write_bytes(b"0" * (3 * 1048576))
+    with pytest.raises(UnusableFile) as refused:
+        run(path, programme)
+    assert refused.value.message == "文件过大（3.0 MB），最大允许 2 MB。"
+    assert not MeterReading.objects.exists()
 
 
 @pytest.mark.parametrize(
