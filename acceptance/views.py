@@ -4,6 +4,7 @@ service or a query, render. Every object is fetched through the town scoping hel
 """
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -220,29 +221,44 @@ def village_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return documents.village_summary(village, programme)
 
 
+def _record_form_page(
+    request: HttpRequest,
+    acceptance: Acceptance,
+    form: Any,
+    call: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    template: str,
+) -> HttpResponse:
+    """A form about one inspection record: a valid POST runs `call` and goes back to the
+    household's page; otherwise the form again, with the service's refusal above it."""
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(request, call, done, refused=partial(_add_errors, form))
+    ):
+        return redirect("acceptance:household", pk=acceptance.household_id)
+    return render(
+        request,
+        template,
+        {"acceptance": acceptance, "household": acceptance.household, "form": form},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("acceptance.add_rectification")
 def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
     acceptance = _record_or_404(request, pk)
     form = RectificationForm(request.POST or None, request.FILES or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and attempt(
-            request,
-            # The form's fields are the service's: description, date, attachments.
-            lambda: services.rectification_record(
-                acceptance=acceptance, by=request.user, **form.cleaned_data
-            ),
-            _("已登记整改情况，可以复验。"),
-            refused=partial(_add_errors, form),
-        )
-    ):
-        return redirect("acceptance:household", pk=acceptance.household_id)
-    return render(
+    return _record_form_page(
         request,
+        acceptance,
+        form,
+        # The form's fields are the service's: description, date, attachments.
+        lambda: services.rectification_record(
+            acceptance=acceptance, by=request.user, **form.cleaned_data
+        ),
+        _("已登记整改情况，可以复验。"),
         "acceptance/rectification_form.html",
-        {"acceptance": acceptance, "household": acceptance.household, "form": form},
     )
 
 
@@ -252,23 +268,15 @@ def acceptance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the reason; the POST revokes."""
     acceptance = _record_or_404(request, pk)
     form = RevokeForm(request.POST or None)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and attempt(
-            request,
-            lambda: services.acceptance_revoke(
-                acceptance=acceptance, by=request.user, reason=form.cleaned_data["reason"]
-            ),
-            lambda revoked: _("已撤销 %(n)d 条验收记录。") % {"n": len(revoked)},
-            refused=partial(_add_errors, form),
-        )
-    ):
-        return redirect("acceptance:household", pk=acceptance.household_id)
-    return render(
+    return _record_form_page(
         request,
+        acceptance,
+        form,
+        lambda: services.acceptance_revoke(
+            acceptance=acceptance, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        lambda revoked: _("已撤销 %(n)d 条验收记录。") % {"n": len(revoked)},
         "acceptance/revoke_confirm.html",
-        {"acceptance": acceptance, "household": acceptance.household, "form": form},
     )
 
 
