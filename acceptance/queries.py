@@ -22,7 +22,7 @@ from acceptance.models import (
 )
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme, Quota, StageDayTally
-from tasks.progress.queries import percent
+from tasks.progress.queries import percent, quotas_for_user
 
 #: Newest first: the order in which "the latest valid record" is read.
 _NEWEST_FIRST = ("-date", "-created_at", "-id")
@@ -323,12 +323,7 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
 
     Two queries whatever the number of towns: the quotas, then one grouped count.
     """
-    quotas = list(
-        Quota.objects.for_user(user)
-        .filter(programme=programme)
-        .select_related("town")
-        .order_by("town__order", "town__code")
-    )
+    quotas = quotas_for_user(programme, user)
     counts = _acceptance_counts(programme, [q.town_id for q in quotas])
     rows = []
     for q in quotas:

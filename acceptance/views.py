@@ -4,6 +4,8 @@ service or a query, render. Every object is fetched through the town scoping hel
 """
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -36,9 +38,9 @@ from tasks.ledger.services import id_number_export_record
 from tasks.models import Household, IdNumberView, Town, Village
 from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
+from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
-from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
 
@@ -124,6 +126,13 @@ def household_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "acceptance/household.html", _household_context(request, household))
 
 
+def _recorded(record: Acceptance) -> str:
+    return _("已记录%(kind)s：%(result)s。") % {
+        "kind": record.get_kind_display(),
+        "result": record.get_result_display(),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("acceptance.add_acceptance")
 def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -135,9 +144,12 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = InspectionForm(request.POST, request.FILES, household=household)
         team = inspector_formset(request.POST, contractor_name)
-        if form.is_valid() and team.is_valid():
-            try:
-                record = services.acceptance_record(
+        if (
+            form.is_valid()
+            and team.is_valid()
+            and attempt(
+                request,
+                lambda: services.acceptance_record(
                     household=household,
                     kind=form.cleaned_data["kind"],
                     date=form.cleaned_data["date"],
@@ -148,16 +160,12 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
                     rectification_deadline=form.cleaned_data["rectification_deadline"],
                     by=request.user,
                     attachments=form.cleaned_data["attachments"],
-                )
-            except ValidationError as error:
-                _add_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("已记录%(kind)s：%(result)s。")
-                    % {"kind": record.get_kind_display(), "result": record.get_result_display()},
-                )
-                return redirect("acceptance:household", pk=household.pk)
+                ),
+                _recorded,
+                refused=partial(_add_errors, form),
+            )
+        ):
+            return redirect("acceptance:household", pk=household.pk)
     else:
         kind = (
             AcceptanceKind.COMPLETION
@@ -214,26 +222,44 @@ def village_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return documents.village_summary(village, programme)
 
 
+def _record_form_page(
+    request: HttpRequest,
+    acceptance: Acceptance,
+    form: Any,
+    call: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    template: str,
+) -> HttpResponse:
+    """A form about one inspection record: a valid POST runs `call` and goes back to the
+    household's page; otherwise the form again, with the service's refusal above it."""
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(request, call, done, refused=partial(_add_errors, form))
+    ):
+        return redirect("acceptance:household", pk=acceptance.household_id)
+    return render(
+        request,
+        template,
+        {"acceptance": acceptance, "household": acceptance.household, "form": form},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("acceptance.add_rectification")
 def rectification_new(request: HttpRequest, pk: int) -> HttpResponse:
     acceptance = _record_or_404(request, pk)
     form = RectificationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            # The form's fields are the service's: description, date, attachments.
-            services.rectification_record(
-                acceptance=acceptance, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("已登记整改情况，可以复验。"))
-            return redirect("acceptance:household", pk=acceptance.household_id)
-    return render(
+    return _record_form_page(
         request,
+        acceptance,
+        form,
+        # The form's fields are the service's: description, date, attachments.
+        lambda: services.rectification_record(
+            acceptance=acceptance, by=request.user, **form.cleaned_data
+        ),
+        _("已登记整改情况，可以复验。"),
         "acceptance/rectification_form.html",
-        {"acceptance": acceptance, "household": acceptance.household, "form": form},
     )
 
 
@@ -243,20 +269,15 @@ def acceptance_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page with the reason; the POST revokes."""
     acceptance = _record_or_404(request, pk)
     form = RevokeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            revoked = services.acceptance_revoke(
-                acceptance=acceptance, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("已撤销 %(n)d 条验收记录。") % {"n": len(revoked)})
-            return redirect("acceptance:household", pk=acceptance.household_id)
-    return render(
+    return _record_form_page(
         request,
+        acceptance,
+        form,
+        lambda: services.acceptance_revoke(
+            acceptance=acceptance, by=request.user, reason=form.cleaned_data["reason"]
+        ),
+        lambda revoked: _("已撤销 %(n)d 条验收记录。") % {"n": len(revoked)},
         "acceptance/revoke_confirm.html",
-        {"acceptance": acceptance, "household": acceptance.household, "form": form},
     )
 
 
@@ -266,14 +287,13 @@ def stove_removal(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_for_user_or_404(Household, request.user, pk=pk)
     form = StoveRemovalForm(request.POST)
     if form.is_valid():
-        try:
-            services.household_record_stove_removal(
+        attempt(
+            request,
+            lambda: services.household_record_stove_removal(
                 household=household, date=form.cleaned_data["date"], by=request.user
-            )
-        except ValidationError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("已登记燃煤炉具拆除。"))
+            ),
+            _("已登记燃煤炉具拆除。"),
+        )
     else:
         messages.error(request, _("请填写正确的拆除日期。"))
     return redirect("acceptance:household", pk=household.pk)

@@ -36,6 +36,7 @@ from subsidies.payments.forms import ProtectedExportForm
 from subsidies.payments.queries import batch_by_source
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
+from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
 from zichuan_heating.feedback import flash_errors
@@ -60,6 +61,11 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     return render(request, "subsidies/standard_list.html", {"programme": programme, "rows": rows})
 
 
+def _standard_saved(result: tuple[SubsidyStandard, int]) -> str:
+    new, n = result
+    return _("已保存为第 %(v)s 版，%(n)s 笔未发放补贴已按新标准调整。") % {"v": new.version, "n": n}
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("subsidies.manage_standards")
 def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -74,24 +80,21 @@ def standard_edit(request: HttpRequest, pk: int) -> HttpResponse:
             }
         ),
     )
-    if request.method == "POST" and form.is_valid():
-        changes = {f: form.cleaned_data[f] for f in services.STANDARD_FIELDS}
-        try:
-            new, n = services.standard_change(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.standard_change(
                 standard=standard,
                 by=request.user,
                 effective_from=form.cleaned_data["effective_from"],
-                **changes,
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("已保存为第 %(v)s 版，%(n)s 笔未发放补贴已按新标准调整。")
-                % {"v": new.version, "n": n},
-            )
-            return redirect("subsidies:standard_list")
+                **{f: form.cleaned_data[f] for f in services.STANDARD_FIELDS},
+            ),
+            _standard_saved,
+        )
+    ):
+        return redirect("subsidies:standard_list")
     return render(request, "subsidies/standard_edit.html", {"form": form, "standard": standard})
 
 
@@ -139,7 +142,7 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _prepared_message(batch))
                 return redirect(batch)
         else:
-            flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+            flash_form_errors(request, form)
         choice = BatchChoiceForm(request.POST, seasons=seasons)
     else:
         choice = BatchChoiceForm(request.GET if "season" in request.GET else None, seasons=seasons)
@@ -222,15 +225,10 @@ def _act(
     batch = _batch(pk)
     form = form_class(request.POST, request.FILES or None)
     if not form.is_valid():
-        flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+        flash_form_errors(request, form)
         return redirect(batch)
     data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
-    try:
-        result = service(**(target or {"batch": batch}), **data, by=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, done(result) if callable(done) else done)
+    attempt(request, lambda: service(**(target or {"batch": batch}), **data, by=request.user), done)
     return redirect(batch)
 
 

@@ -13,6 +13,22 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
+#: The metering pages every role sees (meters, usage flags, adjustments; the town its own).
+METERING_PAGES = [
+    "subsidies.view_meter",
+    "subsidies.view_usageflag",
+    "subsidies.view_adjustment",
+]
+#: The district-wide subsidy pages, read only: what the district office, the finance bureau and
+#: the administrator all see of the money (the finance bureau acts on it besides).
+SUBSIDY_PAGES = [
+    "subsidies.view_instalment",
+    "subsidies.view_paymentaccount",
+    "subsidies.view_fundbudget",
+    "subsidies.view_subsidystandard",
+    "subsidies.view_disbursementbatch",
+]
+
 # Permissions per role, as "app_label.codename". Later apps add theirs here: one table
 # to read when asking "who may do what".
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -60,10 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.void_safetyrecord",
         "subsidies.view_paymentaccount",
         "subsidies.change_paymentaccount",
-        "subsidies.view_meter",  # metering
-        "subsidies.view_usageflag",  # metering
+        *METERING_PAGES,
         "subsidies.decide_flag",  # metering
-        "subsidies.view_adjustment",  # metering
     ],
     Role.DISTRICT_OFFICE: [
         "tasks.view_programme",
@@ -87,11 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.add_reportjob",
         "tasks.view_reminderlog",
         "tasks.view_idnumberview",
-        "subsidies.view_instalment",
-        "subsidies.view_paymentaccount",
-        "subsidies.view_fundbudget",
-        "subsidies.view_subsidystandard",
-        "subsidies.view_disbursementbatch",
+        *SUBSIDY_PAGES,
         "visits.view_visitsample",
         "visits.draw_visitsample",
         "visits.view_visit",
@@ -106,9 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.view_emergencyplan",
         "visits.view_drill",
         "visits.void_safetyrecord",
-        "subsidies.view_meter",  # metering
-        "subsidies.view_usageflag",  # metering
-        "subsidies.view_adjustment",  # metering
+        *METERING_PAGES,
     ],
     Role.FINANCE_BUREAU: [
         "tasks.view_programme",
@@ -121,21 +129,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_equipmentmodel",
         "tasks.view_contractor",
         "acceptance.view_acceptance",
-        "subsidies.view_instalment",
-        "subsidies.view_paymentaccount",
-        "subsidies.view_fundbudget",
+        *SUBSIDY_PAGES,
         "subsidies.manage_funds",
-        "subsidies.view_subsidystandard",
         "subsidies.manage_standards",
-        "subsidies.view_disbursementbatch",
         "subsidies.prepare_batch",
         "subsidies.approve_batch",
         "subsidies.export_batch",
         "subsidies.export_full_id",
-        "subsidies.view_meter",  # metering
-        "subsidies.view_usageflag",  # metering
+        *METERING_PAGES,
         "subsidies.decide_flag",  # metering
-        "subsidies.view_adjustment",  # metering
         "subsidies.settle_adjustment",  # metering
         "subsidies.import_readings",  # metering
         "subsidies.view_readingimport",  # metering
@@ -173,17 +175,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tasks.view_reportjob",
         "tasks.add_reportjob",
         "tasks.view_reminderlog",
-        "subsidies.view_instalment",
-        "subsidies.view_paymentaccount",
-        "subsidies.view_fundbudget",
-        "subsidies.view_subsidystandard",
-        "subsidies.view_disbursementbatch",
+        *SUBSIDY_PAGES,
         "visits.view_visitsample",
         "visits.view_visit",
         "visits.view_case",
-        "subsidies.view_meter",  # metering
-        "subsidies.view_usageflag",  # metering
-        "subsidies.view_adjustment",  # metering
+        *METERING_PAGES,
     ],
 }
 

@@ -32,6 +32,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zichuan_heating.file_checks import UnusableFile, check_size
+
 _REMOVE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2060\ufeff]"
 )
@@ -61,14 +63,6 @@ HEADER_SEARCH_ROWS = 10
 SCAN_CHUNK = 1 << 20
 #: Rows converted between two looks at the clock while reading.
 READ_CLOCK_EVERY = 2000
-
-
-class UnusableFile(Exception):
-    """The file as a whole cannot be used; the message is for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -171,17 +165,8 @@ def inspect_workbook(
     the messages (e.g. "台账"); `max_columns` defaults to SPREADSHEET_MAX_COLUMNS.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise UnusableFile(_("找不到上传的文件，请重新上传。")) from None
-    if size == 0:
-        raise UnusableFile(_("文件是空的，请上传填写好的%(what)s xlsx 文件。") % {"what": what})
-    if size > max_bytes:
-        raise UnusableFile(
-            _("文件过大（%(mb).1f MB），最大允许 %(max)d MB。")
-            % {"mb": size / 1048576, "max": max_bytes // 1048576}
-        )
+    empty = _("文件是空的，请上传填写好的%(what)s xlsx 文件。") % {"what": what}
+    check_size(path, max_bytes=max_bytes, empty=empty)
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):

@@ -12,14 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from tasks.ledger.importing.files import best_header_row
+from tasks.ledger.importing.files import best_header_row, header_positions
 from tasks.ledger.importing.text import key_text
-from zichuan_heating.spreadsheets import (
-    HEADER_SEARCH_ROWS,
-    UnusableFile,
-    inspect_workbook,
-    read_sheet,
-)
+from zichuan_heating.file_checks import UnusableFile, check_size
+from zichuan_heating.spreadsheets import HEADER_SEARCH_ROWS, inspect_workbook, read_sheet
 
 #: The file's columns: key → header. Only the meter number and the two readings are required.
 HEADERS = {
@@ -71,14 +67,8 @@ def _decode(data: bytes) -> str:
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
-    size = path.stat().st_size
-    if size == 0:
-        raise UnusableFile(_("文件是空的，请上传填写好的抄表数据文件（xlsx 或 csv）。"))
-    if size > max_bytes():
-        raise UnusableFile(
-            _("文件过大（%(mb).1f MB），最大允许 %(max)d MB。")
-            % {"mb": size / 1048576, "max": max_bytes() // 1048576}
-        )
+    empty = _("文件是空的，请上传填写好的抄表数据文件（xlsx 或 csv）。")
+    check_size(path, max_bytes=max_bytes(), empty=empty)
     data = path.read_bytes()
     if b"\x00" in data:
         raise UnusableFile(_("该文件既不是 Excel 工作簿（.xlsx）也不是 CSV 文本文件。"))
@@ -115,21 +105,7 @@ def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
         raise UnusableFile(
             _("找不到表头行。表头应包含：%(h)s。") % {"h": "、".join(HEADERS.values())}
         )
-    positions: dict[str, int] = {}
-    duplicates = []
-    for col, cell in enumerate(rows[index]):
-        key = wanted.get(key_text(cell))
-        if key is None:
-            continue
-        if key in positions:
-            duplicates.append(HEADERS[key])
-        positions.setdefault(key, col)
-    missing = [HEADERS[k] for k in REQUIRED if k not in positions]
-    problems = []
-    if missing:
-        problems.append(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
-    if duplicates:
-        problems.append(_("列重复：%(cols)s") % {"cols": "、".join(duplicates)})
+    positions, problems = header_positions(rows[index], wanted, HEADERS, REQUIRED)
     if problems:
         raise UnusableFile(
             _("表头有误（第 %(row)d 行）：%(p)s。") % {"row": index + 1, "p": "；".join(problems)}

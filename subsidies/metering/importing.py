@@ -23,7 +23,7 @@ from acceptance.queries import accepted_households
 from subsidies.metering.files import HEADERS
 from subsidies.metering.models import Meter, MeterReading, Utility
 from tasks.ledger.importing.parsers import parse_date
-from tasks.ledger.importing.plan import RowError
+from tasks.ledger.importing.plan import RowError, WritePlan
 from tasks.ledger.importing.text import clean_text, key_text
 from tasks.models import Household, HouseholdStatus, Programme
 
@@ -46,7 +46,7 @@ class Row:
 
 
 @dataclass
-class ReadingPlan:
+class ReadingPlan(WritePlan):
     programme: Programme
     season: str
     utility: Utility | None = None
@@ -55,17 +55,6 @@ class ReadingPlan:
     #: (the checked row, the stored reading as (id, start, end, usage, read_on))
     to_update: list[tuple[Row, tuple]] = field(default_factory=list)
     unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "created": len(self.to_create),
-            "updated": len(self.to_update),
-            "unchanged": self.unchanged,
-        }
 
     def household_ids(self) -> set[int]:
         return {r.household_id for r in self.to_create} | {

@@ -48,6 +48,7 @@ from subsidies.models import (
 from subsidies.money import ZERO
 from subsidies.pricing import operating_amount
 from tasks.models import Programme
+from zichuan_heating.temp_tables import copied_rows
 
 _OPEN_BATCH = (BatchState.DRAFT, BatchState.APPROVED)
 
@@ -247,14 +248,8 @@ def _write_postgresql(changes: list[tuple[int, Decimal, Decimal]], now: Any) -> 
     inst = Instalment._meta.db_table
     lines = BatchLine._meta.db_table
     batches = BatchLine._meta.get_field("batch").related_model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE reading_price (id bigint PRIMARY KEY, amount numeric(12, 2), "
-            "previous numeric(12, 2)) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy("COPY reading_price (id, amount, previous) FROM STDIN") as copy:
-            for row in changes:
-                copy.write_row(row)
+    columns = "id bigint PRIMARY KEY, amount numeric(12, 2), previous numeric(12, 2)"
+    with connection.cursor() as cursor, copied_rows(cursor, "reading_price", columns, changes):
         cursor.execute(
             f"UPDATE {inst} i SET amount = p.amount, previous_amount = p.previous, "
             "updated_at = %s FROM reading_price p WHERE i.id = p.id",
@@ -266,7 +261,6 @@ def _write_postgresql(changes: list[tuple[int, Decimal, Decimal]], now: Any) -> 
             "AND b.state IN (%s, %s)",
             [now, LineState.INCLUDED, *_OPEN_BATCH],
         )
-        cursor.execute("DROP TABLE reading_price")
 
 
 def metered_amounts(standard: SubsidyStandard, instalments: list[Instalment]) -> dict[int, Decimal]:

@@ -8,7 +8,7 @@ write of a submission (with the previous values of every reading it changed).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from subsidies.metering.importing import ReadingPlan
+from subsidies.metering.importing import ReadingPlan, Row
 from subsidies.metering.models import (
     ADJUSTMENT_FLOW,
     FLAG_FLOW,
@@ -40,10 +40,11 @@ from subsidies.metering.models import (
 from subsidies.metering.repricing import RepriceResult, reprice_season
 from subsidies.models import INSTALMENT_FLOW, Instalment, InstalmentItem
 from subsidies.services.common import batches_changed, require_perm, user_or_none
-from tasks.ledger.importing.plan import RowError
+from tasks.ledger.importing.plan import WriteOutcome
 from tasks.models import Household
 from zichuan_heating.locks import retry_on_conflict
 from zichuan_heating.scoping import sees_all_towns
+from zichuan_heating.temp_tables import copied_rows
 
 #: Season usage below LOW (near zero: 返煤 risk) or above HIGH flags the household, per kind.
 USAGE_LIMITS = {
@@ -122,14 +123,12 @@ def meter_register(
 
 # ----------------------------------------------------------------------------- readings
 
+#: Above this many new or changed readings a submission is written by COPY (PostgreSQL).
+COPY_ABOVE = 1000
+
 
 @dataclass
-class ReadingOutcome:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    committed: bool = False
+class ReadingOutcome(WriteOutcome):
     record: ReadingImport | None = None
     reprice: RepriceResult | None = None
 
@@ -206,7 +205,7 @@ def _copy_readings(plan: ReadingPlan, record: ReadingImport) -> None:
 def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     from django.db import connection
 
-    if connection.vendor == "postgresql" and len(plan.to_create) > 1000:
+    if connection.vendor == "postgresql" and len(plan.to_create) > COPY_ABOVE:
         _copy_readings(plan, record)
     else:
         _bulk_create_readings(plan, record)
@@ -215,19 +214,20 @@ def _write_readings(plan: ReadingPlan, record: ReadingImport) -> None:
 
 def _bulk_create_readings(plan: ReadingPlan, record: ReadingImport) -> None:
     MeterReading.objects.bulk_create(
-        [
-            MeterReading(
-                meter_id=r.meter_id,
-                season=plan.season,
-                start=r.start,
-                end=r.end,
-                usage=r.usage,
-                read_on=r.read_on,
-                source_import=record,
-            )
-            for r in plan.to_create
-        ],
-        batch_size=5000,
+        [_reading(r, record, season=plan.season) for r in plan.to_create], batch_size=5000
+    )
+
+
+def _reading(row: Row, record: ReadingImport, **more: Any) -> MeterReading:
+    """The stored reading a checked row becomes, written by the submission `record`."""
+    return MeterReading(
+        meter_id=row.meter_id,
+        start=row.start,
+        end=row.end,
+        usage=row.usage,
+        read_on=row.read_on,
+        source_import=record,
+        **more,
     )
 
 
@@ -241,22 +241,10 @@ def _update_readings(plan: ReadingPlan, record: ReadingImport) -> None:
         ]
     }
     now = timezone.now()
-    changed = [
-        MeterReading(
-            id=old[0],
-            meter_id=row.meter_id,
-            start=row.start,
-            end=row.end,
-            usage=row.usage,
-            read_on=row.read_on,
-            source_import=record,
-            updated_at=now,
-        )
-        for row, old in plan.to_update
-    ]
+    changed = [_reading(row, record, id=old[0], updated_at=now) for row, old in plan.to_update]
     from django.db import connection
 
-    if connection.vendor == "postgresql" and len(changed) > 1000:
+    if connection.vendor == "postgresql" and len(changed) > COPY_ABOVE:
         _copy_updates(changed, record, now)
         return
     MeterReading.objects.bulk_update(
@@ -269,21 +257,17 @@ def _copy_updates(changed: list[MeterReading], record: ReadingImport, now: Any) 
     from django.db import connection
 
     table = MeterReading._meta.db_table
-    with connection.cursor() as c:
-        c.execute(
-            "CREATE TEMP TABLE reading_update (id bigint, start numeric(12, 2), "
-            '"end" numeric(12, 2), usage numeric(12, 2), read_on date) ON COMMIT DROP'
-        )
-        with c.cursor.copy("COPY reading_update FROM STDIN") as copy:
-            for r in changed:
-                copy.write_row((r.pk, r.start, r.end, r.usage, r.read_on))
+    columns = (
+        'id bigint, start numeric(12, 2), "end" numeric(12, 2), usage numeric(12, 2), read_on date'
+    )
+    rows = ((r.pk, r.start, r.end, r.usage, r.read_on) for r in changed)
+    with connection.cursor() as c, copied_rows(c, "reading_update", columns, rows):
         c.execute(
             f'UPDATE {table} m SET start = u.start, "end" = u."end", usage = u.usage, '
             "read_on = u.read_on, source_import_id = %s, updated_at = %s "
             "FROM reading_update u WHERE m.id = u.id",
             [record.pk, now],
         )
-        c.execute("DROP TABLE reading_update")
 
 
 def _raise_flags(plan: ReadingPlan, usage: dict[int, Decimal]) -> int:

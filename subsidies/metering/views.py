@@ -2,7 +2,9 @@
 adjustments, and a household's meters and readings. Thin: parse, call, render."""
 
 import tempfile
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +28,9 @@ from subsidies.metering.forms import SettleForm as AdjustmentSettleForm
 from subsidies.metering.models import Adjustment, AdjustmentStatus, UsageFlag
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
+from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, flash_errors
+from zichuan_heating.feedback import add_service_error
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.spreadsheets import UnusableFile
 
@@ -112,6 +115,16 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _posted_by(request: HttpRequest, perm: str, form: Any) -> bool:
+    """Whether this is a POST of a valid `form`; the page is seen with its view permission,
+    but a POST needs `perm` (PermissionDenied, a 403, without it)."""
+    if request.method != "POST":
+        return False
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    return form.is_valid()
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("subsidies.view_usageflag")
 def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -121,22 +134,18 @@ def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     form = FlagDecisionForm(request.POST or None)
-    if request.method == "POST":
-        if not request.user.has_perm("subsidies.decide_flag"):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.flag_decide(
-                    flag=flag,
-                    decision=form.cleaned_data["decision"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
-            except ValidationError as e:
-                add_service_error(form, e)
-            else:
-                messages.success(request, _("已处理。"))
-                return redirect("subsidies:flag_detail", pk=flag.pk)
+    if _posted_by(request, "subsidies.decide_flag", form) and attempt(
+        request,
+        lambda: services.flag_decide(
+            flag=flag,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        ),
+        _("已处理。"),
+        refused=partial(add_service_error, form),
+    ):
+        return redirect("subsidies:flag_detail", pk=flag.pk)
     return render(
         request,
         "subsidies/metering/flag_detail.html",
@@ -174,16 +183,9 @@ def _adjustment_act(request: HttpRequest, pk: int, form_class, act) -> HttpRespo
     adjustment = get_for_user_or_404(Adjustment, request.user, pk=pk)
     form = form_class(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        flash_form_errors(request, form)
         return redirect("subsidies:adjustment_list")
-    try:
-        act(adjustment, form.cleaned_data)
-    except ValidationError as e:
-        flash_errors(request, e)
-    else:
-        messages.success(request, _("已处理。"))
+    attempt(request, lambda: act(adjustment, form.cleaned_data), _("已处理。"))
     return redirect("subsidies:adjustment_list")
 
 
@@ -218,17 +220,13 @@ def household_meters(request: HttpRequest, pk: int) -> HttpResponse:
         Household.objects.select_related("town", "village"), request.user, pk=pk
     )
     form = MeterForm(request.POST or None)
-    if request.method == "POST":
-        if not request.user.has_perm("tasks.change_household"):
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.meter_register(household=household, by=request.user, **form.cleaned_data)
-            except ValidationError as e:
-                add_service_error(form, e)
-            else:
-                messages.success(request, _("表计已登记。"))
-                return redirect("subsidies:household_meters", pk=household.pk)
+    if _posted_by(request, "tasks.change_household", form) and attempt(
+        request,
+        lambda: services.meter_register(household=household, by=request.user, **form.cleaned_data),
+        _("表计已登记。"),
+        refused=partial(add_service_error, form),
+    ):
+        return redirect("subsidies:household_meters", pk=household.pk)
     return render(
         request,
         "subsidies/metering/household_meters.html",
@@ -259,18 +257,21 @@ def estimate_list(request: HttpRequest) -> HttpResponse:
         town_id=town.pk if town else None,
     )
     form = EstimatesPayForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            n = estimates.estimates_pay(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: estimates.estimates_pay(
                 instalment_ids=form.cleaned_data["instalment"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
-            )
-        except ValidationError as e:
-            add_service_error(form, e)
-        else:
-            messages.success(request, _("已决定按估算发放 %(n)d 笔，可编入发放批次。") % {"n": n})
-            return redirect(request.get_full_path())
+            ),
+            lambda n: _("已决定按估算发放 %(n)d 笔，可编入发放批次。") % {"n": n},
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect(request.get_full_path())
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -5,7 +5,6 @@ the town scoping (another town's object is a 404)."""
 
 import io
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +25,7 @@ from subsidies.payments.models import FundShare, PaymentAccount
 from subsidies.services import disbursement_export
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
+from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
 from zichuan_heating.feedback import flash_errors
@@ -54,14 +54,18 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else {"holder": household.head_name}
     )
     form = PaymentAccountForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_account_set(household=household, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("收款账户已保存。"))
-            return redirect("ledger:household_detail", household.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.payment_account_set(
+                household=household, by=request.user, **form.cleaned_data
+            ),
+            _("收款账户已保存。"),
+        )
+    ):
+        return redirect("ledger:household_detail", household.pk)
     return render(
         request,
         "subsidies/payments/account_edit.html",
@@ -118,14 +122,13 @@ def budget_set(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     form = FundBudgetForm(request.POST, seasons=queries.budget_seasons(programme))
     if not form.is_valid():
-        flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+        flash_form_errors(request, form)
         return redirect("subsidies:funds")
-    try:
-        services.fund_budget_set(programme=programme, by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("预算已保存。"))
+    attempt(
+        request,
+        lambda: services.fund_budget_set(programme=programme, by=request.user, **form.cleaned_data),
+        _("预算已保存。"),
+    )
     return redirect("subsidies:funds")
 
 
@@ -135,14 +138,18 @@ def shares_edit(request: HttpRequest, pk: int) -> HttpResponse:
     standard = get_object_or_404(SubsidyStandard.objects.select_related("programme"), pk=pk)
     current = queries.shares_by_standard({standard.pk}).get(standard.pk, [])
     form = FundSharesForm(request.POST or None, initial_shares=dict(current))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.fund_shares_set(standard=standard, shares=form.shares(), by=request.user)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("资金来源比例已保存。"))
-            return redirect("subsidies:funds")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.fund_shares_set(
+                standard=standard, shares=form.shares(), by=request.user
+            ),
+            _("资金来源比例已保存。"),
+        )
+    ):
+        return redirect("subsidies:funds")
     own = FundShare.objects.filter(standard=standard).exists()
     return render(
         request,
@@ -160,7 +167,7 @@ def batch_download_protected(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(DisbursementBatch.objects.select_related("programme"), pk=pk)
     form = ProtectedExportForm(request.POST)
     if not form.is_valid():
-        flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+        flash_form_errors(request, form)
         return redirect(batch)
     buf = io.BytesIO()
     try:

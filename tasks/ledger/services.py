@@ -8,6 +8,7 @@ actions (`check_signed_on`, `check_started_on`, `check_completed_on`) are the im
 """
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -288,14 +289,22 @@ def edit_step(locked: Household, changes: dict[str, Any]) -> bool:
 # --- Actions on one household ------------------------------------------------------------------
 
 
+def _take_step(
+    household: Household, by: Any, step: Callable[..., None], reason: HouseholdReason, **dates: Any
+) -> Household:
+    """A status step of one household: locked, stepped (`contract_step` and the like, the
+    steps the bulk actions take in memory), validated and saved with its history reason."""
+    locked = _lock(household)
+    step(locked, **dates)
+    return _save_household(locked, by=by, reason=reason)
+
+
 @transaction.atomic
 def household_contract(
     *, household: Household, by: Any, signed_on: datetime.date | None
 ) -> Household:
     """surveyed → contracted (签约); needs a contractor and the equipment its route needs."""
-    locked = _lock(household)
-    contract_step(locked, signed_on=signed_on)
-    return _save_household(locked, by=by, reason=HouseholdReason.CONTRACT)
+    return _take_step(household, by, contract_step, HouseholdReason.CONTRACT, signed_on=signed_on)
 
 
 @transaction.atomic
@@ -303,9 +312,7 @@ def household_start_construction(
     *, household: Household, by: Any, started_on: datetime.date | None = None
 ) -> Household:
     """contracted → under construction; only once the town's plan is approved."""
-    locked = _lock(household)
-    start_step(locked, started_on=started_on)
-    return _save_household(locked, by=by, reason=HouseholdReason.START)
+    return _take_step(household, by, start_step, HouseholdReason.START, started_on=started_on)
 
 
 @transaction.atomic
@@ -313,9 +320,9 @@ def household_complete_construction(
     *, household: Household, by: Any, completed_on: datetime.date | None
 ) -> Household:
     """under construction → built (完工)."""
-    locked = _lock(household)
-    complete_step(locked, completed_on=completed_on)
-    return _save_household(locked, by=by, reason=HouseholdReason.COMPLETE)
+    return _take_step(
+        household, by, complete_step, HouseholdReason.COMPLETE, completed_on=completed_on
+    )
 
 
 @retry_on_conflict  # withdrawal cancels instalments: money's lock order and retry

@@ -1,8 +1,6 @@
 """Town plan pages: the town's plan and its versions, editing, submission, the district's
 review queue, review with version differences, and the all-towns overview."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,20 +32,10 @@ from tasks.plans.forms import (
 )
 from tasks.plans.ledger_lines import ledger_line_initial
 from tasks.queries import active_programme_or_404
+from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
-
-
-def attempt(request: HttpRequest, call: Callable[[], object], done: str) -> bool:
-    """Run a service; flash its refusal, or `done` when it went through."""
-    try:
-        call()
-    except ValidationError as exc:
-        flash_errors(request, exc)
-        return False
-    messages.success(request, done)
-    return True
 
 
 @role_required("tasks.view_townplan")

@@ -168,17 +168,23 @@ def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int,
     return counts
 
 
-def progress_by_town(programme: Programme, user: Any) -> list[TownProgress]:
-    """One row per town the user may see: its quota and the count at each stage.
-
-    Two queries whatever the number of towns: quotas with towns, then grouped counts.
-    """
-    quotas = list(
+def quotas_for_user(programme: Programme, user: Any) -> list[Quota]:
+    """The programme's quotas of the towns the user may see, with their towns, in town order:
+    the rows of every per-town table. One query."""
+    return list(
         Quota.objects.for_user(user)
         .filter(programme=programme)
         .select_related("town")
         .order_by("town__order", "town__code")
     )
+
+
+def progress_by_town(programme: Programme, user: Any) -> list[TownProgress]:
+    """One row per town the user may see: its quota and the count at each stage.
+
+    Two queries whatever the number of towns: quotas with towns, then grouped counts.
+    """
+    quotas = quotas_for_user(programme, user)
     counts = stage_counts_by_town(programme, [q.town_id for q in quotas])
     return [
         TownProgress(

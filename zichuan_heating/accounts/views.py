@@ -42,6 +42,14 @@ def _with_service_errors(form: UserForm, call) -> object | None:
     return None
 
 
+#: What creating and editing a user both pass from the form to their service.
+PROFILE_FIELDS = ("role", "town", "last_name", "first_name", "email")
+
+
+def _profile(data: dict) -> dict:
+    return {name: data[name] for name in PROFILE_FIELDS}
+
+
 @manager_required
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
@@ -59,13 +67,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         created = _with_service_errors(
             form,
             lambda: services.user_create(
-                by=request.user,
-                username=data["username"],
-                role=data["role"],
-                town=data["town"],
-                last_name=data["last_name"],
-                first_name=data["first_name"],
-                email=data["email"],
+                by=request.user, username=data["username"], **_profile(data)
             ),
         )
         if created:
@@ -88,14 +90,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: (
                 services.user_update(
-                    by=request.user,
-                    user=target,
-                    role=data["role"],
-                    town=data["town"],
-                    last_name=data["last_name"],
-                    first_name=data["first_name"],
-                    email=data["email"],
-                    is_active=data["is_active"],
+                    by=request.user, user=target, is_active=data["is_active"], **_profile(data)
                 )
                 or True
             ),

@@ -3,7 +3,7 @@ and the header row found among the first rows."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,26 +61,38 @@ def _header_row(rows: list[list[Any]], wanted: dict[str, str]) -> int:
     return index
 
 
-def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
-    """The header row's index and each column's position."""
-    wanted = {key_text(c.header): c.key for c in COLUMNS}
-    index = _header_row(rows, wanted)
+def header_positions(
+    row: list[Any], wanted: Mapping[str, str], headers: Mapping[str, str], required: Iterable[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Where each wanted column stands in the header `row` (`wanted`: `key_text` of a header →
+    its key), the first of a repeated one; and what is wrong with the row, one Chinese phrase a
+    problem: the `required` keys missing, the columns repeated (`headers`: key → header, for the
+    messages). Every importer's rule for reading its header row."""
     positions: dict[str, int] = {}
     duplicates: list[str] = []
-    for col, cell in enumerate(rows[index]):
+    for col, cell in enumerate(row):
         key = wanted.get(key_text(cell))
         if key is None:
             continue
         if key in positions:
-            duplicates.append(HEADER[key])
+            duplicates.append(headers[key])
         else:
             positions[key] = col
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    missing = [headers[k] for k in required if k not in positions]
     problems = []
     if missing:
         problems.append(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)})
     if duplicates:
         problems.append(_("列重复：%(cols)s") % {"cols": "、".join(duplicates)})
+    return positions, problems
+
+
+def find_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
+    """The header row's index and each column's position."""
+    wanted = {key_text(c.header): c.key for c in COLUMNS}
+    index = _header_row(rows, wanted)
+    required = [c.key for c in COLUMNS if c.required]
+    positions, problems = header_positions(rows[index], wanted, HEADER, required)
     if problems:
         raise UnusableFile(
             _("表头有误（第 %(row)d 行）：%(problems)s。请使用下载的模板，表头不要合并单元格。")

@@ -35,8 +35,29 @@ class Scope:
         return self.town_ids is None or town_id in self.town_ids
 
 
+class WritePlan:
+    """What every import's plan answers (its `errors`, `to_create`, `to_update`, `unchanged`):
+    whether it may be written, and how many rows it creates, updates or leaves."""
+
+    errors: list[RowError]
+    to_create: list
+    to_update: list
+    unchanged: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": len(self.to_create),
+            "updated": len(self.to_update),
+            "unchanged": self.unchanged,
+        }
+
+
 @dataclass
-class Plan:
+class Plan(WritePlan):
     """The outcome of validation: what a commit would write."""
 
     programme: Programme
@@ -53,23 +74,19 @@ class Plan:
     #: Seconds per phase (inspect, read, parse, classify, write), for the benchmark.
     timings: dict[str, float] = field(default_factory=dict)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "created": len(self.to_create),
-            "updated": len(self.to_update),
-            "unchanged": self.unchanged,
-        }
-
 
 @dataclass
-class ImportOutcome:
+class WriteOutcome:
+    """What every import did: rows created, updated, unchanged, its row errors, and whether it
+    was written."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
+
+
+@dataclass
+class ImportOutcome(WriteOutcome):
     plan: Plan | None = None

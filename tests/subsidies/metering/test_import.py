@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from subsidies.metering import services
 from subsidies.metering.models import MeterReading, ReadingImport
 from subsidies.metering.services import readings_import_file
 from subsidies.models import Instalment
 from tasks.validators import mask_id_number
 from tests.factories import HouseholdFactory
 from tests.subsidies.metering.conftest import SEASON, add_meter
+from zichuan_heating.file_checks import UnusableFile
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,30 @@ def test_a_changed_reading_updates_and_keeps_the_old_values(programme, metered, 
     assert reading.usage == Decimal("700.00")
     record = ReadingImport.objects.order_by("-id").first()
     assert record.details["previous"] == [[reading.pk, "100.00", "700.00", "600.00", "2022-03-20"]]
+    op = Instalment.objects.get(household=metered["g1"], item="operating", season=SEASON)
+    assert (op.amount, op.previous_amount) == (Decimal("700.00"), Decimal("600.00"))
+
+
+def test_a_large_submission_is_copied_in_with_the_same_outcome(
+    programme, metered, write_file, monkeypatch
+):
+    # Every write above COPY_ABOVE rows goes through COPY and a temporary table: here all of them.
+    monkeypatch.setattr(services, "COPY_ABOVE", 0)
+    run(write_file(good_rows(metered)), programme)
+    rows = good_rows(metered)
+    rows[0][4], rows[0][5], rows[0][6] = 800, 700, "2022-03-25"
+    outcome = run(write_file(rows), programme)
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 2)
+    reading = MeterReading.objects.get(meter__number="G0001")
+    record = ReadingImport.objects.order_by("-id").first()
+    assert (reading.start, reading.end, reading.usage, str(reading.read_on)) == (
+        Decimal("100.00"),
+        Decimal("800.00"),
+        Decimal("700.00"),
+        "2022-03-25",
+    )
+    assert reading.source_import_id == record.pk
+    assert MeterReading.objects.get(meter__number="E0001").usage == Decimal("2000.00")
     op = Instalment.objects.get(household=metered["g1"], item="operating", season=SEASON)
     assert (op.amount, op.previous_amount) == (Decimal("700.00"), Decimal("600.00"))
 
@@ -177,6 +203,22 @@ def test_the_command_keeps_the_ledger_contract(programme, metered, write_file, t
     assert code == 2 and json.loads(out)["errors"][0]["message"]
     code, out, _err = call(path, "--season", "2021", "--json")
     assert code == 2
+
+
+def test_an_empty_or_too_large_csv_is_refused_with_its_message(
+    programme, metered, tmp_path, settings
+):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"")
+    with pytest.raises(UnusableFile) as refused:
+        run(path, programme)
+    assert refused.value.message == "文件是空的，请上传填写好的抄表数据文件（xlsx 或 csv）。"
+    settings.READINGS_IMPORT_MAX_BYTES = 2 * 1048576
+    path.write_bytes(b"0" * (3 * 1048576))
+    with pytest.raises(UnusableFile) as refused:
+        run(path, programme)
+    assert refused.value.message == "文件过大（3.0 MB），最大允许 2 MB。"
+    assert not MeterReading.objects.exists()
 
 
 @pytest.mark.parametrize(
