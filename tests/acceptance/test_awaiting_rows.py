@@ -16,7 +16,23 @@ from tests.factories import HouseholdFactory, VillageFactory
 
 pytestmark = pytest.mark.django_db
 
-NAMES = "王建国 李春梅 张伟 刘洋 陈静 杨帆 赵磊 孙丽 周杰 吴敏 郑强 冯雪 安然 白云 蔡明".split()
+NAMES = [
+    "王建国",
+    "李春梅",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "孙丽",
+    "周杰",
+    "吴敏",
+    "郑强",
+    "冯雪",
+    "安然",
+    "白云",
+    "蔡明",
+]
 
 
 @pytest.fixture
