@@ -35,6 +35,8 @@ class HouseholdTally(models.Model):
                 name="household_tally_key",
             ),
         ]
+        # The villages list reads one village's households across programmes and statuses.
+        indexes = [models.Index(fields=["village_id"], name="household_tally_village")]
 
     def __str__(self) -> str:
         return f"{self.town_id}/{self.village_id} {self.status}: {self.n}"

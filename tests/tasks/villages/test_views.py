@@ -219,3 +219,30 @@ def test_the_pages_read_in_english(client_for, official_a, east):
     assert "Villages" in client.get(reverse("villages:list")).content.decode()
     # The reason is stored as the Chinese msgid whatever the reader's language.
     assert east.history.latest("history_id").history_change_reason == "村（居）更名"
+
+
+def test_the_counts_are_each_villages_households_and_plan_lines(
+    client_for, district, programme, town_a, east, west, other_town_village, approved_plan_a
+):
+    """From the household tally and a plan-line count: every status and programme summed,
+    equal to a recount, and 0 for a village without any."""
+    from tests.factories import HouseholdFactory, ProgrammeFactory
+    from tests.tasks.villages.conftest import plan_line
+
+    later = ProgrammeFactory(year=2022, is_active=False)
+    for status in ("surveyed", "built", "accepted"):
+        HouseholdFactory(programme=programme, town=town_a, village=east, status=status)
+    HouseholdFactory(
+        programme=programme, town=town_a, village=east, status="withdrawn", withdrawal_reason="迁出"
+    )
+    HouseholdFactory(programme=later, town=town_a, village=east)
+    HouseholdFactory(programme=programme, town=town_a, village=west)
+    plan_line(approved_plan_a, east)
+    plan_line(approved_plan_a, east, route="electric")
+    page = client_for(district).get(reverse("villages:list")).context["page"]
+    counts = {v.name: (v.household_count, v.plan_line_count) for v in page}
+    assert counts == {
+        v.name: (v.households.count(), v.plan_lines.count())
+        for v in (east, west, other_town_village)
+    }
+    assert counts["东村"] == (5, 2) and counts["北村"] == (0, 0)
