@@ -34,16 +34,25 @@ PAGES = {
         ("ledger", "/households/", b'id="household-table"'),
         ("household", "/households/{id}/", b"<h1"),
         ("dashboard (town)", "/", b"<h1"),
+        ("villages (town)", "/villages/", b"<h1"),
+        ("acceptance (town)", "/acceptance/", b"<h1"),
+        ("safety (town)", "/visits/safety/", b"<h1"),
     ],
     "district": [
         ("dashboard (district)", "/", b"<h1"),
         ("plans overview", "/plans/overview/", b"<h1"),
         ("acceptance list", "/acceptance/", b"<h1"),
+        ("villages", "/villages/", b"<h1"),
+        ("supervision", "/supervision/", b"<h1"),
+        ("visits", "/visits/", b"<h1"),
     ],
     "finance": [
         ("subsidies overview", "/subsidies/", b"<h1"),
         ("subsidy household", "/subsidies/households/{id}/", b"<h1"),
         ("batches", "/subsidies/batches/", b"<h1"),
+        ("usage flags", "/subsidies/flags/", b"<h1"),
+        ("estimates", "/subsidies/estimates/", b"<h1"),
+        ("funds", "/subsidies/funds/", b"<h1"),
     ],
 }
 #: A page that has not answered in this many seconds counts as an error (HTTP 0 in the list).
