@@ -60,6 +60,7 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
         initial["town"] = Town.objects.filter(code=request.GET["town"]).first()
     form = NoticeIssueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Not `attempt`: the page to go to is the new notice's, the service's result.
         try:
             notice = ps.notice_issue(
                 programme=programme,
