@@ -4,7 +4,7 @@ Every household is fetched through `get_for_user_or_404`, so another town's hous
 for every URL here. Actions are POST only and need the confirmation box the user ticks.
 """
 
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -28,8 +28,9 @@ from tasks.ledger.preconditions import contract_missing
 from tasks.ledger.rows import household_rows
 from tasks.models import Household, HouseholdStatus, IdNumberView
 from tasks.queries import active_programme
+from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, flash_errors
+from zichuan_heating.feedback import add_service_error
 from zichuan_heating.pagination import page_of
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -39,17 +40,6 @@ FULL_ID_PERM = "tasks.view_full_id_number"
 def _household(request: HttpRequest, pk: int) -> Household:
     qs = Household.objects.select_related("programme", "town", "village", "equipment", "contractor")
     return get_for_user_or_404(qs, request.user, pk=pk)
-
-
-def _submit(request: HttpRequest, form: Any, act: Callable[[], Any]) -> Any:
-    """The service's result for a valid posted form, or None; its refusal goes on the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return act()
-    except ValidationError as e:
-        add_service_error(form, e)
-        return None
 
 
 @never_cache  # full ID numbers (or the one typed) stay out of browser and proxy caches
@@ -102,16 +92,18 @@ def household_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = HouseholdForm(request.POST or None, user=request.user)
 
-    def register() -> Household:
+    if request.method == "POST" and form.is_valid():
+        # Not `attempt`: the page to go to is the new household's, the service's result.
         fields = form.service_fields()
-        return services.household_register(
-            programme=programme, town=fields["village"].town, by=request.user, **fields
-        )
-
-    household = _submit(request, form, register)
-    if household is not None:
-        messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
-        return redirect(household)
+        try:
+            household = services.household_register(
+                programme=programme, town=fields["village"].town, by=request.user, **fields
+            )
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, _("已登记：%(name)s。") % {"name": household.head_name})
+            return redirect(household)
     return render(request, "tasks/households/form.html", {"form": form, "household": None})
 
 
@@ -131,15 +123,18 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         stored_id_number=household.id_number,
         show_full_id=show_full_id,
     )
-    updated = _submit(
-        request,
-        form,
-        lambda: services.household_update(
-            household=household, by=request.user, **form.service_fields()
-        ),
-    )
-    if updated is not None:
-        messages.success(request, _("已保存。"))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.household_update(
+                household=household, by=request.user, **form.service_fields()
+            ),
+            _("已保存。"),
+            refused=partial(add_service_error, form),
+        )
+    ):
         return redirect(household)
     if show_full_id and request.method != "POST":  # a posted form shows what was posted
         services.id_number_views_record(
@@ -223,18 +218,16 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     form_class, service = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
-        flash_errors(request, ValidationError(form.errors))
+        flash_form_errors(request, form)
         return redirect(household)
     date_field = form_class.date_field
-    try:
-        service(household=household, by=request.user, **{date_field: form.cleaned_data[date_field]})
-    except ValidationError as e:
-        flash_errors(request, e)
-    else:
-        household.refresh_from_db(fields=["status"])
-        messages.success(
-            request, _("已更新状态：%(status)s。") % {"status": household.get_status_display()}
-        )
+    attempt(
+        request,
+        lambda: service(
+            household=household, by=request.user, **{date_field: form.cleaned_data[date_field]}
+        ),
+        lambda stepped: _("已更新状态：%(status)s。") % {"status": stepped.get_status_display()},
+    )
     return redirect(household)
 
 
@@ -242,15 +235,18 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 def household_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = WithdrawForm(request.POST or None)
-    withdrawn = _submit(
-        request,
-        form,
-        lambda: services.household_withdraw(
-            household=household, by=request.user, reason=form.cleaned_data["reason"]
-        ),
-    )
-    if withdrawn is not None:
-        messages.success(request, _("该户已退出。"))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.household_withdraw(
+                household=household, by=request.user, reason=form.cleaned_data["reason"]
+            ),
+            _("该户已退出。"),
+            refused=partial(add_service_error, form),
+        )
+    ):
         return redirect(household)
     return render(request, "tasks/households/withdraw.html", {"household": household, "form": form})
 
@@ -261,12 +257,11 @@ def household_restore(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = RestoreForm(request.POST)
     if not form.is_valid():
-        flash_errors(request, ValidationError(form.errors))
+        flash_form_errors(request, form)
         return redirect(household)
-    try:  # PermissionDenied (who) is the 403 page; ValidationError (what) a message
-        services.household_restore(household=household, by=request.user)
-    except ValidationError as e:
-        flash_errors(request, e)
-    else:
-        messages.success(request, _("已恢复。"))
+    attempt(
+        request,
+        lambda: services.household_restore(household=household, by=request.user),
+        _("已恢复。"),
+    )
     return redirect(household)

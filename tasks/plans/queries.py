@@ -23,7 +23,13 @@ from tasks.models import (
     TownPlanSubmission,
 )
 from tasks.models.plans import AWAITING_TOWN_STATES, DEFAULT_BEHIND_THRESHOLD
-from tasks.progress.queries import TownProgress, percent, progress_by_town, unmet_milestones
+from tasks.progress.queries import (
+    TownProgress,
+    percent,
+    progress_by_town,
+    quotas_for_user,
+    unmet_milestones,
+)
 
 PLAN_DIFF_FIELDS = (
     ("summary", gettext_lazy("方案概述")),
@@ -192,12 +198,7 @@ def plan_states(programme: Programme, user: Any, today: datetime.date) -> list[T
 
     Three queries whatever the number of towns.
     """
-    quotas = list(
-        Quota.objects.for_user(user)
-        .filter(programme=programme)
-        .select_related("town")
-        .order_by("town__order", "town__code")
-    )
+    quotas = quotas_for_user(programme, user)
     town_ids = [q.town_id for q in quotas]
     plans = TownPlan.objects.filter(programme=programme, town_id__in=town_ids).exclude(
         status=PlanStatus.SUPERSEDED

@@ -18,8 +18,8 @@ from tasks.models.plans import AWAITING_TOWN_STATES, NOTICE_FLOW
 from tasks.plans import documents
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
-from tasks.plans.views import attempt
 from tasks.queries import active_programme
+from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
@@ -60,6 +60,7 @@ def notice_issue(request: HttpRequest) -> HttpResponse:
         initial["town"] = Town.objects.filter(code=request.GET["town"]).first()
     form = NoticeIssueForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        # Not `attempt`: the page to go to is the new notice's, the service's result.
         try:
             notice = ps.notice_issue(
                 programme=programme,

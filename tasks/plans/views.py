@@ -1,8 +1,10 @@
 """Town plan pages: the town's plan and its versions, editing, submission, the district's
 review queue, review with version differences, and the all-towns overview."""
 
+from functools import partial
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,7 +36,6 @@ from tasks.plans.ledger_lines import ledger_line_initial
 from tasks.queries import active_programme_or_404
 from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
 
@@ -95,6 +96,13 @@ def plan_town(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _saved(base: TownPlan | None, plan: TownPlan) -> str:
+    """What saving the editor says: a new revision when the plan edited was the approved one."""
+    if base is not None and plan.pk != base.pk:
+        return _("已生成第%(rev)d版修订方案；核准前原方案继续有效。") % {"rev": plan.revision}
+    return _("方案已保存。")
+
+
 @role_required("tasks.change_townplan")
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
@@ -118,30 +126,19 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
         formset = LineFormSet(request.POST, prefix="lines", form_kwargs={"town": town})
         if form.is_valid() and formset.is_valid():
             fields = {k: form.cleaned_data[k] for k in checks.PLAN_TEXT_FIELDS}
-            try:
+
+            def save() -> TownPlan:
                 if base is None:
-                    plan = ps.plan_create(
+                    return ps.plan_create(
                         programme=programme,
                         town=town,
                         by=request.user,
                         lines=formset.lines(),
                         **fields,
                     )
-                else:
-                    plan = ps.plan_update(
-                        plan=base, by=request.user, lines=formset.lines(), **fields
-                    )
-            except ValidationError as exc:
-                flash_errors(request, exc)
-            else:
-                if base is not None and plan.pk != base.pk:
-                    messages.success(
-                        request,
-                        _("已生成第%(rev)d版修订方案；核准前原方案继续有效。")
-                        % {"rev": plan.revision},
-                    )
-                else:
-                    messages.success(request, _("方案已保存。"))
+                return ps.plan_update(plan=base, by=request.user, lines=formset.lines(), **fields)
+
+            if attempt(request, save, partial(_saved, base)):
                 return redirect("plans:plan_town", town.code)
     else:
         form = TownPlanForm(instance=base)

@@ -1,7 +1,7 @@
 """Village pages (村（居）管理): list with search, add, a village's history, rename, merge."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,19 +12,15 @@ from tasks.models import Town
 from tasks.villages import queries as vq
 from tasks.villages import services as vs
 from tasks.villages.forms import VillageAddForm, VillageMergeForm, VillageRenameForm
+from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import add_service_error
 from zichuan_heating.scoping import get_for_user_or_404
 
 
 def _may_edit(request: HttpRequest, village) -> bool:
     user = request.user
     return user.has_perm("tasks.change_village") and user.town_id in (None, village.town_id)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service refusal on the form: on its field where the form has one, else on the form."""
-    for field, errors in exc.update_error_dict({}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @role_required("tasks.view_village_register")
@@ -54,14 +50,17 @@ def village_list(request: HttpRequest) -> HttpResponse:
 def village_add(request: HttpRequest) -> HttpResponse:
     towns = Town.objects.for_user(request.user)
     form = VillageAddForm(request.POST or None, towns=towns, own_town=request.user.town)
-    if request.method == "POST" and form.is_valid():
-        try:
-            village = vs.village_add(by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("已添加村（居）“%(name)s”。") % {"name": village.name})
-            return redirect("villages:list")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: vs.village_add(by=request.user, **form.cleaned_data),
+            lambda village: _("已添加村（居）“%(name)s”。") % {"name": village.name},
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect("villages:list")
     return render(request, "tasks/villages/add.html", {"form": form})
 
 
@@ -85,14 +84,19 @@ def village_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def village_rename(request: HttpRequest, pk: int) -> HttpResponse:
     village = vq.village_for_user_or_404(request.user, pk)
     form = VillageRenameForm(request.POST or None, initial={"name": village.name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            vs.village_rename(by=request.user, village=village, name=form.cleaned_data["name"])
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("村（居）已更名，原名称保留在修改记录中。"))
-            return redirect("villages:detail", village.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: vs.village_rename(
+                by=request.user, village=village, name=form.cleaned_data["name"]
+            ),
+            _("村（居）已更名，原名称保留在修改记录中。"),
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect("villages:detail", village.pk)
     return render(request, "tasks/villages/rename.html", {"village": village, "form": form})
 
 
@@ -103,16 +107,12 @@ def village_merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = VillageMergeForm(request.POST or None, targets=vq.merge_targets(village))
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
-        try:
-            vs.village_merge(by=request.user, source=village, target=target)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("“%(source)s”已并入“%(target)s”。")
-                % {"source": village.name, "target": target.name},
-            )
+        if attempt(
+            request,
+            lambda: vs.village_merge(by=request.user, source=village, target=target),
+            _("“%(source)s”已并入“%(target)s”。") % {"source": village.name, "target": target.name},
+            refused=partial(add_service_error, form),
+        ):
             return redirect("villages:detail", target.pk)
     counts = vq.villages_for_user(request.user, town_id=village.town_id).get(pk=village.pk)
     return render(request, "tasks/villages/merge.html", {"village": counts, "form": form})

@@ -168,6 +168,7 @@ def test_official_creates_a_plan_with_the_formset_and_submits(
         ("西村", 158),
     ]
     page = client.get(reverse("plans:plan_town", args=[town_a.code])).content.decode()
+    assert "方案已保存。" in page
     assert "报送区清洁取暖办" in page
     assert "报送前还需处理" not in page
 
