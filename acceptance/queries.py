@@ -203,13 +203,22 @@ def acceptance_state(household: Household) -> str:
 def state_filter(state: str) -> Q:
     """A filter on an annotated queryset that selects one state."""
     built = Q(status=HouseholdStatus.BUILT)
+    # A household whose latest valid record failed has a valid failed record: the few such
+    # households (a partial index) narrow the set before the latest record is looked up for
+    # each, instead of after it was looked up for every built household of the programme.
     failed = Q(latest_result=AcceptanceResult.FAIL)
+    with_fail = Q(
+        pk__in=Acceptance.objects.valid().filter(result=AcceptanceResult.FAIL).values("household")
+    )
+    failing = with_fail & failed
+    # No record at all is "not failed" too: NOT (NULL = 'fail') is NULL, which SQL drops.
+    not_failed = Q(latest_result__isnull=True) | ~failed
     return {
         AcceptanceState.ACCEPTED: Q(status=HouseholdStatus.ACCEPTED),
-        AcceptanceState.RECTIFYING: built & failed & Q(latest_rectified=False),
-        AcceptanceState.AWAITING_REINSPECTION: built & failed & Q(latest_rectified=True),
-        AcceptanceState.AWAITING_COMMISSIONING: built & ~failed & Q(completion_passed=True),
-        AcceptanceState.AWAITING_COMPLETION: built & ~failed & Q(completion_passed=False),
+        AcceptanceState.RECTIFYING: built & failing & Q(latest_rectified=False),
+        AcceptanceState.AWAITING_REINSPECTION: built & failing & Q(latest_rectified=True),
+        AcceptanceState.AWAITING_COMMISSIONING: built & not_failed & Q(completion_passed=True),
+        AcceptanceState.AWAITING_COMPLETION: built & not_failed & Q(completion_passed=False),
     }.get(state, built)
 
 

@@ -123,3 +123,32 @@ def test_the_list_page_shows_the_count_and_the_last_page(client_for, cast, progr
     response = client_for(cast["district"]).get(f"/acceptance/?page={pages}")
     assert response.status_code == 200
     assert [h.pk for h in response.context["page"]] == [h.pk for h in whole[(pages - 1) * 50 :]]
+
+
+def test_each_state_filter_lists_exactly_the_households_in_that_state(
+    cast, programme, ledger, official_a
+):
+    """The state filters (the failing ones narrowed by the valid failed records first) select
+    exactly the households whose own state is that state: failed, failed and rectified, failed
+    then passed on re-inspection, completion passed, nothing yet."""
+    import datetime
+
+    from acceptance.queries import AcceptanceState, state_of
+    from tests.acceptance.conftest import rectify
+
+    east = list(ledger[0].households.filter(status="built").order_by("id"))
+    day = datetime.date.today() - datetime.timedelta(days=5)
+    inspect(east[1], official_a, "completion", result="fail", date=day)
+    rectify(inspect(east[2], official_a, "completion", result="fail", date=day), official_a)
+    failed_then_passed = inspect(east[3], official_a, "completion", result="fail", date=day)
+    rectify(failed_then_passed, official_a)
+    inspect(east[3], official_a, "completion")
+    district = cast["district"]
+    whole = list(households_awaiting_acceptance(district, programme))
+    for state in AcceptanceState.OPEN:
+        listed = [h.pk for h in households_awaiting_acceptance(district, programme, state=state)]
+        assert listed == [h.pk for h in whole if state_of(h) == state], state
+    states = {h.pk: state_of(h) for h in whole}
+    assert states[east[1].pk] == AcceptanceState.RECTIFYING
+    assert states[east[2].pk] == AcceptanceState.AWAITING_REINSPECTION
+    assert states[east[3].pk] == AcceptanceState.AWAITING_COMMISSIONING
