@@ -38,9 +38,9 @@ from tasks.ledger.services import id_number_export_record
 from tasks.models import Household, IdNumberView, Town, Village
 from tasks.queries import active_programme_or_404
 from tasks.validators import mask_id_number
-from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
+from zichuan_heating.feedback import attempt
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
 

@@ -36,10 +36,9 @@ from subsidies.payments.forms import ProtectedExportForm
 from subsidies.payments.queries import batch_by_source
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
-from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
-from zichuan_heating.feedback import flash_errors
+from zichuan_heating.feedback import attempt, flash_errors, flash_form_errors
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.templatetags.money import format_amount
 

@@ -1,5 +1,8 @@
-"""How a refusal reaches the user: the messages of a ValidationError, flashed or joined."""
+"""How a refusal reaches the user: the messages of a ValidationError, flashed or joined, and
+a view's call of a service with its refusal shown and its success flashed (`attempt`)."""
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -26,3 +29,32 @@ def add_service_error(form: Any, exc: ValidationError) -> None:
         return
     for name, errors in exc.error_dict.items():
         form.add_error(name if name in form.fields else None, errors)
+
+
+def attempt(
+    request: HttpRequest,
+    call: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    *,
+    refused: Callable[[ValidationError], None] | None = None,
+) -> bool:
+    """Run a service; whether it went through.
+
+    Through, `done` is flashed: a message, or a function of the service's result giving one.
+    Refused (ValidationError), the refusal goes to `refused`, flashed when none is given (a
+    form page passes `partial(add_service_error, form)` to show it on the form). A user who may
+    not act gets the service's PermissionDenied as a 403.
+    """
+    try:
+        result = call()
+    except ValidationError as exc:
+        (refused or partial(flash_errors, request))(exc)
+        return False
+    messages.success(request, done(result) if callable(done) else done)
+    return True
+
+
+def flash_form_errors(request: HttpRequest, form: Any) -> None:
+    """Each error of an invalid form as an error message on the next page, for a POST that
+    redirects instead of showing the form again."""
+    flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))

@@ -28,9 +28,8 @@ from subsidies.metering.forms import SettleForm as AdjustmentSettleForm
 from subsidies.metering.models import Adjustment, AdjustmentStatus, UsageFlag
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
-from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error
+from zichuan_heating.feedback import add_service_error, attempt, flash_form_errors
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.spreadsheets import UnusableFile
 

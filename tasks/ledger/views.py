@@ -28,9 +28,8 @@ from tasks.ledger.preconditions import contract_missing
 from tasks.ledger.rows import household_rows
 from tasks.models import Household, HouseholdStatus, IdNumberView
 from tasks.queries import active_programme
-from zichuan_heating.attempts import attempt, flash_form_errors
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error
+from zichuan_heating.feedback import add_service_error, attempt, flash_form_errors
 from zichuan_heating.pagination import page_of
 from zichuan_heating.scoping import get_for_user_or_404
 

@@ -19,9 +19,8 @@ from tasks.plans import documents
 from tasks.plans import services as ps
 from tasks.plans.forms import NoticeAnswerForm, NoticeCloseForm, NoticeIssueForm, NoticeSendBackForm
 from tasks.queries import active_programme
-from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import flash_errors
+from zichuan_heating.feedback import attempt, flash_errors
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
 

@@ -34,8 +34,8 @@ from tasks.plans.forms import (
 )
 from tasks.plans.ledger_lines import ledger_line_initial
 from tasks.queries import active_programme_or_404
-from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
+from zichuan_heating.feedback import attempt
 from zichuan_heating.scoping import get_for_user_or_404
 
 

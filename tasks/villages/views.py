@@ -12,9 +12,8 @@ from tasks.models import Town
 from tasks.villages import queries as vq
 from tasks.villages import services as vs
 from tasks.villages.forms import VillageAddForm, VillageMergeForm, VillageRenameForm
-from zichuan_heating.attempts import attempt
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error
+from zichuan_heating.feedback import add_service_error, attempt
 from zichuan_heating.scoping import get_for_user_or_404
 
 
