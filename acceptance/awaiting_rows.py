@@ -4,9 +4,16 @@ by pinyin to show fifty (about 460 ms a page at a million households)."""
 
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
-from acceptance.queries import AcceptanceState, households_awaiting_acceptance
+from acceptance.models import Acceptance, AcceptanceKind, AcceptanceResult
+from acceptance.queries import (
+    AcceptanceState,
+    built_in_scope,
+    households_awaiting_acceptance,
+    state_filter,
+    with_acceptance_state,
+)
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, HouseholdTally, Programme, Town, Village
 
@@ -53,8 +60,15 @@ class AwaitingRows:
 
 
 def _awaiting_slots(
-    user: Any, programme: Programme, town_id: int | None, village_id: int | None
+    user: Any,
+    programme: Programme,
+    town_id: int | None,
+    village_id: int | None,
+    less: dict[int, int],
 ) -> list[tuple[list[int], set[int], int]]:
+    """The villages with built households in scope, in the list's order, each with its count
+    of built households (the tally) less `less` (by village id); villages left with none are
+    left out."""
     tally = HouseholdTally.objects.filter(
         programme_id=programme.pk,
         status=HouseholdStatus.BUILT,
@@ -66,6 +80,8 @@ def _awaiting_slots(
     if village_id:
         tally = tally.filter(village_id=village_id)
     counts = dict(tally.values_list("village_id").annotate(total=Sum("n")).order_by())
+    for pk, n in less.items():
+        counts[pk] = counts.get(pk, 0) - n
     villages = (
         Village.objects.filter(pk__in=tally.values("village_id"))
         .order_by("town__order", Pinyin("name"), "id")
@@ -74,6 +90,8 @@ def _awaiting_slots(
     slots: list[tuple[list[int], set[int], int]] = []
     last = None
     for pk, town, order, name in villages:
+        if counts[pk] <= 0:
+            continue
         if (order, name) == last:
             slot_villages, slot_towns, n = slots.pop()
             slots.append(([*slot_villages, pk], slot_towns | {town}, n + counts[pk]))
@@ -92,12 +110,44 @@ def awaiting_acceptance_rows(
     village_id: int | None = None,
 ) -> QuerySet | AwaitingRows:
     """What the awaiting list pages: `households_awaiting_acceptance`, as rows read by the
-    villages a page spans when no state is asked for (every built household: a million-row
-    programme has hundreds of thousands), else the filtered queryset itself (a state narrows
-    it, and the tally does not count states)."""
+    villages a page spans for the two large sets, every built household (no state asked for)
+    and those awaiting their completion inspection (hundreds of thousands in a million-row
+    programme); else the filtered queryset itself (the states with a record, found through
+    their records).
+
+    Awaiting completion, a village's count is its built households (the tally) less those in
+    another state, found through their records (`_in_other_states`)."""
     qs = households_awaiting_acceptance(
         user, programme, state=state, town_id=town_id, village_id=village_id
     )
-    if state in AcceptanceState.OPEN:
+    less: dict[int, int] = {}
+    if state == AcceptanceState.AWAITING_COMPLETION:
+        less = _in_other_states(user, programme, town_id, village_id)
+    elif state in AcceptanceState.OPEN:
         return qs
-    return AwaitingRows(qs, _awaiting_slots(user, programme, town_id, village_id))
+    return AwaitingRows(qs, _awaiting_slots(user, programme, town_id, village_id, less))
+
+
+def _in_other_states(
+    user: Any, programme: Programme, town_id: int | None, village_id: int | None
+) -> dict[int, int]:
+    """{village id: built households in another state than awaiting completion}.
+
+    Only a household with a valid failed record (its latest may have failed) or a valid
+    completion pass can be in another state (`state_of`), so only those are looked at, each
+    through the state filter itself; commissioning passes, most of the records, are not read."""
+    marked = Acceptance.objects.valid().filter(
+        Q(result=AcceptanceResult.FAIL)
+        | Q(kind=AcceptanceKind.COMPLETION, result=AcceptanceResult.PASS)
+    )
+    with_records = with_acceptance_state(
+        built_in_scope(user, programme, town_id=town_id, village_id=village_id).filter(
+            pk__in=marked.values("household")
+        )
+    )
+    awaiting = with_records.filter(state_filter(AcceptanceState.AWAITING_COMPLETION))
+    by_village = {}
+    for rows, sign in ((with_records, 1), (awaiting, -1)):
+        for village, n in rows.values_list("village_id").annotate(n=Count("id")).order_by():
+            by_village[village] = by_village.get(village, 0) + sign * n
+    return by_village

@@ -222,6 +222,18 @@ def state_filter(state: str) -> Q:
     }.get(state, built)
 
 
+def built_in_scope(
+    user: Any, programme: Programme, *, town_id: int | None = None, village_id: int | None = None
+) -> QuerySet:
+    """The built households of the user's towns, narrowed to a town or a village."""
+    qs = Household.objects.for_user(user).filter(programme=programme, status=HouseholdStatus.BUILT)
+    if town_id:
+        qs = qs.filter(town_id=town_id)
+    if village_id:
+        qs = qs.filter(village_id=village_id)
+    return qs
+
+
 def households_awaiting_acceptance(
     user: Any,
     programme: Programme,
@@ -232,14 +244,10 @@ def households_awaiting_acceptance(
 ) -> QuerySet:
     """Built households of the user's towns (all open states, or one), annotated with state."""
     qs = with_acceptance_state(
-        Household.objects.for_user(user)
-        .filter(programme=programme, status=HouseholdStatus.BUILT)
-        .select_related("town", "village", "contractor")
+        built_in_scope(user, programme, town_id=town_id, village_id=village_id).select_related(
+            "town", "village", "contractor"
+        )
     )
-    if town_id:
-        qs = qs.filter(town_id=town_id)
-    if village_id:
-        qs = qs.filter(village_id=village_id)
     if state in AcceptanceState.OPEN:
         qs = qs.filter(state_filter(state))
     return qs.order_by("town__order", Pinyin("village__name"), Pinyin("head_name"), "id")
