@@ -145,9 +145,12 @@ def _in_other_states(
             pk__in=marked.values("household")
         )
     )
-    awaiting = with_records.filter(state_filter(AcceptanceState.AWAITING_COMPLETION))
-    by_village = {}
-    for rows, sign in ((with_records, 1), (awaiting, -1)):
-        for village, n in rows.values_list("village_id").annotate(n=Count("id")).order_by():
-            by_village[village] = by_village.get(village, 0) + sign * n
-    return by_village
+    rows = (
+        with_records.values_list("village_id")
+        .annotate(
+            n=Count("id"),
+            awaiting=Count("id", filter=state_filter(AcceptanceState.AWAITING_COMPLETION)),
+        )
+        .order_by()
+    )
+    return {village: n - awaiting for village, n, awaiting in rows}
