@@ -36,12 +36,15 @@ PAGES = {
         ("dashboard (town)", "/", b"<h1"),
         ("villages (town)", "/villages/", b"<h1"),
         ("acceptance (town)", "/acceptance/", b"<h1"),
+        ("acc. completion tab (town)", "/acceptance/?state=awaiting_completion", b"<h1"),
         ("safety (town)", "/visits/safety/", b"<h1"),
     ],
     "district": [
         ("dashboard (district)", "/", b"<h1"),
         ("plans overview", "/plans/overview/", b"<h1"),
         ("acceptance list", "/acceptance/", b"<h1"),
+        ("acc. completion tab", "/acceptance/?state=awaiting_completion", b"<h1"),
+        ("acc. rectifying tab", "/acceptance/?state=rectifying", b"<h1"),
         ("villages", "/villages/", b"<h1"),
         ("supervision", "/supervision/", b"<h1"),
         ("visits", "/visits/", b"<h1"),
@@ -285,19 +288,19 @@ def report(total, args, solo, times, errors, elapsed, memory, high, floor) -> No
     )
     head = ("requests", "p50 ms", "p95 ms", "max ms")
     print(
-        f"{'page':22s} {'alone p50':>9s} {'alone p95':>9s} | " + " ".join(f"{h:>8s}" for h in head)
+        f"{'page':26s} {'alone p50':>9s} {'alone p95':>9s} | " + " ".join(f"{h:>8s}" for h in head)
     )
     for name in sorted(set(times) | set(solo)):
         ts = times.get(name) or [float("nan")]
         alone = solo.get(name) or [float("nan")]
         print(
-            f"{name:22s} {statistics.median(alone):9.0f} {percentile(alone, 0.95):9.0f} | "
+            f"{name:26s} {statistics.median(alone):9.0f} {percentile(alone, 0.95):9.0f} | "
             f"{len(times.get(name, [])):8d} {statistics.median(ts):8.0f}"
             f" {percentile(ts, 0.95):8.0f} {max(ts):8.0f}"
         )
     p95 = percentile(every, 0.95) if every else float("nan")
     print(
-        f"{'all pages':22s} {'':19s} | {len(every):8d} {statistics.median(every or [0]):8.0f}"
+        f"{'all pages':26s} {'':19s} | {len(every):8d} {statistics.median(every or [0]):8.0f}"
         f" {p95:8.0f} {max(every or [0]):8.0f}"
     )
     print(f"errors: {len(errors)} (HTTP 0: no answer within {TIMEOUT:.0f} s)")
