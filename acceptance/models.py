@@ -264,3 +264,29 @@ class Attachment(models.Model):
     @property
     def content_type(self) -> str:
         return ATTACHMENT_CONTENT_TYPES.get(self.kind, "application/octet-stream")
+
+
+class ProgressTally(models.Model):
+    """How many built households of a programme, town and village stand at each acceptance
+    progress (`Household.acceptance_progress`; '' is 待竣工验收), kept exact by triggers
+    (`acceptance.progress_sql`): the awaiting list's tabs count a village without reading
+    its records. Plain ids, no foreign keys, like the tasks app's tallies."""
+
+    programme_id = models.IntegerField()
+    town_id = models.IntegerField()
+    village_id = models.IntegerField()
+    progress = models.CharField(max_length=24)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("验收进展计数")
+        verbose_name_plural = _("验收进展计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme_id", "town_id", "village_id", "progress"],
+                name="progress_tally_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id}/{self.village_id} {self.progress or '-'}: {self.n}"

@@ -18,7 +18,6 @@ from acceptance.models import (
     Attachment,
     ChecklistResult,
     Inspector,
-    Rectification,
 )
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme, Quota, StageDayTally
@@ -138,7 +137,8 @@ def household_records(household: Household) -> list[Acceptance]:
 
 
 class AcceptanceState:
-    """Where a household stands in acceptance; derived, not stored (see models.py)."""
+    """Where a household stands in acceptance: its status, and while it is built, its
+    acceptance progress (`state_of`)."""
 
     NOT_BUILT = "not_built"
     WITHDRAWN = "withdrawn"
@@ -161,65 +161,44 @@ class AcceptanceState:
     OPEN = (AWAITING_COMPLETION, RECTIFYING, AWAITING_REINSPECTION, AWAITING_COMMISSIONING)
 
 
-def _latest_valid() -> QuerySet:
-    return Acceptance.objects.valid().filter(household=OuterRef("pk")).order_by(*_NEWEST_FIRST)
-
-
-def with_acceptance_state(qs: QuerySet) -> QuerySet:
-    """Annotate households with what their latest valid record says (one query, subqueries)."""
-    latest = _latest_valid()
-    return qs.annotate(
-        latest_id=Subquery(latest.values("pk")[:1]),
-        latest_kind=Subquery(latest.values("kind")[:1]),
-        latest_result=Subquery(latest.values("result")[:1]),
-    ).annotate(
-        latest_rectified=Exists(Rectification.objects.filter(acceptance_id=OuterRef("latest_id"))),
-        completion_passed=Exists(_valid_pass(AcceptanceKind.COMPLETION)),
-    )
-
-
 def state_of(household: Any) -> str:
-    """The state of a household annotated by `with_acceptance_state`."""
+    """The state of a household: its status, and while it is built, its acceptance progress
+    (what its records say, kept by the database: acceptance/progress_sql.py)."""
     if household.status == HouseholdStatus.ACCEPTED:
         return AcceptanceState.ACCEPTED
     if household.status == HouseholdStatus.WITHDRAWN:
         return AcceptanceState.WITHDRAWN
     if household.status != HouseholdStatus.BUILT:
         return AcceptanceState.NOT_BUILT
-    if household.latest_result == AcceptanceResult.FAIL:
-        if household.latest_rectified:
-            return AcceptanceState.AWAITING_REINSPECTION
-        return AcceptanceState.RECTIFYING
-    if household.completion_passed:
-        return AcceptanceState.AWAITING_COMMISSIONING
-    return AcceptanceState.AWAITING_COMPLETION
+    return household.acceptance_progress or AcceptanceState.AWAITING_COMPLETION
 
 
 def acceptance_state(household: Household) -> str:
-    annotated = with_acceptance_state(Household.objects.filter(pk=household.pk)).get()
-    return state_of(annotated)
+    """The household's state as it stands now (read again: its records may have changed
+    since the instance was loaded)."""
+    return state_of(Household.objects.only("status", "acceptance_progress").get(pk=household.pk))
+
+
+def progress_of(state: str) -> str:
+    """The stored progress of a built household in this open state."""
+    return "" if state == AcceptanceState.AWAITING_COMPLETION else state
 
 
 def state_filter(state: str) -> Q:
-    """A filter on an annotated queryset that selects one state."""
+    """A filter on households that selects one state (any built household for another)."""
     built = Q(status=HouseholdStatus.BUILT)
-    # A household whose latest valid record failed has a valid failed record: the few such
-    # households (a partial index) narrow the set before the latest record is looked up for
-    # each, instead of after it was looked up for every built household of the programme.
-    failed = Q(latest_result=AcceptanceResult.FAIL)
-    with_fail = Q(
-        pk__in=Acceptance.objects.valid().filter(result=AcceptanceResult.FAIL).values("household")
-    )
-    failing = with_fail & failed
-    # No record at all is "not failed" too: NOT (NULL = 'fail') is NULL, which SQL drops.
-    not_failed = Q(latest_result__isnull=True) | ~failed
-    return {
-        AcceptanceState.ACCEPTED: Q(status=HouseholdStatus.ACCEPTED),
-        AcceptanceState.RECTIFYING: built & failing & Q(latest_rectified=False),
-        AcceptanceState.AWAITING_REINSPECTION: built & failing & Q(latest_rectified=True),
-        AcceptanceState.AWAITING_COMMISSIONING: built & not_failed & Q(completion_passed=True),
-        AcceptanceState.AWAITING_COMPLETION: built & not_failed & Q(completion_passed=False),
-    }.get(state, built)
+    if state == AcceptanceState.ACCEPTED:
+        return Q(status=HouseholdStatus.ACCEPTED)
+    if state in AcceptanceState.OPEN:
+        return built & Q(acceptance_progress=progress_of(state))
+    return built
+
+
+def with_latest_kind(qs: QuerySet) -> QuerySet:
+    """Households annotated with the kind of their latest valid record (what a re-inspection
+    inspects again)."""
+    latest = Acceptance.objects.valid().filter(household=OuterRef("pk")).order_by(*_NEWEST_FIRST)
+    return qs.annotate(latest_kind=Subquery(latest.values("kind")[:1]))
 
 
 def built_in_scope(
@@ -242,11 +221,9 @@ def households_awaiting_acceptance(
     town_id: int | None = None,
     village_id: int | None = None,
 ) -> QuerySet:
-    """Built households of the user's towns (all open states, or one), annotated with state."""
-    qs = with_acceptance_state(
-        built_in_scope(user, programme, town_id=town_id, village_id=village_id).select_related(
-            "town", "village", "contractor"
-        )
+    """Built households of the user's towns (all open states, or one), in the list's order."""
+    qs = built_in_scope(user, programme, town_id=town_id, village_id=village_id).select_related(
+        "town", "village", "contractor"
     )
     if state in AcceptanceState.OPEN:
         qs = qs.filter(state_filter(state))

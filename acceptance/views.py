@@ -312,7 +312,8 @@ def _batch_households(user: Any, programme: Any, village: Village, kind: str) ->
         AcceptanceKind.COMPLETION: AcceptanceState.AWAITING_COMPLETION,
         AcceptanceKind.COMMISSIONING: AcceptanceState.AWAITING_COMMISSIONING,
     }[kind]
-    for h in queries.households_awaiting_acceptance(user, programme, village_id=village.pk):
+    households = queries.households_awaiting_acceptance(user, programme, village_id=village.pk)
+    for h in queries.with_latest_kind(households):
         state = queries.state_of(h)
         reinspection = state == AcceptanceState.AWAITING_REINSPECTION and h.latest_kind == kind
         if state == first_state or reinspection:

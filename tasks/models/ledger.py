@@ -212,6 +212,11 @@ class Household(models.Model):
     construction_completed_on = models.DateField(_("完工日期"), null=True, blank=True)
     coal_stove_removed_on = models.DateField(_("燃煤炉具拆除日期"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
+    # Where the household stands in acceptance, from its records: set by the acceptance app's
+    # triggers only (acceptance/progress_sql.py), never by Python, so not in forms or history.
+    acceptance_progress = models.CharField(
+        _("验收进展"), max_length=24, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -220,7 +225,7 @@ class Household(models.Model):
     # every bulk import, which writes one history row per household.
     history = HistoricalRecords(
         verbose_name=_("台账修改记录"),
-        excluded_fields=["id_tail", "updated_at"],
+        excluded_fields=["id_tail", "updated_at", "acceptance_progress"],
         no_db_index=["programme", "town", "village", "equipment", "contractor", "history_user"],
     )
 

@@ -88,3 +88,35 @@ def rectify(acceptance, by, date=None):
         date=date or timezone.localdate(),
         by=by,
     )
+
+
+def state_from_records(household) -> str:
+    """The household's acceptance state recounted from scratch, record by record in Python
+    (the oracle for the progress the database keeps: acceptance/progress_sql.py)."""
+    from acceptance.queries import AcceptanceState
+
+    household.refresh_from_db(fields=["status"])
+    if household.status == HouseholdStatus.ACCEPTED:
+        return AcceptanceState.ACCEPTED
+    if household.status == HouseholdStatus.WITHDRAWN:
+        return AcceptanceState.WITHDRAWN
+    if household.status != HouseholdStatus.BUILT:
+        return AcceptanceState.NOT_BUILT
+    return progress_from_records(household.pk) or AcceptanceState.AWAITING_COMPLETION
+
+
+def progress_from_records(household_id: int) -> str:
+    """What the household's valid records say ('' for nothing yet), newest record last."""
+    from acceptance.models import Acceptance, Rectification
+
+    valid = sorted(
+        Acceptance.objects.filter(household_id=household_id, revoked=False),
+        key=lambda r: (r.date, r.created_at, r.id),
+    )
+    if valid and valid[-1].result == "fail":
+        if Rectification.objects.filter(acceptance=valid[-1]).exists():
+            return "awaiting_reinspection"
+        return "rectifying"
+    if any(r.kind == "completion" and r.result == "pass" for r in valid):
+        return "awaiting_commissioning"
+    return ""
