@@ -16,7 +16,12 @@ from visits import queries, services
 from visits.forms import CaseForm, NoteForm, NoticeForm, ReassignForm, ReopenForm, ResolveForm
 from visits.models import CASE_FLOW, Case, CaseCategory, CaseStatus
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, flash_errors
+from zichuan_heating.feedback import (
+    add_service_error,
+    attempt_form,
+    flash_errors,
+    flash_form_errors,
+)
 from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
 
 
@@ -168,17 +173,12 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = get_for_user_or_404(Case, request.user, pk=pk)
     form_class, act = ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-        return redirect(case)
-    try:
-        act(case, request.user, form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已%(action)s。") % {"action": CASE_FLOW[action].label})
+    attempt_form(
+        request,
+        form,
+        lambda data: act(case, request.user, data),
+        _("已%(action)s。") % {"action": CASE_FLOW[action].label},
+    )
     return redirect(case)
 
 
@@ -188,9 +188,7 @@ def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_for_user_or_404(Case, request.user, pk=pk)
     form = NoticeForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        flash_form_errors(request, form)
         return redirect(case)
     try:
         notice = services.case_to_notice(
