@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.models import Town
 from visits.models import CaseCategory, CaseSource
 from visits.services.sampling import CONFIDENCES
-from zichuan_heating.forms import ConfirmedForm
+from zichuan_heating.forms import ConfirmedForm, decimal_input
 from zichuan_heating.uploads import MultipleFileField
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -52,7 +52,7 @@ class VisitForm(forms.Form):
         required=False,
         max_digits=4,
         decimal_places=1,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+        widget=decimal_input(1),
     )
     alarm_present = yes_no(_("安装燃气/一氧化碳报警器"))
     alarm_working = yes_no(_("报警器工作正常"))
@@ -63,7 +63,7 @@ class VisitForm(forms.Form):
         required=False,
         max_digits=12,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+        widget=decimal_input(2),
     )
     satisfaction = forms.TypedChoiceField(
         label=_("满意度"),

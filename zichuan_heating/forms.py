@@ -1,7 +1,16 @@
 """Form pieces every app shares."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+
+def decimal_input(places: int) -> forms.NumberInput:
+    """A decimal typed on a phone: its decimal keyboard, stepping by the last of `places`."""
+    return forms.NumberInput(
+        attrs={"inputmode": "decimal", "step": str(Decimal(1).scaleb(-places))}
+    )
 
 
 class ConfirmedForm(forms.Form):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from subsidies.payments.encryption import MIN_PASSWORD, check_password
 from subsidies.payments.models import AccountKind, FundSource
 from subsidies.payments.validators import validate_account_number
+from zichuan_heating.forms import decimal_input
 
 
 class PaymentAccountForm(forms.Form):
@@ -41,7 +42,7 @@ class FundSharesForm(forms.Form):
                 max_value=100,
                 decimal_places=2,
                 initial=(initial_shares or {}).get(source),
-                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+                widget=decimal_input(2),
             )
 
     def shares(self) -> dict[str, Decimal]:
