@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import Household, Town
+from tasks.models import Household
 from visits import queries, services
 from visits.forms import CaseForm, NoteForm, NoticeForm, ReassignForm, ReopenForm, ResolveForm
 from visits.models import CASE_FLOW, Case, CaseCategory, CaseStatus
+from visits.views.filters import number, town_filter
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import (
     add_service_error,
@@ -22,12 +23,7 @@ from zichuan_heating.feedback import (
     flash_errors,
     flash_form_errors,
 )
-from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
-
+from zichuan_heating.scoping import get_for_user_or_404
 
 SORT_LABELS = [
     ("recent", gettext_lazy("最新登记在前")),
@@ -44,8 +40,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     overdue = request.GET.get("overdue") == "1"
     q = request.GET.get("q", "").strip()[:50]
-    town_id = _int(request.GET.get("town"))
-    check_town_allowed(request.user, town_id)
+    town_id, towns = town_filter(request)
     qs = queries.cases_for_user(
         request.user,
         status=status if status in [*CaseStatus.values, "open"] else "",
@@ -66,7 +61,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "q": q,
             "town": town_id,
-            "towns": Town.objects.order_by("order", "code") if request.user.sees_all_towns else [],
+            "towns": towns,
             "statuses": CaseStatus.choices,
             "categories": CaseCategory.choices,
             "now": timezone.now(),
@@ -91,7 +86,7 @@ def _household(user, town, pk):
 @role_required("visits.add_case")
 def case_new(request: HttpRequest) -> HttpResponse:
     initial = {"town": request.user.town_id} if request.user.town_id else {}
-    if household_id := _int(request.GET.get("household")):
+    if household_id := number(request.GET.get("household")):
         initial["household"] = household_id  # the ledger's household page links here
     form = CaseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.user.town_id:
