@@ -115,6 +115,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(data, town_id=town.pk, initial=initial)
     findings = FindingFormSet(data, prefix="findings")
     if data is not None and form.is_valid() and findings.is_valid():
+        # Not `attempt`: the page to go to is the new inspection's, and a replay is told apart.
         try:
             inspection = services.inspection_record(
                 town=town,
