@@ -4,31 +4,21 @@ from django.contrib import admin
 
 from acceptance.models import Acceptance, ChecklistResult, Inspector, Rectification
 from zichuan_heating.history_admin import HistoryAdmin as SimpleHistoryAdmin
+from zichuan_heating.read_only_admin import ReadOnlyAdmin
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class InspectorInline(ReadOnlyMixin, admin.TabularInline):
+class InspectorInline(ReadOnlyAdmin, admin.TabularInline):
     model = Inspector
     extra = 0
 
 
-class ChecklistInline(ReadOnlyMixin, admin.TabularInline):
+class ChecklistInline(ReadOnlyAdmin, admin.TabularInline):
     model = ChecklistResult
     extra = 0
 
 
 @admin.register(Acceptance)
-class AcceptanceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class AcceptanceAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["household", "kind", "date", "result", "revoked", "recorded_by"]
     list_filter = ["kind", "result", "revoked", "household__town"]
     search_fields = ["household__head_name", "household__id_tail"]
@@ -37,5 +27,5 @@ class AcceptanceAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Rectification)
-class RectificationAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class RectificationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["acceptance", "date", "recorded_by"]

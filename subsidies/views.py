@@ -38,7 +38,7 @@ from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
-from zichuan_heating.feedback import attempt, flash_errors, flash_form_errors
+from zichuan_heating.feedback import attempt, attempt_form, flash_errors, flash_form_errors
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.templatetags.money import format_amount
 
@@ -223,11 +223,12 @@ def _act(
     """
     batch = _batch(pk)
     form = form_class(request.POST, request.FILES or None)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect(batch)
-    data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
-    attempt(request, lambda: service(**(target or {"batch": batch}), **data, by=request.user), done)
+    attempt_form(
+        request,
+        form,
+        lambda data: service(**(target or {"batch": batch}), **data, by=request.user),
+        done,
+    )
     return redirect(batch)
 
 

@@ -11,6 +11,7 @@ from tasks.resources import (
     ContractorResource,
     EquipmentModelResource,
 )
+from zichuan_heating.read_only_admin import ReadOnlyAdmin
 
 
 class QuotaInline(admin.TabularInline):
@@ -69,7 +70,7 @@ class ContractorAdmin(ImportExportModelAdmin):
 
 
 @admin.register(IdNumberView)
-class IdNumberViewAdmin(admin.ModelAdmin):
+class IdNumberViewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only audit trail of full ID views and exports (the district's page is
     `ledger:id_number_audit`)."""
 
@@ -79,15 +80,6 @@ class IdNumberViewAdmin(admin.ModelAdmin):
     raw_id_fields = ["household", "viewed_by", "town"]
     readonly_fields = ["filters"]
     date_hierarchy = "viewed_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # Plans and supervision register their own admin classes.

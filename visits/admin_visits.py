@@ -3,38 +3,28 @@
 from django.contrib import admin
 
 from visits.models import Case, CaseEvent, Visit, VisitSample
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from zichuan_heating.read_only_admin import ReadOnlyAdmin
 
 
 @admin.register(VisitSample)
-class VisitSampleAdmin(ReadOnly, admin.ModelAdmin):
+class VisitSampleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["season", "mode", "town", "population", "size", "drawn_by", "drawn_at"]
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnly, admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["household", "town", "sample", "status", "satisfaction", "visited_at"]
     list_filter = ["status", "town"]
     list_select_related = ["household", "town", "sample"]
 
 
-class CaseEventInline(ReadOnly, admin.TabularInline):
+class CaseEventInline(ReadOnlyAdmin, admin.TabularInline):
     model = CaseEvent
     extra = 0
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnly, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["title", "town", "category", "status", "deadline"]
     list_filter = ["status", "category", "town"]
     inlines = [CaseEventInline]

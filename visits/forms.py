@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from tasks.models import Town
 from visits.models import CaseCategory, CaseSource
 from visits.services.sampling import CONFIDENCES
-from zichuan_heating.forms import ConfirmedForm
+from zichuan_heating.forms import ConfirmedForm, decimal_field
 from zichuan_heating.uploads import MultipleFileField
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
@@ -47,24 +47,12 @@ def yes_no(label: str) -> forms.TypedChoiceField:
 
 class VisitForm(forms.Form):
     heating_works = yes_no(_("采暖设备正常运行"))
-    indoor_temperature = forms.DecimalField(
-        label=_("室内温度（℃）"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
-    )
+    indoor_temperature = decimal_field(_("室内温度（℃）"), 1, max_digits=4, required=False)
     alarm_present = yes_no(_("安装燃气/一氧化碳报警器"))
     alarm_working = yes_no(_("报警器工作正常"))
     stove_gone = yes_no(_("燃煤炉具已拆除"))
     subsidy_received = yes_no(_("已收到本采暖季补贴"))
-    amount_confirmed = forms.DecimalField(
-        label=_("户主确认收到金额（元）"),
-        required=False,
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
-    )
+    amount_confirmed = decimal_field(_("户主确认收到金额（元）"), 2, max_digits=12, required=False)
     satisfaction = forms.TypedChoiceField(
         label=_("满意度"),
         choices=[(str(n), str(n)) for n in range(5, 0, -1)],

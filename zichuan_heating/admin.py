@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from zichuan_heating.models import Notification, RoleChange, User
+from zichuan_heating.read_only_admin import ReadOnlyAdmin
 
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "town")
 
@@ -44,17 +45,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(RoleChange)
-class RoleChangeAdmin(admin.ModelAdmin):
+class RoleChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["changed_at", "user", "from_role", "to_role", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -1,5 +1,6 @@
 """How a refusal reaches the user: the messages of a ValidationError, flashed or joined, and
-a view's call of a service with its refusal shown and its success flashed (`attempt`)."""
+a view's call of a service with its refusal shown and its success flashed (`attempt`; for a
+POST that goes back to its page whatever happens, `attempt_form`)."""
 
 from collections.abc import Callable
 from functools import partial
@@ -58,3 +59,21 @@ def flash_form_errors(request: HttpRequest, form: Any) -> None:
     """Each error of an invalid form as an error message on the next page, for a POST that
     redirects instead of showing the form again."""
     flash_errors(request, ValidationError([m for ms in form.errors.values() for m in ms]))
+
+
+def attempt_form(
+    request: HttpRequest,
+    form: Any,
+    call: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
+) -> bool:
+    """A POST that goes back to its page whatever happens; whether it went through.
+
+    An invalid form's errors are flashed (`flash_form_errors`); a valid form's fields, without
+    its confirmation box, go to `call`, run through `attempt` (its refusal flashed).
+    """
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return False
+    data = {k: v for k, v in form.cleaned_data.items() if k != "confirm"}
+    return attempt(request, lambda: call(data), done)

@@ -1,7 +1,21 @@
 """Form pieces every app shares."""
 
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+
+def decimal_field(label: str, places: int, **kwargs: Any) -> forms.DecimalField:
+    """A decimal typed on a phone: its decimal keyboard, stepping by the last of `places`."""
+    step = str(Decimal(1).scaleb(-places))
+    return forms.DecimalField(
+        label=label,
+        decimal_places=places,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": step}),
+        **kwargs,
+    )
 
 
 class ConfirmedForm(forms.Form):

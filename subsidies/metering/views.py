@@ -29,7 +29,7 @@ from subsidies.metering.models import Adjustment, AdjustmentStatus, UsageFlag
 from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, attempt, flash_form_errors
+from zichuan_heating.feedback import add_service_error, attempt, attempt_form
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.spreadsheets import UnusableFile
 
@@ -181,10 +181,7 @@ def adjustment_list(request: HttpRequest) -> HttpResponse:
 def _adjustment_act(request: HttpRequest, pk: int, form_class, act) -> HttpResponse:
     adjustment = get_for_user_or_404(Adjustment, request.user, pk=pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("subsidies:adjustment_list")
-    attempt(request, lambda: act(adjustment, form.cleaned_data), _("已处理。"))
+    attempt_form(request, form, lambda data: act(adjustment, data), _("已处理。"))
     return redirect("subsidies:adjustment_list")
 
 

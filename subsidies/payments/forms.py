@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from subsidies.payments.encryption import MIN_PASSWORD, check_password
 from subsidies.payments.models import AccountKind, FundSource
 from subsidies.payments.validators import validate_account_number
+from zichuan_heating.forms import decimal_field
 
 
 class PaymentAccountForm(forms.Form):
@@ -34,14 +35,13 @@ class FundSharesForm(forms.Form):
     def __init__(self, *args, initial_shares: dict[str, Decimal] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         for source, label in FundSource.choices:
-            self.fields[source] = forms.DecimalField(
-                label=label,
+            self.fields[source] = decimal_field(
+                label,
+                2,
                 required=False,
                 min_value=0,
                 max_value=100,
-                decimal_places=2,
                 initial=(initial_shares or {}).get(source),
-                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
             )
 
     def shares(self) -> dict[str, Decimal]:

@@ -27,7 +27,7 @@ from tasks.models import Household
 from tasks.queries import active_programme_or_404
 from zichuan_heating.decorators import role_required
 from zichuan_heating.downloads import xlsx_response
-from zichuan_heating.feedback import attempt, flash_errors, flash_form_errors
+from zichuan_heating.feedback import attempt, attempt_form, flash_errors, flash_form_errors
 from zichuan_heating.scoping import get_for_user_or_404
 
 
@@ -120,12 +120,10 @@ def funds(request: HttpRequest) -> HttpResponse:
 def budget_set(request: HttpRequest) -> HttpResponse:
     programme = active_programme_or_404()
     form = FundBudgetForm(request.POST, seasons=queries.budget_seasons(programme))
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("subsidies:funds")
-    attempt(
+    attempt_form(
         request,
-        lambda: services.fund_budget_set(programme=programme, by=request.user, **form.cleaned_data),
+        form,
+        lambda data: services.fund_budget_set(programme=programme, by=request.user, **data),
         _("预算已保存。"),
     )
     return redirect("subsidies:funds")

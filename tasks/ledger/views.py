@@ -29,7 +29,7 @@ from tasks.ledger.rows import household_rows
 from tasks.models import Household, HouseholdStatus, IdNumberView
 from tasks.queries import active_programme
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, attempt, flash_form_errors
+from zichuan_heating.feedback import add_service_error, attempt, attempt_form
 from zichuan_heating.pagination import page_of
 from zichuan_heating.scoping import get_for_user_or_404
 
@@ -216,14 +216,12 @@ def household_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
     household = _household(request, pk)
     form_class, service = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect(household)
     date_field = form_class.date_field
-    attempt(
+    attempt_form(
         request,
-        lambda: service(
-            household=household, by=request.user, **{date_field: form.cleaned_data[date_field]}
+        form,
+        lambda data: service(
+            household=household, by=request.user, **{date_field: data[date_field]}
         ),
         lambda stepped: _("已更新状态：%(status)s。") % {"status": stepped.get_status_display()},
     )
@@ -255,12 +253,10 @@ def household_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def household_restore(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = RestoreForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect(household)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.household_restore(household=household, by=request.user),
+        form,
+        lambda data: services.household_restore(household=household, by=request.user),
         _("已恢复。"),
     )
     return redirect(household)

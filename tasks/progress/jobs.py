@@ -3,18 +3,12 @@
 Jobs take ids and call services; they are idempotent. Beat names them by their dotted path.
 """
 
-import datetime
-import smtplib
-
 from celery import shared_task
 
+from zichuan_heating.mail_jobs import beat_day, mail_job
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=60,
-    max_retries=5,
-)
+
+@mail_job()
 def send_reminders_job(self, day: str | None = None) -> int:
     """The daily beat: reminders of the active programme for today (Asia/Shanghai)."""
     from tasks.progress.reminders import reminders_send
@@ -23,7 +17,7 @@ def send_reminders_job(self, day: str | None = None) -> int:
     programme = active_programme()
     if programme is None:
         return 0
-    today = datetime.date.fromisoformat(day) if day else None
+    today = beat_day(day)
     return len(reminders_send(programme=programme, today=today))
 
 
@@ -35,12 +29,7 @@ def render_report_job(self, job_id: int) -> str:
     return report_job_run(job_id)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=300,
-    max_retries=3,
-)
+@mail_job(retry_backoff=300, max_retries=3)
 def weekly_district_report_job(self) -> int | None:
     """Every Monday: render the district report and e-mail it to the district office."""
     from tasks.progress.reports import weekly_district_report_send

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.models import Milestone, Programme, ReminderLog, Town
 from tasks.progress.queries import lagging_towns
+from zichuan_heating.claims import claim
 from zichuan_heating.models import User
 from zichuan_heating.services import notification_send
 
@@ -136,18 +136,15 @@ def reminders_for_day(programme: Programme, today: datetime.date) -> list[Remind
 
 def _claim(programme: Programme, today: datetime.date, r: Reminder) -> ReminderLog | None:
     """Insert the log row; None when another run already holds it (the unique constraint)."""
-    try:
-        with transaction.atomic():
-            return ReminderLog.objects.create(
-                programme=programme,
-                town=r.town,
-                milestone=r.milestone,
-                day=today,
-                subject=r.subject[:200],
-                recipients=", ".join(u.email or u.username for u in r.recipients),
-            )
-    except IntegrityError:
-        return None
+    return claim(
+        ReminderLog,
+        programme=programme,
+        town=r.town,
+        milestone=r.milestone,
+        day=today,
+        subject=r.subject[:200],
+        recipients=", ".join(u.email or u.username for u in r.recipients),
+    )
 
 
 def reminders_send(

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -52,6 +52,7 @@ from tasks.progress.queries import (
 )
 from tasks.progress.sections import report_section
 from tasks.validators import mask_id_number
+from zichuan_heating.claims import claim
 
 logger = logging.getLogger("zichuan.reports")
 
@@ -443,16 +444,15 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
     if emails:
         # Claimed before sending, as reminders are: a second beat or a rerun the same day
         # finds the row and sends nothing.
-        try:
-            with transaction.atomic():
-                claim = ReminderLog.objects.create(
-                    programme=programme,
-                    town=None,
-                    milestone=Milestone.WEEKLY_REPORT,
-                    day=today,
-                    recipients=", ".join(emails),
-                )
-        except IntegrityError:
+        claimed = claim(
+            ReminderLog,
+            programme=programme,
+            town=None,
+            milestone=Milestone.WEEKLY_REPORT,
+            day=today,
+            recipients=", ".join(emails),
+        )
+        if claimed is None:
             return job.pk
         message = EmailMessage(
             _("【进度周报】%(name)s 全区进度报告（%(day)s）")
@@ -466,11 +466,11 @@ def weekly_district_report_send(*, programme: Programme, today: datetime.date | 
             path.read_bytes(),
             "application/pdf",
         )
-        claim.subject = str(message.subject)[:200]
+        claimed.subject = str(message.subject)[:200]
         try:
             message.send()
         except Exception:
-            claim.delete()  # not sent: let the retry claim it again
+            claimed.delete()  # not sent: let the retry claim it again
             raise
-        claim.save(update_fields=["subject"])
+        claimed.save(update_fields=["subject"])
     return job.pk

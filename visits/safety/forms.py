@@ -12,7 +12,17 @@ from visits.safety.services import DrillData, FindingData
 from zichuan_heating.forms import ConfirmedForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-FILE_ATTRS = {"accept": ".jpg,.jpeg,.png,.pdf"}
+
+
+def scan_field(label: str) -> forms.FileField:
+    """A scan or photo of a document (PDF, JPEG, PNG), optional; the service checks the file
+    and names an empty one in its own message."""
+    return forms.FileField(
+        label=label,
+        required=False,
+        allow_empty_file=True,
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+    )
 
 
 class InspectionForm(forms.Form):
@@ -84,12 +94,7 @@ class SendBackForm(forms.Form):
 class EmergencyPlanForm(forms.Form):
     title = forms.CharField(label=_("预案名称"), max_length=200)
     issued_on = forms.DateField(label=_("印发日期"), widget=DATE_WIDGET)
-    document = forms.FileField(
-        label=_("预案文件（PDF 扫描件或照片，不超过 10 MB）"),
-        required=False,
-        allow_empty_file=True,  # the service names the empty file in its own message
-        widget=forms.ClearableFileInput(attrs=FILE_ATTRS),
-    )
+    document = scan_field(_("预案文件（PDF 扫描件或照片，不超过 10 MB）"))
 
 
 class DrillForm(forms.Form):
@@ -101,12 +106,7 @@ class DrillForm(forms.Form):
     participants = forms.IntegerField(label=_("参演人数"), min_value=1, max_value=100000)
     participant_units = forms.CharField(label=_("参演单位"), max_length=200, required=False)
     with_fire_service = forms.BooleanField(label=_("消防救援队伍参加"), required=False)
-    report = forms.FileField(
-        label=_("演练报告（PDF 扫描件或照片，不超过 10 MB）"),
-        required=False,
-        allow_empty_file=True,  # the service names the empty file in its own message
-        widget=forms.ClearableFileInput(attrs=FILE_ATTRS),
-    )
+    report = scan_field(_("演练报告（PDF 扫描件或照片，不超过 10 MB）"))
 
     def __init__(self, *args: Any, town_id: int | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,13 +9,13 @@ import datetime
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from visits.models import SafetyReminderLog
 from visits.safety.queries import OverdueFinding, overdue_findings_by_town
+from zichuan_heating.claims import claim
 from zichuan_heating.models import User
 from zichuan_heating.services import notification_send, town_officials, users_with_role
 
@@ -35,16 +35,13 @@ def _line(f: OverdueFinding, today: datetime.date) -> str:
 
 
 def _claim(town_id: int | None, today: datetime.date, count: int, recipients: list[User]) -> Any:
-    try:
-        with transaction.atomic():
-            return SafetyReminderLog.objects.create(
-                town_id=town_id,
-                day=today,
-                findings=count,
-                recipients=", ".join(u.email or u.username for u in recipients),
-            )
-    except IntegrityError:
-        return None
+    return claim(
+        SafetyReminderLog,
+        town_id=town_id,
+        day=today,
+        findings=count,
+        recipients=", ".join(u.email or u.username for u in recipients),
+    )
 
 
 def _send(log: Any, recipients: list[User], subject: str, body: str, connection: Any) -> None:

@@ -3,6 +3,7 @@ drills. Thin: parse, call a service or a query, render. Every object is fetched 
 town scoping helper, so another town's object is a 404."""
 
 import uuid
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -31,7 +32,7 @@ from visits.safety.forms import (
     findings_from,
 )
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, flash_errors
+from zichuan_heating.feedback import add_service_error, attempt, attempt_form
 from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
 
@@ -114,6 +115,7 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     form = InspectionForm(data, town_id=town.pk, initial=initial)
     findings = FindingFormSet(data, prefix="findings")
     if data is not None and form.is_valid() and findings.is_valid():
+        # Not `attempt`: the page to go to is the new inspection's, and a replay is told apart.
         try:
             inspection = services.inspection_record(
                 town=town,
@@ -175,51 +177,36 @@ def _finding_or_404(request: HttpRequest, pk: int) -> HazardFinding:
     )
 
 
-def _finding_action(request: HttpRequest, pk: int, form_class: Any, act: Any, done: str) -> Any:
-    """Parse the form, call the service, say what happened, back to the inspection."""
+def _finding_action(request: HttpRequest, pk: int, form_class: Any, service: Any, done: str) -> Any:
+    """Parse the form, call the service with the finding and the form's fields (not its
+    confirmation box), say what happened, back to the inspection."""
     finding = _finding_or_404(request, pk)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            act(finding, form.cleaned_data)
-        except ValidationError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, done)
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+    attempt_form(
+        request, form, lambda data: service(finding=finding, by=request.user, **data), done
+    )
     return redirect(finding.get_absolute_url())
 
 
 @require_POST
 @role_required("visits.rectify_hazardfinding")
 def finding_rectify(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(finding: HazardFinding, d: dict) -> None:
-        services.finding_rectify(finding=finding, by=request.user, **d)
-
-    return _finding_action(request, pk, RectifyForm, act, _("已登记整改情况，等待复核。"))
+    done = _("已登记整改情况，等待复核。")
+    return _finding_action(request, pk, RectifyForm, services.finding_rectify, done)
 
 
 @require_POST
 @role_required("visits.verify_hazardfinding")
 def finding_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(finding: HazardFinding, d: dict) -> None:
-        services.finding_verify(finding=finding, by=request.user, comment=d["comment"])
-
-    return _finding_action(request, pk, VerifyForm, act, _("已复核，隐患销号。"))
+    done = _("已复核，隐患销号。")
+    return _finding_action(request, pk, VerifyForm, services.finding_verify, done)
 
 
 @require_POST
 @role_required("visits.verify_hazardfinding")
 def finding_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    def act(finding: HazardFinding, d: dict) -> None:
-        services.finding_send_back(finding=finding, by=request.user, comment=d["comment"])
-
-    return _finding_action(
-        request, pk, SendBackForm, act, _("已退回重新整改，本镇工作人员将收到通知。")
-    )
+    done = _("已退回重新整改，本镇工作人员将收到通知。")
+    return _finding_action(request, pk, SendBackForm, services.finding_send_back, done)
 
 
 @require_GET
@@ -246,14 +233,17 @@ def emergency(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest) -> HttpResponse:
     town = _own_town(request)
     form = EmergencyPlanForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.emergency_plan_upload(town=town, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("已上传应急预案。"))
-            return redirect("visits:safety:emergency")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.emergency_plan_upload(town=town, by=request.user, **form.cleaned_data),
+            _("已上传应急预案。"),
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect("visits:safety:emergency")
     return render(request, "visits/safety/plan_form.html", {"form": form, "town": town})
 
 
@@ -263,19 +253,22 @@ def drill_new(request: HttpRequest) -> HttpResponse:
     town = _own_town(request)
     data = request.POST if request.method == "POST" else None
     form = DrillForm(data, request.FILES or None, town_id=town.pk)
-    if data is not None and form.is_valid():
-        try:
-            services.drill_record(
+    if (
+        data is not None
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.drill_record(
                 town=town,
                 data=form.data_for_service(),
                 report=form.cleaned_data.get("report"),
                 by=request.user,
-            )
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("已登记应急演练。"))
-            return redirect("visits:safety:emergency")
+            ),
+            _("已登记应急演练。"),
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect("visits:safety:emergency")
     return render(request, "visits/safety/drill_form.html", {"form": form, "town": town})
 
 
@@ -313,16 +306,19 @@ def void(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     record = get_for_user_or_404(model.objects.select_related("town"), request.user, pk=pk)
     form = VoidForm(request.POST or None)
     back = _void_back(kind, record)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.safety_void(record=record, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(
-                request, _("已撤销该%(what)s，记录保留，不再计入统计。") % {"what": label}
-            )
-            return redirect(back)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.safety_void(
+                record=record, reason=form.cleaned_data["reason"], by=request.user
+            ),
+            _("已撤销该%(what)s，记录保留，不再计入统计。") % {"what": label},
+            refused=partial(add_service_error, form),
+        )
+    ):
+        return redirect(back)
     return render(
         request,
         "visits/safety/void.html",

@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,26 +19,24 @@ from visits.models import Case, CaseAction, CaseEvent
 from visits.models.cases import ESCALATE_AFTER_DAYS
 from visits.queries import overdue_cases
 from visits.services.cases import handlers
+from zichuan_heating.claims import claim
 from zichuan_heating.services import notification_send
 
 logger = logging.getLogger("zichuan.reminders")
 
 
 def _claim(case: Case, action: str, today: datetime.date, note: str) -> CaseEvent | None:
-    try:
-        with transaction.atomic():
-            return CaseEvent.objects.create(
-                case=case,
-                action=action,
-                by=None,
-                at=timezone.now(),
-                from_status=case.status,
-                to_status=case.status,
-                note=note,
-                day=today,
-            )
-    except IntegrityError:
-        return None
+    return claim(
+        CaseEvent,
+        case=case,
+        action=action,
+        by=None,
+        at=timezone.now(),
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        day=today,
+    )
 
 
 def _send(connection: Any, recipients: list, subject: str, body: str, url: str) -> None:

@@ -11,18 +11,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tasks.models import Household, Town
+from tasks.models import Household
 from visits import queries, services
 from visits.forms import CaseForm, NoteForm, NoticeForm, ReassignForm, ReopenForm, ResolveForm
 from visits.models import CASE_FLOW, Case, CaseCategory, CaseStatus
+from visits.views.filters import number, town_filter
 from zichuan_heating.decorators import role_required
-from zichuan_heating.feedback import add_service_error, flash_errors
-from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
-
+from zichuan_heating.feedback import (
+    add_service_error,
+    attempt_form,
+    flash_errors,
+    flash_form_errors,
+)
+from zichuan_heating.scoping import get_for_user_or_404
 
 SORT_LABELS = [
     ("recent", gettext_lazy("最新登记在前")),
@@ -39,8 +40,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     overdue = request.GET.get("overdue") == "1"
     q = request.GET.get("q", "").strip()[:50]
-    town_id = _int(request.GET.get("town"))
-    check_town_allowed(request.user, town_id)
+    town_id, towns = town_filter(request)
     qs = queries.cases_for_user(
         request.user,
         status=status if status in [*CaseStatus.values, "open"] else "",
@@ -61,7 +61,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "overdue": overdue,
             "q": q,
             "town": town_id,
-            "towns": Town.objects.order_by("order", "code") if request.user.sees_all_towns else [],
+            "towns": towns,
             "statuses": CaseStatus.choices,
             "categories": CaseCategory.choices,
             "now": timezone.now(),
@@ -86,7 +86,7 @@ def _household(user, town, pk):
 @role_required("visits.add_case")
 def case_new(request: HttpRequest) -> HttpResponse:
     initial = {"town": request.user.town_id} if request.user.town_id else {}
-    if household_id := _int(request.GET.get("household")):
+    if household_id := number(request.GET.get("household")):
         initial["household"] = household_id  # the ledger's household page links here
     form = CaseForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.user.town_id:
@@ -168,17 +168,12 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     case = get_for_user_or_404(Case, request.user, pk=pk)
     form_class, act = ACTIONS[action]
     form = form_class(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
-        return redirect(case)
-    try:
-        act(case, request.user, form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("已%(action)s。") % {"action": CASE_FLOW[action].label})
+    attempt_form(
+        request,
+        form,
+        lambda data: act(case, request.user, data),
+        _("已%(action)s。") % {"action": CASE_FLOW[action].label},
+    )
     return redirect(case)
 
 
@@ -188,9 +183,7 @@ def case_notice(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_for_user_or_404(Case, request.user, pk=pk)
     form = NoticeForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, e)
+        flash_form_errors(request, form)
         return redirect(case)
     try:
         notice = services.case_to_notice(

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tasks.models import Town
 from visits import queries, services
 from visits.forms import VisitForm
 from visits.models import Visit, VisitPhoto, VisitStatus
+from visits.views.filters import town_filter
 from zichuan_heating.decorators import role_required
 from zichuan_heating.feedback import add_service_error
-from zichuan_heating.scoping import check_town_allowed, get_for_user_or_404
+from zichuan_heating.scoping import get_for_user_or_404
 from zichuan_heating.uploads import attachment_response
 
 SORT_LABELS = [
@@ -27,10 +27,6 @@ SORT_LABELS = [
 ]
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
-
-
 @require_GET
 @role_required("visits.view_visit")
 def visit_list(request: HttpRequest) -> HttpResponse:
@@ -38,8 +34,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     season = request.GET.get("season", "")
     q = request.GET.get("q", "").strip()[:50]
     sort = request.GET.get("sort", "")
-    town_id = _int(request.GET.get("town"))
-    check_town_allowed(request.user, town_id)
+    town_id, towns = town_filter(request)
     qs = queries.visits_for_user(
         request.user, status=status, season=season, q=q, town_id=town_id, sort=sort
     )
@@ -55,7 +50,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "statuses": VisitStatus.choices,
             "seasons": queries.seasons_sampled(),
             "town": town_id,
-            "towns": Town.objects.order_by("order", "code") if request.user.sees_all_towns else [],
+            "towns": towns,
             "sort": sort if sort in queries.VISIT_SORTS else "work",
             "sorts": SORT_LABELS,
         },
