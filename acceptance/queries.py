@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from acceptance.models import (
     Acceptance,
     AcceptanceKind,
-    AcceptanceResult,
     Attachment,
     ChecklistResult,
     Inspector,
+    ProgressTally,
 )
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme, Quota, StageDayTally
@@ -339,9 +339,8 @@ def acceptance_progress_by_town(programme: Programme, user: Any) -> list[TownAcc
 def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, dict[str, int]]:
     """{town: {accepted, completion, rectifying}}: accepted and completion passed from the
     stage-day tally (a standing commissioning pass of an accepted household, a standing
-    completion pass of a built or accepted one), then the failed records no later valid
-    record follows (the household's latest says fail)."""
-    on_households = Q(household__programme=programme, household__town_id__in=town_ids)
+    completion pass of a built or accepted one), rectifying from the progress tally (built
+    households whose latest valid record failed, rectified or not yet)."""
     passes = (
         StageDayTally.objects.filter(
             programme_id=programme.pk, town_id__in=town_ids, stage__in=["accepted", "completion"]
@@ -354,25 +353,19 @@ def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, d
         .order_by()
     )
     counts = {r.pop("town_id"): {**r, "rectifying": 0} for r in passes}
-    newer = Acceptance.objects.valid().filter(
-        Q(date__gt=OuterRef("date"))
-        | Q(date=OuterRef("date"), created_at__gt=OuterRef("created_at"))
-        | Q(date=OuterRef("date"), created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")),
-        household=OuterRef("household"),
-    )
     failing = (
-        Acceptance.objects.valid()
-        .filter(
-            on_households, result=AcceptanceResult.FAIL, household__status=HouseholdStatus.BUILT
+        ProgressTally.objects.filter(
+            programme_id=programme.pk,
+            town_id__in=town_ids,
+            progress__in=[AcceptanceState.RECTIFYING, AcceptanceState.AWAITING_REINSPECTION],
         )
-        .exclude(Exists(newer))
-        .values("household__town_id")
-        .annotate(n=Count("household", distinct=True))
+        .values("town_id")
+        .annotate(n=Sum("n"))
         .order_by()
     )
     for r in failing:
-        counts.setdefault(r["household__town_id"], {"accepted": 0, "completion": 0})
-        counts[r["household__town_id"]]["rectifying"] = r["n"]
+        counts.setdefault(r["town_id"], {"accepted": 0, "completion": 0})
+        counts[r["town_id"]]["rectifying"] = r["n"]
     return counts
 
 

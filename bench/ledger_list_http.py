@@ -57,10 +57,11 @@ def prepare(n: int) -> dict:
     sample of its households (for the pages that show one household)."""
     from django.contrib.auth.models import Group
     from django.core.management import call_command
+    from django.db import connection
     from django.db.models import Count
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from bench.seed import households_insert
+    from bench.seed import commission_accepted, households_insert, inspect_some_built
     from tasks.models import Household, Programme
     from tasks.services import programme_data_load
     from zichuan_heating.models import User
@@ -74,6 +75,14 @@ def prepare(n: int) -> dict:
     if have < n:
         seconds = households_insert(n - have, programme=programme, seed=have + 1)
         print(f"inserted {n - have} households in {seconds:.1f} s", file=sys.stderr)
+    if connection.vendor == "postgresql":
+        t0 = time.perf_counter()
+        added = commission_accepted(programme) + inspect_some_built(programme)
+        if added:
+            print(
+                f"added {added} acceptance records in {time.perf_counter() - t0:.1f} s",
+                file=sys.stderr,
+            )
     busiest = Household.objects.values("town_id").annotate(n=Count("id")).order_by("-n")[0]
     town_id = busiest["town_id"]
     for key, role in _roles().items():

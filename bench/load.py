@@ -37,6 +37,7 @@ PAGES = {
         ("villages (town)", "/villages/", b"<h1"),
         ("acceptance (town)", "/acceptance/", b"<h1"),
         ("acc. completion tab (town)", "/acceptance/?state=awaiting_completion", b"<h1"),
+        ("acc. rectifying tab (town)", "/acceptance/?state=rectifying", b"<h1"),
         ("safety (town)", "/visits/safety/", b"<h1"),
     ],
     "district": [
@@ -45,6 +46,8 @@ PAGES = {
         ("acceptance list", "/acceptance/", b"<h1"),
         ("acc. completion tab", "/acceptance/?state=awaiting_completion", b"<h1"),
         ("acc. rectifying tab", "/acceptance/?state=rectifying", b"<h1"),
+        ("acc. reinspection tab", "/acceptance/?state=awaiting_reinspection", b"<h1"),
+        ("acc. commissioning tab", "/acceptance/?state=awaiting_commissioning", b"<h1"),
         ("villages", "/villages/", b"<h1"),
         ("supervision", "/supervision/", b"<h1"),
         ("visits", "/visits/", b"<h1"),

@@ -196,3 +196,52 @@ def commission_accepted(programme) -> int:
             ],
         )
         return cursor.rowcount
+
+
+def inspect_some_built(programme, *, passed: int = 15, failed: int = 4) -> int:
+    """Give `passed` % of the built households without a record a completion pass and
+    `failed` % a failed completion inspection, half of those rectified (by household id, so
+    the same households every time): the awaiting list's tabs then hold what a programme in
+    its acceptance weeks has. PostgreSQL only, in two statements; the acceptance app's
+    triggers set each household's progress. Returns the records added."""
+    from acceptance.models import Acceptance, Rectification
+    from tasks.models import Household, HouseholdStatus
+
+    now = timezone.now()
+    records, households = Acceptance._meta.db_table, Household._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {households}, {records}")
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(
+            f"INSERT INTO {records} (household_id, kind, date, result, defects, "
+            "rectification_deadline, created_at, revoked, revoke_reason) "
+            "SELECT h.id, 'completion', d.day, "
+            "CASE WHEN h.id %% 100 < %s THEN 'fail' ELSE 'pass' END, "
+            "CASE WHEN h.id %% 100 < %s THEN '燃气报警器未安装' ELSE '' END, "
+            "CASE WHEN h.id %% 100 < %s THEN d.day + 7 END, %s, false, '' "
+            f"FROM {households} h CROSS JOIN LATERAL "
+            "(SELECT COALESCE(h.construction_completed_on, %s) AS day) d "
+            "WHERE h.programme_id = %s AND h.status = %s AND h.id %% 100 < %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {records} a WHERE a.household_id = h.id)",
+            [
+                failed,
+                failed,
+                failed,
+                now,
+                now.date(),
+                programme.pk,
+                HouseholdStatus.BUILT,
+                failed + passed,
+            ],
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {Rectification._meta.db_table} (acceptance_id, description, date, "
+            "created_at) SELECT a.id, '已补装燃气报警器', a.date + 3, %s "
+            f"FROM {records} a WHERE a.result = 'fail' AND NOT a.revoked AND a.id %% 2 = 0 "
+            f"AND NOT EXISTS (SELECT 1 FROM {Rectification._meta.db_table} r "
+            "WHERE r.acceptance_id = a.id)",
+            [now],
+        )
+        cursor.execute(f"ANALYZE {households}, {records}")
+    return added
