@@ -20,8 +20,8 @@ from acceptance.models import (
     ProgressTally,
 )
 from tasks.collation import Pinyin
-from tasks.models import Household, HouseholdStatus, Programme, Quota, StageDayTally
-from tasks.progress.queries import percent, quotas_for_user
+from tasks.models import Household, HouseholdStatus, Programme, StageDayTally
+from tasks.progress.queries import district_quota_total, percent, quotas_for_user
 
 #: Newest first: the order in which "the latest valid record" is read.
 _NEWEST_FIRST = ("-date", "-created_at", "-id")
@@ -293,7 +293,7 @@ def quota_met_on(programme: Programme) -> datetime.date | None:
     """The commissioning date of the household that brought the accepted count to the
     district's quota, or None while the quota is not met: the running total of
     `accepted_by_day` (one grouped query over the passes, not one row per household)."""
-    quota = Quota.objects.filter(programme=programme).aggregate(n=Sum("households"))["n"] or 0
+    quota = district_quota_total(programme)
     if not quota:
         return None
     total = 0

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "zichuan_heating.memo.RequestMemoMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "zichuan_heating.sessions.SessionLimitsMiddleware",
     "zichuan_heating.accounts.twofactor.TwoFactorRequiredMiddleware",

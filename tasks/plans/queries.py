@@ -30,6 +30,7 @@ from tasks.progress.queries import (
     quotas_for_user,
     unmet_milestones,
 )
+from zichuan_heating.memo import per_request
 
 PLAN_DIFF_FIELDS = (
     ("summary", gettext_lazy("方案概述")),
@@ -193,6 +194,20 @@ class TownPlanState:
         return _("未编制")
 
 
+@per_request
+def first_plan_approvals(programme: Programme, town_ids: list[int]) -> dict[int, datetime.date]:
+    """{town: the local day its plan was first approved} (a revision later does not move it)."""
+    rows = (
+        TownPlan.objects.filter(
+            programme=programme, town_id__in=town_ids, approved_at__isnull=False
+        )
+        .values("town_id")
+        .annotate(first=Min("approved_at"))
+        .values_list("town_id", "first")
+    )
+    return {town_id: timezone.localdate(first) for town_id, first in rows}
+
+
 def plan_states(programme: Programme, user: Any, today: datetime.date) -> list[TownPlanState]:
     """Each town the user sees, with its plan in force, its working revision and the 6/15 mark.
 
@@ -207,14 +222,7 @@ def plan_states(programme: Programme, user: Any, today: datetime.date) -> list[T
     working: dict[int, TownPlan] = {}
     for p in plans:
         (in_force if p.status == PlanStatus.APPROVED else working)[p.town_id] = p
-    first_approved = dict(
-        TownPlan.objects.filter(
-            programme=programme, town_id__in=town_ids, approved_at__isnull=False
-        )
-        .values("town_id")
-        .annotate(first=Min("approved_at"))
-        .values_list("town_id", "first")
-    )
+    first_approved = first_plan_approvals(programme, town_ids)
     return [
         TownPlanState(
             town_id=q.town_id,
@@ -223,11 +231,7 @@ def plan_states(programme: Programme, user: Any, today: datetime.date) -> list[T
             quota=q.households,
             in_force=in_force.get(q.town_id),
             working=working.get(q.town_id),
-            first_approved_on=(
-                timezone.localdate(first_approved[q.town_id])
-                if q.town_id in first_approved
-                else None
-            ),
+            first_approved_on=first_approved.get(q.town_id),
             plan_due=programme.plan_due,
             today=today,
         )

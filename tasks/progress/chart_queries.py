@@ -16,11 +16,10 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import Milestone, Programme, StageDayTally, TownPlan
+from tasks.models import Milestone, Programme, StageDayTally
+from tasks.plans.queries import first_plan_approvals
 from tasks.progress.queries import (
     CURRENT_STAGES,
     MILESTONE_STAGES,
@@ -159,19 +158,6 @@ def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:
     for stage, town_id, day, n in rows:
         days[stage].append((town_id, day, n))
     return days
-
-
-def first_plan_approvals(programme: Programme, town_ids: list[int]) -> dict[int, datetime.date]:
-    """{town: the local day its plan was first approved} (a revision later does not move it)."""
-    rows = (
-        TownPlan.objects.filter(
-            programme=programme, town_id__in=town_ids, approved_at__isnull=False
-        )
-        .values("town_id")
-        .annotate(first=Min("approved_at"))
-        .values_list("town_id", "first")
-    )
-    return {town_id: timezone.localdate(first) for town_id, first in rows}
 
 
 def _marks(

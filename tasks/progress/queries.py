@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdTally, Milestone, Programme, Quota, Town, Village
+from zichuan_heating.memo import per_request
 
 #: Cumulative stages, in order: everyone who reached the stage, whatever they are now (a built
 #: household was also contracted and started). Percentages are taken against the task.
@@ -168,6 +169,7 @@ def stage_counts_by_town(programme: Programme, town_ids: list[int]) -> dict[int,
     return counts
 
 
+@per_request
 def quotas_for_user(programme: Programme, user: Any) -> list[Quota]:
     """The programme's quotas of the towns the user may see, with their towns, in town order:
     the rows of every per-town table. One query."""
@@ -205,6 +207,7 @@ def progress_total(rows: list[TownProgress]) -> TownProgress:
     return TownProgress(0, "", str(_("合计")), "", quota, counts)
 
 
+@per_request
 def district_quota_total(programme: Programme) -> int:
     """The whole district's quota, which every role may know (the plan publishes it)."""
     return Quota.objects.filter(programme=programme).aggregate(n=Sum("households"))["n"] or 0

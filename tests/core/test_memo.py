@@ -1,0 +1,50 @@
+"""Reads shared by a page's parts are read once per GET (`zichuan_heating.memo`), never kept
+across requests, for a POST, or outside a request."""
+
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from zichuan_heating.memo import RequestMemoMiddleware, per_request
+
+calls: list = []
+
+
+@per_request
+def rows(key, ids):
+    calls.append((key, tuple(ids)))
+    return [key, *ids]
+
+
+def _view(request):
+    first = rows("a", [1, 2])
+    first.append("added by one caller")
+    assert rows("a", [1, 2]) == ["a", 1, 2]  # a copy each time: the caller's row is its own
+    rows("b", [1, 2])
+    return HttpResponse("ok")
+
+
+def test_a_get_reads_once_a_post_and_a_plain_call_every_time():
+    calls.clear()
+    middleware = RequestMemoMiddleware(_view)
+    factory = RequestFactory()
+    middleware(factory.get("/"))
+    assert calls == [("a", (1, 2)), ("b", (1, 2))]
+    middleware(factory.get("/"))  # a new request reads again
+    assert len(calls) == 4
+    middleware(factory.post("/"))
+    assert len(calls) == 4 + 3
+    rows("a", [1, 2])
+    rows("a", [1, 2])
+    assert len(calls) == 4 + 3 + 2
+
+
+def test_the_dashboard_reads_the_quotas_once(client_for, district, programme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(district)
+    client.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    quotas = [q for q in ctx.captured_queries if 'FROM "tasks_quota"' in q["sql"]]
+    assert len(quotas) == 2, [q["sql"][:120] for q in quotas]  # the towns' rows, the total
