@@ -401,6 +401,17 @@ def notice_counts_for_town(town_id: int, today: datetime.date) -> dict[str, int]
     )
 
 
+def open_notices(user: Any, today: datetime.date, first: int = 10) -> tuple[list, dict[str, int]]:
+    """The user's towns' notices not yet closed, the `first` by deadline, and how many are open
+    and overdue (awaiting the town past the deadline): two queries, for the dashboard panel."""
+    qs = SupervisionNotice.objects.for_user(user).not_closed()
+    counts = qs.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=Q(state__in=AWAITING_TOWN_STATES, deadline__lt=today)),
+    )
+    return list(qs.select_related("town").order_by("deadline", "id")[:first]), counts
+
+
 def approved_plan_town_ids(programme: Programme) -> set[int]:
     """Towns whose implementation plan for the programme has an approved revision in force."""
     return set(

@@ -52,12 +52,11 @@ def supervision_panel(context: dict[str, Any]) -> dict[str, Any]:
     if user is None or not user.has_perm("tasks.view_supervisionnotice"):
         return {"show": False}
     today = timezone.localdate()
-    qs = SupervisionNotice.objects.for_user(user).not_closed().select_related("town")
-    notices = list(qs.order_by("deadline", "id")[:10])
+    notices, counts = pq.open_notices(user, today)
     return {
         "show": True,
         "notices": notices,
         "today": today,
-        "open_count": qs.count(),
-        "overdue_count": qs.overdue(today).count(),
+        "open_count": counts["open"],
+        "overdue_count": counts["overdue"],
     }
