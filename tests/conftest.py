@@ -18,6 +18,30 @@ from zichuan_heating.roles import Role, sync_role_groups
 PASSWORD = "pw-for-tests-1"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_blocker, django_db_modify_db_settings
+):
+    """pytest-django's own, but on PostgreSQL the test database is a copy of a template made
+    once for the code as it stands (`tests.template_db`) instead of migrated anew."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tests import template_db
+
+    verbosity = request.config.option.verbose
+    # No test asks for a serialized rollback: nothing to serialize (pytest-django's default).
+    options = {"verbosity": verbosity, "interactive": False, "serialized_aliases": set()}
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            config = template_db.setup(setup_databases, **options)
+        else:
+            config = setup_databases(**options)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=verbosity)
+
+
 @pytest.fixture
 def programme_data(db):
     programme_data_load()
