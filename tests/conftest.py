@@ -39,7 +39,12 @@ def django_db_setup(
             config = setup_databases(**options)
     yield
     with django_db_blocker.unblock():
-        teardown_databases(config, verbosity=verbosity)
+        if connection.vendor == "postgresql":
+            # A live server's or a started worker's connection may outlast its test: drop the
+            # copy whoever is still connected.
+            template_db.drop(config)
+        else:
+            teardown_databases(config, verbosity=verbosity)
 
 
 @pytest.fixture

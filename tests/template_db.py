@@ -75,3 +75,14 @@ def setup(setup_databases, **kwargs):
                 cursor.execute(f"DROP DATABASE IF EXISTS {qn(old)}")
             cursor.execute(f"CREATE DATABASE {qn(template)} TEMPLATE {qn(test_name)}")
         return config
+
+
+def drop(config) -> None:
+    """Drop the test databases `setup` made, connections still open to them or not."""
+    qn = connection.ops.quote_name
+    for conn, _old_name, destroy in config:
+        test_name = conn.settings_dict["NAME"]
+        conn.close()
+        if destroy:
+            with connection.creation._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {qn(test_name)} WITH (FORCE)")
