@@ -19,7 +19,7 @@ from simple_history.models import HistoricalRecords
 from acceptance.checklists import item_label
 from tasks.models import Household
 from tasks.models.programme import recorded_user
-from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
 from zichuan_heating.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_SUFFIXES, UploadKind
 
 
@@ -41,9 +41,7 @@ class AcceptanceReason(models.TextChoices):
     REVOKE_WITH_COMPLETION = "随竣工验收一并撤销", _("随竣工验收一并撤销")
 
 
-class AcceptanceQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
+class AcceptanceQuerySet(HouseholdScopedQuerySet):
     def valid(self) -> "AcceptanceQuerySet":
         """Records that count: not revoked by the district office."""
         return self.filter(revoked=False)

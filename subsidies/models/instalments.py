@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from subsidies.models.common import MONEY
 from subsidies.models.standards import SubsidyStandard
 from tasks.models import Household
-from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.scoping import HouseholdScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 
 
@@ -36,9 +36,7 @@ class SubsidyReason(models.TextChoices):
     LINE_FAILED = "明细支付失败", _("明细支付失败")
 
 
-class InstalmentQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
+class InstalmentQuerySet(HouseholdScopedQuerySet):
     def unpaid(self) -> "InstalmentQuerySet":
         return self.filter(status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.BATCHED])
 

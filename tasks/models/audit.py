@@ -13,10 +13,6 @@ from tasks.models.ledger import Household
 from zichuan_heating.scoping import TownScopedQuerySet
 
 
-class IdNumberViewQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
-
-
 class IdNumberView(models.Model):
     class Context(models.TextChoices):
         DETAIL = "detail", _("详情页")
@@ -56,7 +52,7 @@ class IdNumberView(models.Model):
     row_count = models.PositiveIntegerField(_("导出户数"), null=True, blank=True)
     filters = models.JSONField(_("导出条件"), default=dict, blank=True)
 
-    objects = IdNumberViewQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("完整身份证号查看记录")

@@ -161,10 +161,6 @@ class TownPlan(models.Model):
         return self.status in EDITABLE_PLAN_STATUSES
 
 
-class TownPlanLineQuerySet(TownScopedQuerySet):
-    town_field = "plan__town_id"
-
-
 class TownPlanLine(models.Model):
     """One village and route of a plan: how many households, when, by whom, and 双安全员."""
 
@@ -195,7 +191,8 @@ class TownPlanLine(models.Model):
         _("村级安全员电话"), max_length=20, blank=True, validators=[validate_phone]
     )
 
-    objects = TownPlanLineQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "plan__town_id"
     history = HistoricalRecords(verbose_name=_("实施方案明细修改记录"))
 
     class Meta:

@@ -65,8 +65,6 @@ OPEN_STATUSES = (
 
 
 class CaseQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
-
     def for_user(self, user) -> "CaseQuerySet":
         qs = super().for_user(user)
         if not role_grants(user, "visits.view_sensitive_case"):

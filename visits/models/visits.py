@@ -76,8 +76,6 @@ class VisitStatus(models.TextChoices):
 
 
 class VisitQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
-
     def pending(self) -> "VisitQuerySet":
         return self.filter(status=VisitStatus.PENDING)
 
@@ -167,10 +165,6 @@ def visit_photo_path(instance: "VisitPhoto", filename: str) -> str:
     return str(PurePath("visits", f"{uuid.uuid4().hex}{UPLOAD_SUFFIXES.get(instance.kind, '')}"))
 
 
-class VisitPhotoQuerySet(TownScopedQuerySet):
-    town_field = "visit__town_id"
-
-
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(
         Visit, verbose_name=_("回访"), on_delete=models.PROTECT, related_name="photos"
@@ -182,7 +176,8 @@ class VisitPhoto(models.Model):
     uploaded_by = recorded_user(_("上传人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = VisitPhotoQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "visit__town_id"
 
     class Meta:
         verbose_name = _("回访照片")
