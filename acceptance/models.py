@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from acceptance.checklists import item_label
-from tasks.models import Household
-from tasks.models.programme import recorded_user
+from tasks.models.programme import household_key, recorded_user
 from tasks.models.uploads import Upload
 from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
 from zichuan_heating.uploads import ATTACHMENT_MAX_BYTES, UPLOAD_SUFFIXES
@@ -52,9 +51,7 @@ class AcceptanceQuerySet(HouseholdScopedQuerySet):
 
 
 class Acceptance(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="acceptances"
-    )
+    household = household_key("acceptances")
     kind = models.CharField(_("验收类型"), max_length=16, choices=AcceptanceKind.choices)
     date = models.DateField(_("验收日期"))
     result = models.CharField(_("验收结果"), max_length=8, choices=AcceptanceResult.choices)

@@ -23,8 +23,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tasks.models import Household, Programme
-from tasks.models.programme import recorded_user
+from tasks.models import Programme
+from tasks.models.programme import household_key, recorded_user
 from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 
@@ -72,9 +72,7 @@ class Utility(models.Model):
 
 
 class Meter(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="meters"
-    )
+    household = household_key("meters")
     # The household's programme, copied so the database can keep a number unique in it.
     programme = models.ForeignKey(
         Programme, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="+"
@@ -212,9 +210,7 @@ class UsageFlagQuerySet(HouseholdScopedQuerySet):
 
 
 class UsageFlag(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="usage_flags"
-    )
+    household = household_key("usage_flags")
     season = models.CharField(_("采暖季"), max_length=9)
     kind = models.CharField(_("异常类型"), max_length=8, choices=FlagKind.choices)
     usage = models.DecimalField(_("采暖季用量"), **READING)
@@ -278,9 +274,7 @@ class Adjustment(models.Model):
     """A correction of a PAID instalment: the payment stays as it was, this row carries the
     difference until it is recovered / paid, or offset against the next season's instalment."""
 
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="adjustments"
-    )
+    household = household_key("adjustments")
     instalment = models.ForeignKey(
         "subsidies.Instalment",
         verbose_name=_("已发放的补贴"),

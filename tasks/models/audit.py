@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.ledger import Household
+from tasks.models.programme import household_key
 from zichuan_heating.scoping import TownScopedQuerySet
 
 
@@ -24,14 +24,7 @@ class IdNumberView(models.Model):
         BATCH_EXPORT = "batch_export", _("导出补贴发放表")
         BATCH_COMMAND = "batch_command", _("命令行导出补贴发放表")
 
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("改造户"),
-        on_delete=models.CASCADE,
-        related_name="id_views",
-        null=True,
-        blank=True,
-    )
+    household = household_key("id_views", models.CASCADE, optional=True)
     town = models.ForeignKey(
         "tasks.Town",
         verbose_name=_("镇（街道）"),

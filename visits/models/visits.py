@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.programme import recorded_user, town_key
+from tasks.models.programme import household_key, recorded_user, town_key
 from tasks.models.uploads import Upload
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
@@ -87,9 +87,7 @@ class Visit(models.Model):
     sample = models.ForeignKey(
         VisitSample, verbose_name=_("抽样"), on_delete=models.PROTECT, related_name="visits"
     )
-    household = models.ForeignKey(
-        "tasks.Household", verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="visits"
-    )
+    household = household_key("visits")
     #: The household's town when drawn (scoping and the per-town figures read it).
     town = town_key("visits")
     paid_amount = models.DecimalField(_("本采暖季已发放（元）"), **MONEY)
