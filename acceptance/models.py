@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from acceptance.checklists import item_label
-from tasks.models import Household
-from tasks.models.programme import recorded_user
-from zichuan_heating.scoping import TownScopedQuerySet
-from zichuan_heating.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_SUFFIXES, UploadKind
+from tasks.models.programme import household_key, recorded_user
+from tasks.models.uploads import Upload
+from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
+from zichuan_heating.uploads import ATTACHMENT_MAX_BYTES, UPLOAD_SUFFIXES
 
 
 class AcceptanceKind(models.TextChoices):
@@ -41,9 +41,7 @@ class AcceptanceReason(models.TextChoices):
     REVOKE_WITH_COMPLETION = "随竣工验收一并撤销", _("随竣工验收一并撤销")
 
 
-class AcceptanceQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
+class AcceptanceQuerySet(HouseholdScopedQuerySet):
     def valid(self) -> "AcceptanceQuerySet":
         """Records that count: not revoked by the district office."""
         return self.filter(revoked=False)
@@ -53,9 +51,7 @@ class AcceptanceQuerySet(TownScopedQuerySet):
 
 
 class Acceptance(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="acceptances"
-    )
+    household = household_key("acceptances")
     kind = models.CharField(_("验收类型"), max_length=16, choices=AcceptanceKind.choices)
     date = models.DateField(_("验收日期"))
     result = models.CharField(_("验收结果"), max_length=8, choices=AcceptanceResult.choices)
@@ -213,18 +209,13 @@ class Rectification(models.Model):
         return f"{self.acceptance} 整改 {self.date:%Y-%m-%d}"
 
 
-# One list of kinds for every upload (acceptance and supervision answers).
-AttachmentKind = UploadKind
-ATTACHMENT_CONTENT_TYPES = UPLOAD_CONTENT_TYPES
-
-
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # A random name: the uploader's file name is kept in `original_name`, never in a path.
     suffix = UPLOAD_SUFFIXES.get(instance.kind, "")
     return str(PurePath("acceptance", f"{uuid.uuid4().hex}{suffix}"))
 
 
-class Attachment(models.Model):
+class Attachment(Upload):
     """A photo or a scanned form of an inspection (or of its rectification)."""
 
     acceptance = models.ForeignKey(
@@ -239,11 +230,7 @@ class Attachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    kind = models.CharField(_("文件类型"), max_length=8, choices=AttachmentKind.choices)
-    size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = recorded_user(_("上传人"), null=True)
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     objects = OnAcceptanceQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("附件修改记录"))
@@ -254,16 +241,9 @@ class Attachment(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(size__lte=10 * 1024 * 1024), name="attachment_at_most_10mb"
+                condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="attachment_at_most_10mb"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-    @property
-    def content_type(self) -> str:
-        return ATTACHMENT_CONTENT_TYPES.get(self.kind, "application/octet-stream")
 
 
 class ProgressTally(models.Model):

@@ -1,9 +1,23 @@
-from django.urls import path
+from django.urls import include, path
 
 from subsidies import views
 from subsidies.payments import urls as payments_urls
 
 app_name = "subsidies"
+
+#: One disbursement batch's pages, under batches/<pk>/.
+batch_urls = [
+    path("", views.batch_detail, name="batch_detail"),
+    path("approve/", views.batch_approve, name="batch_approve"),
+    path("return/", views.batch_return, name="batch_return"),
+    path("resubmit/", views.batch_resubmit, name="batch_resubmit"),
+    path("withdraw/", views.batch_withdraw, name="batch_withdraw"),
+    path("export/", views.batch_export, name="batch_export"),
+    path("download/", views.batch_download, name="batch_download"),
+    path("paid/", views.batch_mark_paid, name="batch_mark_paid"),
+    path("lines/<int:line_id>/fail/", views.line_fail, name="line_fail"),
+    path("bank-return/", views.bank_return, name="bank_return"),
+]
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -11,16 +25,7 @@ urlpatterns = [
     path("standards/<int:pk>/edit/", views.standard_edit, name="standard_edit"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/new/", views.batch_prepare, name="batch_prepare"),
-    path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
-    path("batches/<int:pk>/approve/", views.batch_approve, name="batch_approve"),
-    path("batches/<int:pk>/return/", views.batch_return, name="batch_return"),
-    path("batches/<int:pk>/resubmit/", views.batch_resubmit, name="batch_resubmit"),
-    path("batches/<int:pk>/withdraw/", views.batch_withdraw, name="batch_withdraw"),
-    path("batches/<int:pk>/export/", views.batch_export, name="batch_export"),
-    path("batches/<int:pk>/download/", views.batch_download, name="batch_download"),
-    path("batches/<int:pk>/paid/", views.batch_mark_paid, name="batch_mark_paid"),
-    path("batches/<int:pk>/lines/<int:line_id>/fail/", views.line_fail, name="line_fail"),
-    path("batches/<int:pk>/bank-return/", views.bank_return, name="bank_return"),
+    path("batches/<int:pk>/", include(batch_urls)),
     path("households/<int:pk>/", views.household_schedule, name="household_schedule"),
 ]
 

@@ -1,7 +1,9 @@
 """Town scoping, written once: every view that reads a town's data goes through here.
 
 A model whose rows belong to a town uses `TownScopedQuerySet.as_manager()` and names the path
-to the town's id in `town_field`. A town official sees only their town; roles holding
+to the town's id in `town_field` (on the model; the default is its own `town_id`). Rows that
+belong to a household use `HouseholdScopedQuerySet`, which names the household's town once. A
+town official sees only their town; roles holding
 `tasks.view_all_towns` see every town; anyone else sees nothing. Fetching another town's
 object through `get_for_user_or_404` is a 404, never a 403, so ids do not leak.
 """
@@ -43,6 +45,12 @@ class TownScopedQuerySet(models.QuerySet):
 
     def model_town_field(self) -> str:
         return getattr(self.model, "town_field", self.town_field)
+
+
+class HouseholdScopedQuerySet(TownScopedQuerySet):
+    """Rows that belong to a household (instalments, meters, acceptance records…): its town."""
+
+    town_field = "household__town_id"
 
 
 def scoped(model_or_qs: type[M] | models.QuerySet, user: Any) -> models.QuerySet:

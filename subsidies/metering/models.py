@@ -23,9 +23,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tasks.models import Household, Programme
-from tasks.models.programme import recorded_user
-from zichuan_heating.scoping import TownScopedQuerySet
+from tasks.models import Programme
+from tasks.models.programme import household_key, recorded_user
+from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -71,14 +71,8 @@ class Utility(models.Model):
         return self.name
 
 
-class MeterQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
-
 class Meter(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="meters"
-    )
+    household = household_key("meters")
     # The household's programme, copied so the database can keep a number unique in it.
     programme = models.ForeignKey(
         Programme, verbose_name=_("年度"), on_delete=models.PROTECT, related_name="+"
@@ -91,7 +85,7 @@ class Meter(models.Model):
     installed_on = models.DateField(_("安装日期"), null=True, blank=True)
     replaced_on = models.DateField(_("更换日期"), null=True, blank=True)
 
-    objects = MeterQuerySet.as_manager()
+    objects = HouseholdScopedQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("表计修改记录"))
 
     class Meta:
@@ -158,10 +152,6 @@ class ReadingImport(models.Model):
         return f"{self.season} {self.at:%Y-%m-%d %H:%M}"
 
 
-class MeterReadingQuerySet(TownScopedQuerySet):
-    town_field = "meter__household__town_id"
-
-
 class MeterReading(models.Model):
     meter = models.ForeignKey(
         Meter, verbose_name=_("表计"), on_delete=models.PROTECT, related_name="readings"
@@ -180,7 +170,8 @@ class MeterReading(models.Model):
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = MeterReadingQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "meter__household__town_id"
 
     class Meta:
         verbose_name = _("采暖季抄表读数")
@@ -213,17 +204,13 @@ class FlagStatus(models.TextChoices):
 HELD_STATUSES = (FlagStatus.OPEN, FlagStatus.WITHHELD)
 
 
-class UsageFlagQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
+class UsageFlagQuerySet(HouseholdScopedQuerySet):
     def held(self) -> "UsageFlagQuerySet":
         return self.filter(status__in=HELD_STATUSES)
 
 
 class UsageFlag(models.Model):
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="usage_flags"
-    )
+    household = household_key("usage_flags")
     season = models.CharField(_("采暖季"), max_length=9)
     kind = models.CharField(_("异常类型"), max_length=8, choices=FlagKind.choices)
     usage = models.DecimalField(_("采暖季用量"), **READING)
@@ -283,17 +270,11 @@ class AdjustmentStatus(models.TextChoices):
     OFFSET = "offset", _("已抵扣下一采暖季")
 
 
-class AdjustmentQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
-
 class Adjustment(models.Model):
     """A correction of a PAID instalment: the payment stays as it was, this row carries the
     difference until it is recovered / paid, or offset against the next season's instalment."""
 
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="adjustments"
-    )
+    household = household_key("adjustments")
     instalment = models.ForeignKey(
         "subsidies.Instalment",
         verbose_name=_("已发放的补贴"),
@@ -329,7 +310,7 @@ class Adjustment(models.Model):
     settled_by = recorded_user(_("处理人"), optional=True)
     settled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
-    objects = AdjustmentQuerySet.as_manager()
+    objects = HouseholdScopedQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("追缴/补发修改记录"))
 
     class Meta:
@@ -377,10 +358,6 @@ ADJUSTMENT_FLOW = Flow(
 )
 
 
-class EstimateDecisionQuerySet(TownScopedQuerySet):
-    town_field = "instalment__household__town_id"
-
-
 class EstimateDecision(models.Model):
     """Pay this operating instalment on the standard's assumed units, its reading not in yet.
 
@@ -397,7 +374,8 @@ class EstimateDecision(models.Model):
     decided_by = recorded_user(_("决定人"))
     decided_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
 
-    objects = EstimateDecisionQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "instalment__household__town_id"
     history = HistoricalRecords(verbose_name=_("按估算发放决定记录"))
 
     class Meta:

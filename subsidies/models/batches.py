@@ -155,10 +155,6 @@ class LineState(models.TextChoices):
     FAILED = "failed", _("支付失败")
 
 
-class BatchLineQuerySet(TownScopedQuerySet):
-    town_field = "instalment__household__town_id"
-
-
 class BatchLine(models.Model):
     """One instalment in one batch. A failed line stays as a record; the instalment returns."""
 
@@ -175,7 +171,8 @@ class BatchLine(models.Model):
     failure_reason = models.CharField(_("失败原因"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = BatchLineQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "instalment__household__town_id"
     history = HistoricalRecords(verbose_name=_("发放明细修改记录"), excluded_fields=["updated_at"])
 
     class Meta:

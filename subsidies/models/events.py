@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from subsidies.models.batches import DisbursementBatch
 from subsidies.models.common import MONEY
-from tasks.models import Household, Programme
-from tasks.models.programme import recorded_user
+from tasks.models import Programme
+from tasks.models.programme import household_key, recorded_user
 
 
 class SubsidyEvent(models.Model):
@@ -44,9 +44,7 @@ class SubsidyEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
-    household = models.ForeignKey(
-        Household, verbose_name=_("改造户"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    household = household_key(None, optional=True)
     count = models.PositiveIntegerField(_("笔数"), default=0)
     amount = models.DecimalField(_("金额（元）"), default=0, **MONEY)
     note = models.CharField(_("说明"), max_length=300, blank=True)

@@ -9,8 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from subsidies.models.common import MONEY
 from subsidies.models.standards import SubsidyStandard
-from tasks.models import Household
-from zichuan_heating.scoping import TownScopedQuerySet
+from tasks.models.programme import household_key
+from zichuan_heating.scoping import HouseholdScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 
 
@@ -36,9 +36,7 @@ class SubsidyReason(models.TextChoices):
     LINE_FAILED = "明细支付失败", _("明细支付失败")
 
 
-class InstalmentQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
-
+class InstalmentQuerySet(HouseholdScopedQuerySet):
     def unpaid(self) -> "InstalmentQuerySet":
         return self.filter(status__in=[InstalmentStatus.SCHEDULED, InstalmentStatus.BATCHED])
 
@@ -48,13 +46,7 @@ class Instalment(models.Model):
 
     # No separate index: the unique (household, item, season) index leads with household
     # and serves every lookup by household; one index fewer keeps bulk generation fast.
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("改造户"),
-        on_delete=models.PROTECT,
-        related_name="instalments",
-        db_index=False,
-    )
+    household = household_key("instalments", db_index=False)
     item = models.CharField(_("补贴项目"), max_length=16, choices=InstalmentItem.choices)
     season = models.CharField(
         _("采暖季"), max_length=9, blank=True, help_text=_("如 2021-2022；一次性补贴为空。")

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from tasks.models import Household, Programme
 from tasks.models.programme import recorded_user
-from zichuan_heating.scoping import TownScopedQuerySet
+from zichuan_heating.scoping import HouseholdScopedQuerySet
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -17,10 +17,6 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 class AccountKind(models.TextChoices):
     ONE_CARD = "one_card", _("惠民惠农财政补贴资金一卡通")
     BANK = "bank", _("银行账户")
-
-
-class PaymentAccountQuerySet(TownScopedQuerySet):
-    town_field = "household__town_id"
 
 
 class PaymentAccount(models.Model):
@@ -39,7 +35,7 @@ class PaymentAccount(models.Model):
     updated_by = recorded_user(_("修改人"), optional=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
-    objects = PaymentAccountQuerySet.as_manager()
+    objects = HouseholdScopedQuerySet.as_manager()
     history = HistoricalRecords(verbose_name=_("收款账户修改记录"), excluded_fields=["updated_at"])
 
     class Meta:

@@ -9,12 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.ledger import Household
+from tasks.models.programme import household_key
 from zichuan_heating.scoping import TownScopedQuerySet
-
-
-class IdNumberViewQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
 
 
 class IdNumberView(models.Model):
@@ -28,14 +24,7 @@ class IdNumberView(models.Model):
         BATCH_EXPORT = "batch_export", _("导出补贴发放表")
         BATCH_COMMAND = "batch_command", _("命令行导出补贴发放表")
 
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("改造户"),
-        on_delete=models.CASCADE,
-        related_name="id_views",
-        null=True,
-        blank=True,
-    )
+    household = household_key("id_views", models.CASCADE, optional=True)
     town = models.ForeignKey(
         "tasks.Town",
         verbose_name=_("镇（街道）"),
@@ -56,7 +45,7 @@ class IdNumberView(models.Model):
     row_count = models.PositiveIntegerField(_("导出户数"), null=True, blank=True)
     filters = models.JSONField(_("导出条件"), default=dict, blank=True)
 
-    objects = IdNumberViewQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("完整身份证号查看记录")

@@ -21,15 +21,11 @@ from tasks.models.programme import (
     recorded_user,
     town_key,
 )
+from tasks.models.uploads import Upload
 from tasks.validators import validate_phone
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
-from zichuan_heating.uploads import (
-    ATTACHMENT_MAX_BYTES,
-    UPLOAD_CONTENT_TYPES,
-    UPLOAD_SUFFIXES,
-    UploadKind,
-)
+from zichuan_heating.uploads import ATTACHMENT_MAX_BYTES, UPLOAD_SUFFIXES
 
 
 class PlanStatus(models.TextChoices):
@@ -161,10 +157,6 @@ class TownPlan(models.Model):
         return self.status in EDITABLE_PLAN_STATUSES
 
 
-class TownPlanLineQuerySet(TownScopedQuerySet):
-    town_field = "plan__town_id"
-
-
 class TownPlanLine(models.Model):
     """One village and route of a plan: how many households, when, by whom, and 双安全员."""
 
@@ -195,7 +187,8 @@ class TownPlanLine(models.Model):
         _("村级安全员电话"), max_length=20, blank=True, validators=[validate_phone]
     )
 
-    objects = TownPlanLineQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "plan__town_id"
     history = HistoricalRecords(verbose_name=_("实施方案明细修改记录"))
 
     class Meta:
@@ -449,7 +442,7 @@ def notice_attachment_path(instance: "NoticeAttachment", filename: str) -> str:
     return str(PurePath("supervision", f"{uuid.uuid4().hex}{suffix}"))
 
 
-class NoticeAttachment(models.Model):
+class NoticeAttachment(Upload):
     """A photo or scan a town sends with its answer to a supervision notice."""
 
     notice = models.ForeignKey(
@@ -459,11 +452,6 @@ class NoticeAttachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("文件"), upload_to=notice_attachment_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    kind = models.CharField(_("文件类型"), max_length=8, choices=UploadKind.choices)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = recorded_user(_("上传人"))
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     objects = TownScopedQuerySet.as_manager()
     town_field = "notice__town_id"
@@ -478,14 +466,7 @@ class NoticeAttachment(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.original_name
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("plans:notice_attachment", args=[self.pk])
-
-    @property
-    def content_type(self) -> str:
-        return UPLOAD_CONTENT_TYPES.get(self.kind, "application/octet-stream")

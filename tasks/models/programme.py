@@ -51,6 +51,20 @@ def town_key(
     )
 
 
+def household_key(
+    related_name: str | None, on_delete=models.PROTECT, *, optional: bool = False, **extra
+) -> models.ForeignKey:
+    if optional:
+        extra.update(null=True, blank=True)
+    return models.ForeignKey(
+        "tasks.Household",
+        verbose_name=_("改造户"),
+        on_delete=on_delete,
+        related_name=related_name,
+        **extra,
+    )
+
+
 class Programme(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"), unique=True)
     name = models.CharField(_("名称"), max_length=100)

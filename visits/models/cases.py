@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.programme import recorded_user, town_key
+from tasks.models.programme import household_key, recorded_user, town_key
 from zichuan_heating.roles import role_grants
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
@@ -65,8 +65,6 @@ OPEN_STATUSES = (
 
 
 class CaseQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
-
     def for_user(self, user) -> "CaseQuerySet":
         qs = super().for_user(user)
         if not role_grants(user, "visits.view_sensitive_case"):
@@ -82,14 +80,7 @@ class CaseQuerySet(TownScopedQuerySet):
 
 class Case(models.Model):
     town = town_key("cases")
-    household = models.ForeignKey(
-        "tasks.Household",
-        verbose_name=_("改造户"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cases",
-    )
+    household = household_key("cases", optional=True)
     visit = models.ForeignKey(
         "visits.Visit",
         verbose_name=_("回访"),

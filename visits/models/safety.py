@@ -15,8 +15,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from tasks.models import Household, Village
-from tasks.models.programme import recorded_user, town_key
+from tasks.models import Village
+from tasks.models.programme import household_key, recorded_user, town_key
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
 from zichuan_heating.uploads import (
@@ -102,15 +102,7 @@ class HazardInspection(Voidable):
         on_delete=models.PROTECT,
         related_name="hazard_inspections",
     )
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("改造户"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="hazard_inspections",
-        help_text=_("排查全村时留空。"),
-    )
+    household = household_key("hazard_inspections", optional=True, help_text=_("排查全村时留空。"))
     inspected_on = models.DateField(_("排查日期"))
     inspectors = models.CharField(_("排查人员"), max_length=200)
     notes = models.TextField(_("排查情况"), blank=True)

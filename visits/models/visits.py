@@ -9,10 +9,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models.programme import recorded_user, town_key
+from tasks.models.programme import household_key, recorded_user, town_key
+from tasks.models.uploads import Upload
 from zichuan_heating.scoping import TownScopedQuerySet
 from zichuan_heating.transitions import Flow, Transition
-from zichuan_heating.uploads import UPLOAD_CONTENT_TYPES, UPLOAD_SUFFIXES, UploadKind
+from zichuan_heating.uploads import ATTACHMENT_MAX_BYTES, UPLOAD_SUFFIXES
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -76,8 +77,6 @@ class VisitStatus(models.TextChoices):
 
 
 class VisitQuerySet(TownScopedQuerySet):
-    town_field = "town_id"
-
     def pending(self) -> "VisitQuerySet":
         return self.filter(status=VisitStatus.PENDING)
 
@@ -88,9 +87,7 @@ class Visit(models.Model):
     sample = models.ForeignKey(
         VisitSample, verbose_name=_("抽样"), on_delete=models.PROTECT, related_name="visits"
     )
-    household = models.ForeignKey(
-        "tasks.Household", verbose_name=_("改造户"), on_delete=models.PROTECT, related_name="visits"
-    )
+    household = household_key("visits")
     #: The household's town when drawn (scoping and the per-town figures read it).
     town = town_key("visits")
     paid_amount = models.DecimalField(_("本采暖季已发放（元）"), **MONEY)
@@ -167,22 +164,14 @@ def visit_photo_path(instance: "VisitPhoto", filename: str) -> str:
     return str(PurePath("visits", f"{uuid.uuid4().hex}{UPLOAD_SUFFIXES.get(instance.kind, '')}"))
 
 
-class VisitPhotoQuerySet(TownScopedQuerySet):
-    town_field = "visit__town_id"
-
-
-class VisitPhoto(models.Model):
+class VisitPhoto(Upload):
     visit = models.ForeignKey(
         Visit, verbose_name=_("回访"), on_delete=models.PROTECT, related_name="photos"
     )
     file = models.FileField(_("文件"), upload_to=visit_photo_path, max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
-    kind = models.CharField(_("文件类型"), max_length=8, choices=UploadKind.choices)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    uploaded_by = recorded_user(_("上传人"))
-    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = VisitPhotoQuerySet.as_manager()
+    objects = TownScopedQuerySet.as_manager()
+    town_field = "visit__town_id"
 
     class Meta:
         verbose_name = _("回访照片")
@@ -190,16 +179,9 @@ class VisitPhoto(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(size__lte=10 * 1024 * 1024), name="visit_photo_at_most_10mb"
+                condition=Q(size__lte=ATTACHMENT_MAX_BYTES), name="visit_photo_at_most_10mb"
             )
         ]
 
-    def __str__(self) -> str:
-        return self.original_name
-
     def get_absolute_url(self) -> str:
         return reverse("visits:photo", args=[self.pk])
-
-    @property
-    def content_type(self) -> str:
-        return UPLOAD_CONTENT_TYPES.get(self.kind, "application/octet-stream")
