@@ -91,18 +91,16 @@ def rectify(acceptance, by, date=None):
 
 
 def state_from_records(household) -> str:
-    """The household's acceptance state recounted from scratch, record by record in Python
-    (the oracle for the progress the database keeps: acceptance/progress_sql.py)."""
-    from acceptance.queries import AcceptanceState
+    """The household's acceptance state with its progress recounted from scratch, record by
+    record in Python (the oracle for the progress the database keeps:
+    acceptance/progress_sql.py); the status part is `state_of`'s own."""
+    from types import SimpleNamespace
+
+    from acceptance.queries import state_of
 
     household.refresh_from_db(fields=["status"])
-    if household.status == HouseholdStatus.ACCEPTED:
-        return AcceptanceState.ACCEPTED
-    if household.status == HouseholdStatus.WITHDRAWN:
-        return AcceptanceState.WITHDRAWN
-    if household.status != HouseholdStatus.BUILT:
-        return AcceptanceState.NOT_BUILT
-    return progress_from_records(household.pk) or AcceptanceState.AWAITING_COMPLETION
+    recounted = progress_from_records(household.pk)
+    return state_of(SimpleNamespace(status=household.status, acceptance_progress=recounted))
 
 
 def progress_from_records(household_id: int) -> str:
