@@ -79,6 +79,8 @@ def prepare(n: int) -> dict:
         t0 = time.perf_counter()
         added = commission_accepted(programme) + inspect_some_built(programme)
         if added:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # the tallies and households the triggers changed
             print(
                 f"added {added} acceptance records in {time.perf_counter() - t0:.1f} s",
                 file=sys.stderr,
