@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from acceptance.checklists import item_label
 from tasks.models.programme import household_key, recorded_user
+from tasks.models.tallies import VillageTally
 from tasks.models.uploads import Upload
 from zichuan_heating.scoping import HouseholdScopedQuerySet, TownScopedQuerySet
 from zichuan_heating.uploads import ATTACHMENT_MAX_BYTES, UPLOAD_SUFFIXES
@@ -246,17 +247,13 @@ class Attachment(Upload):
         ]
 
 
-class ProgressTally(models.Model):
+class ProgressTally(VillageTally):
     """How many built households of a programme, town and village stand at each acceptance
     progress (`Household.acceptance_progress`; '' is 待竣工验收), kept exact by triggers
     (`acceptance.progress_sql`): the awaiting list's tabs count a village without reading
-    its records. Plain ids, no foreign keys, like the tasks app's tallies."""
+    its records."""
 
-    programme_id = models.IntegerField()
-    town_id = models.IntegerField()
-    village_id = models.IntegerField()
     progress = models.CharField(max_length=24)
-    n = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("验收进展计数")

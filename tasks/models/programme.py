@@ -37,32 +37,26 @@ def programme_key(related_name: str, on_delete=models.PROTECT) -> models.Foreign
     )
 
 
-def town_key(
-    related_name: str, on_delete=models.PROTECT, *, optional: bool = False, **extra
+def _key_to(
+    model: str, verbose_name: Any, related_name: str | None, on_delete, optional: bool, extra
 ) -> models.ForeignKey:
     if optional:
         extra.update(null=True, blank=True)
     return models.ForeignKey(
-        "tasks.Town",
-        verbose_name=_("镇（街道）"),
-        on_delete=on_delete,
-        related_name=related_name,
-        **extra,
+        model, verbose_name=verbose_name, on_delete=on_delete, related_name=related_name, **extra
     )
+
+
+def town_key(
+    related_name: str, on_delete=models.PROTECT, *, optional: bool = False, **extra
+) -> models.ForeignKey:
+    return _key_to("tasks.Town", _("镇（街道）"), related_name, on_delete, optional, extra)
 
 
 def household_key(
     related_name: str | None, on_delete=models.PROTECT, *, optional: bool = False, **extra
 ) -> models.ForeignKey:
-    if optional:
-        extra.update(null=True, blank=True)
-    return models.ForeignKey(
-        "tasks.Household",
-        verbose_name=_("改造户"),
-        on_delete=on_delete,
-        related_name=related_name,
-        **extra,
-    )
+    return _key_to("tasks.Household", _("改造户"), related_name, on_delete, optional, extra)
 
 
 class Programme(models.Model):

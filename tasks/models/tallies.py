@@ -17,14 +17,23 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class HouseholdTally(models.Model):
-    """How many households of a programme, town and village have each status."""
+class VillageTally(models.Model):
+    """A count of households of a programme, town and village (plain ids, see above), kept
+    per some more key column by triggers; the acceptance app's `ProgressTally` is one too."""
 
     programme_id = models.IntegerField()
     town_id = models.IntegerField()
     village_id = models.IntegerField()
-    status = models.CharField(max_length=20)
     n = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HouseholdTally(VillageTally):
+    """How many households of a programme, town and village have each status."""
+
+    status = models.CharField(max_length=20)
 
     class Meta:
         verbose_name = _("改造户计数")
