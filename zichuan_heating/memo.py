@@ -41,15 +41,16 @@ def _key(value: Any) -> Any:
 
 
 def per_request(func: F) -> F:
-    """Keep `func`'s result for the rest of the request (a list is handed out as a copy, so a
-    caller that adds a row changes only its own)."""
+    """Keep `func`'s result for the rest of the request, keyed by the function itself and its
+    arguments (a list is handed out as a copy, so a caller that adds a row changes only its
+    own)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         memo = _memo.get()
         if memo is None:
             return func(*args)
-        key = (func.__qualname__, *(_key(a) for a in args))
+        key = (func, *(_key(a) for a in args))
         if key not in memo:
             memo[key] = func(*args)
         value = memo[key]
