@@ -35,6 +35,9 @@ def serious_violations(page, base: str) -> list[str]:
 
 
 def no_sideways_scroll(page) -> None:
+    """Measured once the page a click led to has loaded: during the navigation the document
+    has no root element yet."""
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
 
 
@@ -60,6 +63,7 @@ def test_draw_visit_mismatch_case_resolved_on_a_phone(
     log_in(page, live_server, "official_a")
     page.goto(f"{live_server.url}/visits/?status=pending")
     page.locator("#visit-list li a").first.click()
+    page.wait_for_selector("#visit-submit")
     no_sideways_scroll(page)
     if AXE.exists():
         assert serious_violations(page, live_server.url) == []
@@ -79,6 +83,7 @@ def test_draw_visit_mismatch_case_resolved_on_a_phone(
     assert (visit.subsidy_received, visit.satisfaction) == (False, 3)
 
     page.locator("#visit-cases a").first.click()
+    page.wait_for_selector("#case-status")
     no_sideways_scroll(page)
     assert page.locator("#case-status").inner_text() == "已交办"
     page.click("#start-form button")
