@@ -1,6 +1,7 @@
-"""How a refusal reaches the user: the messages of a ValidationError, flashed or joined, and
-a view's call of a service with its refusal shown and its success flashed (`attempt`; for a
-POST that goes back to its page whatever happens, `attempt_form`)."""
+"""How a refusal reaches the user: a service's refusal of a blank text (`required_text`), the
+messages of a ValidationError, flashed or joined, and a view's call of a service with its
+refusal shown and its success flashed (`attempt`; for a POST that goes back to its page whatever
+happens, `attempt_form`)."""
 
 from collections.abc import Callable
 from functools import partial
@@ -9,6 +10,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+
+def required_text(value: str | None, message: str, *, field: str | None = None) -> str:
+    """`value` stripped; a ValidationError with `message` (on `field`, when given) if nothing is
+    left: the one rule for the reason, comment or number a service will not take blank."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message} if field else message)
+    return value
 
 
 def error_text(exc: ValidationError) -> str:

@@ -24,6 +24,7 @@ from subsidies.metering.queries import awaiting_reading
 from subsidies.models import Instalment, InstalmentStatus
 from subsidies.services.common import require_perm
 from tasks.models import Programme
+from zichuan_heating.feedback import required_text
 from zichuan_heating.locks import retry_on_conflict
 
 
@@ -58,9 +59,7 @@ def estimates_pay(*, instalment_ids: Iterable[int], reason: str, by: Any) -> int
     reading (scheduled, per-unit, no reading, not already decided). The finance bureau
     decides (the preparer's permission); history records who, when and why."""
     require_perm(by, "subsidies.prepare_batch")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写按估算发放的理由。")})
+    reason = required_text(reason, _("请填写按估算发放的理由。"), field="reason")
     ids = sorted({int(i) for i in instalment_ids})
     if not ids:
         raise ValidationError(_("请选择待抄表的运行费用补贴。"))

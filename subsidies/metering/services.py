@@ -42,6 +42,7 @@ from subsidies.models import INSTALMENT_FLOW, Instalment, InstalmentItem
 from subsidies.services.common import batches_changed, require_perm, user_or_none
 from tasks.ledger.importing.plan import WriteOutcome
 from tasks.models import Household
+from zichuan_heating.feedback import required_text
 from zichuan_heating.locks import retry_on_conflict
 from zichuan_heating.scoping import sees_all_towns
 from zichuan_heating.temp_tables import copied_rows
@@ -86,9 +87,7 @@ def meter_register(
         raise ValidationError({"number": _("集中供暖户不登记燃气表或电表。")})
     if utility.kind != kind:
         raise ValidationError({"utility": _("供气/供电单位与该户的改造方式不符。")})
-    number = (number or "").strip()
-    if not number:
-        raise ValidationError({"number": _("请填写表号（户号）。")})
+    number = required_text(number, _("请填写表号（户号）。"), field="number")
     household = Household.objects.filter(pk=household.pk).locked().get()
     taken = Meter.objects.filter(programme_id=household.programme_id, number=number).first()
     if taken is not None and taken.household_id != household.pk:
@@ -321,9 +320,7 @@ def flag_decide(*, flag: UsageFlag, decision: str, reason: str, by: Any) -> Usag
     reason. The town decides its own households; finance decides any."""
     if not by.has_perm("subsidies.decide_flag"):
         raise PermissionDenied(_("您没有执行此操作的权限。"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写处理理由。")})
+    reason = required_text(reason, _("请填写处理理由。"), field="reason")
     if decision not in _DECISIONS:
         raise ValidationError({"decision": _("请选择处理结果。")})
     household = Household.objects.filter(pk=flag.household_id).locked().get()
@@ -349,9 +346,7 @@ def flag_decide(*, flag: UsageFlag, decision: str, reason: str, by: Any) -> Usag
 def adjustment_settle(*, adjustment: Adjustment, reference: str, by: Any) -> Adjustment:
     """The clawback was recovered (追回) or the top-up paid (补发), with its voucher number."""
     require_perm(by, "subsidies.settle_adjustment")
-    reference = (reference or "").strip()
-    if not reference:
-        raise ValidationError({"reference": _("请填写凭证号。")})
+    reference = required_text(reference, _("请填写凭证号。"), field="reference")
     Household.objects.filter(pk=adjustment.household_id).locked().exists()
     adjustment = Adjustment.objects.select_for_update().get(pk=adjustment.pk)
     ADJUSTMENT_FLOW.apply(adjustment, "settle")

@@ -49,6 +49,7 @@ from subsidies.services.common import (
     void_approval,
 )
 from tasks.models import Household, Programme, Town
+from zichuan_heating.feedback import required_text
 from zichuan_heating.locks import retry_on_conflict
 
 #: Stored on the lines of a withdrawn batch as the Chinese msgid, translated when shown.
@@ -347,9 +348,7 @@ def batch_mark_paid(
 def line_mark_failed(*, line: BatchLine, reason: str, by: Any) -> BatchLine:
     """A line the bank could not pay (or finance removes): it fails, the instalment returns."""
     require_perm(by, "subsidies.prepare_batch")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("请填写失败原因。"))
+    reason = required_text(reason, _("请填写失败原因。"))
     lock_lines(BatchLine.objects.filter(pk=line.pk))
     line = BatchLine.objects.get(pk=line.pk)
     batch = lock_batch(line.batch_id)

@@ -22,6 +22,7 @@ from tasks.models import (
     Town,
 )
 from tasks.plans.services.access import district_recipients, require_district, require_town_official
+from zichuan_heating.feedback import required_text
 from zichuan_heating.services import notification_send, town_officials
 from zichuan_heating.uploads import attachment_errors, attachments_save
 
@@ -174,9 +175,7 @@ def notice_send_back(
     require_district(by, "tasks.issue_supervisionnotice")
     notice = _lock_notice(notice)
     NOTICE_FLOW.check(notice, "send_back")
-    comment = (comment or "").strip()
-    if not comment:
-        raise ValidationError({"comment": _("退回时必须说明理由。")})
+    comment = required_text(comment, _("退回时必须说明理由。"), field="comment")
     if deadline is not None:
         if _deadline_error(deadline):
             raise ValidationError({"deadline": _deadline_error(deadline)})
