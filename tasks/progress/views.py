@@ -58,7 +58,9 @@ def _charts(
     return {
         "charts": charts,
         "chart_data": chart_queries.chart_json(charts, programme),
-        "timeline_svg": timeline.layout(charts["timeline"], overall_label=label, today=today),
+        "timeline_svg": timeline.svg(
+            timeline.layout(charts["timeline"], overall_label=label, today=today)
+        ),
         "overall_label": label,
         "village_rows": villages,
         # The finance bureau comes for the money: its charts lead.
