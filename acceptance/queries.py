@@ -3,6 +3,7 @@ household's acceptance state, and per-town progress against the quota and the 9/
 """
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,8 +21,8 @@ from acceptance.models import (
     ProgressTally,
 )
 from tasks.collation import Pinyin
-from tasks.models import Household, HouseholdStatus, Programme, StageDayTally
-from tasks.progress.queries import district_quota_total, percent, quotas_for_user
+from tasks.models import Household, HouseholdStatus, Programme
+from tasks.progress.queries import district_quota_total, percent, quotas_for_user, stage_day_rows
 
 #: Newest first: the order in which "the latest valid record" is read.
 _NEWEST_FIRST = ("-date", "-created_at", "-id")
@@ -115,11 +116,12 @@ def accepted_by_day(programme: Programme, town_id: int | None = None) -> list[di
     ]
 
 
-def _stage_days(programme: Programme, stage: str, town_id: int | None = None) -> QuerySet:
-    qs = StageDayTally.objects.filter(programme_id=programme.pk, stage=stage, n__gt=0)
-    if town_id is not None:
-        qs = qs.filter(town_id=town_id)
-    return qs.values_list("town_id", "day", "n").order_by("day", "town_id")
+def _stage_days(
+    programme: Programme, stage: str, town_id: int | None = None
+) -> Iterator[tuple[int, datetime.date, int]]:
+    for s, town, day, n in stage_day_rows(programme):
+        if s == stage and (town_id is None or town == town_id):
+            yield town, day, n
 
 
 def household_records(household: Household) -> list[Acceptance]:
@@ -341,18 +343,12 @@ def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, d
     stage-day tally (a standing commissioning pass of an accepted household, a standing
     completion pass of a built or accepted one), rectifying from the progress tally (built
     households whose latest valid record failed, rectified or not yet)."""
-    passes = (
-        StageDayTally.objects.filter(
-            programme_id=programme.pk, town_id__in=town_ids, stage__in=["accepted", "completion"]
-        )
-        .values("town_id")
-        .annotate(
-            accepted=Sum("n", filter=Q(stage="accepted"), default=0),
-            completion=Sum("n", filter=Q(stage="completion"), default=0),
-        )
-        .order_by()
-    )
-    counts = {r.pop("town_id"): {**r, "rectifying": 0} for r in passes}
+    counts: dict[int, dict[str, int]] = {}
+    wanted = set(town_ids)
+    for stage, town_id, _day, n in stage_day_rows(programme):
+        if stage in ("accepted", "completion") and town_id in wanted:
+            row = counts.setdefault(town_id, {"accepted": 0, "completion": 0, "rectifying": 0})
+            row[stage] += n
     failing = (
         ProgressTally.objects.filter(
             programme_id=programme.pk,

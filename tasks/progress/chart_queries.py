@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tasks.models import Milestone, Programme, StageDayTally
+from tasks.models import Milestone, Programme
 from tasks.plans.queries import first_plan_approvals
 from tasks.progress.queries import (
     CURRENT_STAGES,
@@ -26,6 +26,7 @@ from tasks.progress.queries import (
     STAGE_LABELS,
     TownProgress,
     VillageProgress,
+    stage_day_rows,
     unmet_milestones,
 )
 from tasks.progress.sections import report_section
@@ -135,28 +136,18 @@ def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows
         return [
             (r["town_id"], r["day"], r["n"]) for r in rows if r["day"] and r["town_id"] in wanted
         ]
-    return list(
-        StageDayTally.objects.filter(
-            programme_id=programme.pk, town_id__in=town_ids, stage=stage, n__gt=0
-        )
-        .values_list("town_id", "day", "n")
-        .order_by("day", "town_id")
-    )
+    wanted = set(town_ids)
+    return [(t, day, n) for s, t, day, n in stage_day_rows(programme) if s == stage and t in wanted]
 
 
 def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:
     """`stage_days` of every stage of the curve in one query over the stage-day tally (the
     accepted rows are the acceptance app's, kept by its triggers; none without it)."""
     days: dict[str, DayRows] = {stage: [] for stage in CURVE_STAGES}
-    rows = (
-        StageDayTally.objects.filter(
-            programme_id=programme.pk, town_id__in=town_ids, stage__in=CURVE_STAGES, n__gt=0
-        )
-        .values_list("stage", "town_id", "day", "n")
-        .order_by("day", "town_id")
-    )
-    for stage, town_id, day, n in rows:
-        days[stage].append((town_id, day, n))
+    wanted = set(town_ids)
+    for stage, town_id, day, n in stage_day_rows(programme):
+        if stage in days and town_id in wanted:
+            days[stage].append((town_id, day, n))
     return days
 
 

@@ -5,6 +5,7 @@ Every figure is a grouped count: a fixed number of queries whatever the number o
 and the stage counts read the household tally (`tasks.models.tallies`), not the households.
 """
 
+import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tasks.collation import Pinyin
-from tasks.models import Household, HouseholdTally, Milestone, Programme, Quota, Town, Village
+from tasks.models import (
+    Household,
+    HouseholdTally,
+    Milestone,
+    Programme,
+    Quota,
+    StageDayTally,
+    Town,
+    Village,
+)
 from zichuan_heating.memo import per_request
 
 #: Cumulative stages, in order: everyone who reached the stage, whatever they are now (a built
@@ -205,6 +215,18 @@ def progress_total(rows: list[TownProgress]) -> TownProgress:
     quota = sum(r.quota for r in rows)
     counts = {s: sum(r.counts.get(s) or 0 for r in rows) for s in STAGE_STATUSES}
     return TownProgress(0, "", str(_("合计")), "", quota, counts)
+
+
+@per_request
+def stage_day_rows(programme: Programme) -> list[tuple[str, int, datetime.date, int]]:
+    """Every non-empty (stage, town, day, n) of the programme's stage-day tally, in day and
+    town order: one read a page's curve, timeline and acceptance panel share (a few thousand
+    rows at a million households: stages × towns × days). Each filters its stages and towns."""
+    return list(
+        StageDayTally.objects.filter(programme_id=programme.pk, n__gt=0)
+        .values_list("stage", "town_id", "day", "n")
+        .order_by("day", "town_id")
+    )
 
 
 @per_request

@@ -48,3 +48,19 @@ def test_the_dashboard_reads_the_quotas_once(client_for, district, programme):
         assert client.get("/").status_code == 200
     quotas = [q for q in ctx.captured_queries if 'FROM "tasks_quota"' in q["sql"]]
     assert len(quotas) == 2, [q["sql"][:120] for q in quotas]  # the towns' rows, the total
+
+
+def test_the_dashboard_reads_the_stage_day_tally_once(client_for, district, official_a, programme):
+    """The curve, the timeline's met dates and the acceptance panel share one read of it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for user in (district, official_a):
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/")
+        assert response.status_code == 200
+        assert b'id="acceptance-panel"' in response.content
+        assert b'id="timeline-svg"' in response.content
+        tallies = [q for q in ctx.captured_queries if 'FROM "tasks_stagedaytally"' in q["sql"]]
+        assert len(tallies) == 1, [q["sql"][:160] for q in tallies]
