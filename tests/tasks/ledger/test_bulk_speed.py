@@ -147,3 +147,32 @@ def test_two_concurrent_bulk_runs_sign_each_household_once(
     assert sorted(len(r.refused) for r in results) == [0, 6]
     for h in hs:
         assert h.history.filter(history_change_reason="签约").count() == 1
+
+
+@pytest.mark.parametrize("distinct", [2, services.ALIKE_GROUPS + 3])
+def test_save_many_writes_each_households_values_and_one_history_row_whether_alike_or_not(
+    official_a, make_ready, distinct
+):
+    """A few sets of new values are one UPDATE each; more are Django's bulk_update: the same
+    rows and history either way."""
+    from tasks.models.ledger import HouseholdReason
+
+    households = make_ready(12)
+    for i, h in enumerate(households):
+        h.notes = f"备注 {i % distinct}"
+    services.households_save_many(
+        households, by=official_a, reason=HouseholdReason.EDIT, fields=["notes"]
+    )
+    stored = dict(
+        Household.objects.filter(pk__in=[h.pk for h in households]).values_list("pk", "notes")
+    )
+    assert stored == {h.pk: f"备注 {i % distinct}" for i, h in enumerate(households)}
+    for h in households:
+        last = h.history.order_by("history_id").last()
+        assert h.history.count() == 2  # created, then this write
+        assert (last.notes, last.history_user, last.history_type, last.history_change_reason) == (
+            h.notes,
+            official_a,
+            "~",
+            "修改台账信息",
+        )
