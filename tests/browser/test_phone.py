@@ -78,6 +78,10 @@ def test_ledger_household_actions_and_inspection_work_on_a_phone(
         page.goto(f"{live_server.url}/login/")
         assert_fits_a_phone(page)
         log_in(page, live_server, "official_a")
+        # The dashboard, its money charts too: every chart grid gives up its second column.
+        page.goto(f"{live_server.url}/")
+        assert page.locator("#money-card .chart-grid").count() == 1
+        assert_fits_a_phone(page)
 
         # The ledger: the table scrolls inside its own box; search and the rows stay at hand.
         with page.expect_navigation():
