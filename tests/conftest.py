@@ -35,6 +35,7 @@ def django_db_setup(
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
             config = template_db.setup(setup_databases, **options)
+            template_db.flush_by_delete(connection)
         else:
             config = setup_databases(**options)
     yield

@@ -11,6 +11,9 @@ nothing to apply. Any change to the code or the packages gives another name, so 
 schema is never reused; beyond the newest three, older templates are dropped when a new one
 is made. A file lock lets one worker at a time make or copy it. SQLite test databases are made
 as before.
+
+`flush_by_delete` makes the flush after each transactional test (a live server's, a worker's,
+a race's) a DELETE of every table instead of Django's one TRUNCATE of them all.
 """
 
 import fcntl
@@ -26,6 +29,8 @@ SOURCES = ("zichuan_heating", "tasks", "acceptance", "subsidies", "visits", "fix
 PREFIX = "zh_template_"
 LOCK = Path("/tmp/zichuan_heating_test_template.lock")
 KEEP = 3
+#: What migrate's post_migrate makes; `flush_by_delete` leaves it.
+KEPT = {"django_content_type", "auth_permission"}
 
 
 def template_name() -> str:
@@ -86,3 +91,37 @@ def drop(config) -> None:
         if destroy:
             with connection.creation._nodb_cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {qn(test_name)} WITH (FORCE)")
+
+
+def flush_by_delete(connection) -> None:
+    """Empty the tables after a transactional test with DELETE, triggers and foreign keys off
+    for that one transaction, instead of TRUNCATE: the same empty tables and sequences where
+    they were, in some 30 ms instead of 300-400 (TRUNCATE gives each of the ~95 tables and
+    their indexes new files, nearly all of them empty already). The content types and
+    permissions stay: the flush's post_migrate would write the same rows again (it still runs
+    and adds any that a test deleted), and the cached content types keep their ids. Turning
+    triggers off takes a superuser; otherwise, and when a test asks for its sequences reset,
+    Django's TRUNCATE."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW is_superuser")
+        if cursor.fetchone()[0] != "on":
+            return
+    ops = type(connection.ops)
+    truncate = ops.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or not tables:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        # Replica: no trigger fires, foreign keys included (what stays points at nothing that
+        # goes); LOCAL: only for the flush's own transaction.
+        deletes = " ".join(
+            f"DELETE FROM {self.quote_name(table)};" for table in tables if table not in KEPT
+        )
+        return [
+            "SET LOCAL session_replication_role = replica; "
+            f"{deletes} SET LOCAL session_replication_role = DEFAULT;"
+        ]
+
+    ops.sql_flush = sql_flush

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -46,20 +46,12 @@ class User(AbstractUser):
     def load_access(self) -> None:
         """The user's role names and permissions in one query (every request reads both):
         sets `role_names` and the caches `ModelBackend` keeps on the user for the request."""
-        from django.contrib.auth.models import Group, Permission
-        from django.db.models import CharField, Value
-
-        by_group = Group.objects.filter(user=self).values_list(
-            "name", "permissions__content_type__app_label", "permissions__codename"
-        )
-        own = (
-            Permission.objects.filter(user=self)
-            .annotate(role_name=Value("", output_field=CharField()))
-            .values_list("role_name", "content_type__app_label", "codename")
-            .order_by()
-        )
+        connection = connections[self._state.db or DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute(*_access_query(connection, self.pk))
+            rows = cursor.fetchall()
         names, group_perms, user_perms = set(), set(), set()
-        for group, app_label, codename in by_group.union(own, all=True):
+        for group, app_label, codename in rows:
             if group:
                 names.add(group)
             if codename:
@@ -86,6 +78,35 @@ class User(AbstractUser):
     @property
     def sees_all_towns(self) -> bool:
         return sees_all_towns(self)
+
+
+_ACCESS_SQL: dict[str, str] = {}
+#: Stands for the user's primary key while the query is compiled (no row has it).
+_ANY_USER = -1
+
+
+def _access_query(connection, user_pk: int) -> tuple[str, list]:
+    """`User.load_access`'s query for one user: built with the ORM and compiled once per
+    database vendor, since compiling the union of two three-join queries took more time on
+    every request (~1.2 ms) than running it."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import CharField, Value
+
+    if connection.vendor not in _ACCESS_SQL:
+        by_group = Group.objects.filter(user=_ANY_USER).values_list(
+            "name", "permissions__content_type__app_label", "permissions__codename"
+        )
+        own = (
+            Permission.objects.filter(user=_ANY_USER)
+            .annotate(role_name=Value("", output_field=CharField()))
+            .values_list("role_name", "content_type__app_label", "codename")
+            .order_by()
+        )
+        sql, params = by_group.union(own, all=True).query.sql_with_params()
+        if list(params) != [_ANY_USER, "", _ANY_USER]:  # the user, the empty name, the user
+            raise RuntimeError(f"load_access: unexpected parameters {params!r}")
+        _ACCESS_SQL[connection.vendor] = sql
+    return _ACCESS_SQL[connection.vendor], [user_pk, "", user_pk]
 
 
 class Notification(models.Model):

@@ -220,7 +220,8 @@ def sync_role_groups() -> dict[str, int]:
             group = groups[name]
             want, have = {pks[d] for d in perms}, current.get(group.pk, set())
             if want != have or group in created:
-                through.objects.filter(group=group).exclude(permission__in=want).delete()
+                if have - want:  # a group just made has nothing to remove: no DELETE
+                    through.objects.filter(group=group).exclude(permission__in=want).delete()
                 added += [through(group=group, permission_id=pk) for pk in want - have]
                 changed[name] = len(want ^ have) + int(group in created)
         through.objects.bulk_create(added)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from subsidies.models import BatchState, DisbursementBatch
 from tasks.models import Household, HouseholdStatus
 from tasks.models.plans import SupervisionNotice
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in_through_form
 from zichuan_heating.models import User
 
 pytestmark = [
@@ -85,7 +85,7 @@ def take(browser, live_server, user: str | None, name: str, url: str, viewport, 
     page = context.new_page()
     try:
         if user:
-            log_in(page, live_server, user, PASSWORD)
+            log_in_through_form(page, live_server, user, PASSWORD)
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
         page.evaluate("document.fonts.ready.then(() => true)")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from acceptance.models import Acceptance
 from bench.generate import unique_id_numbers
 from tasks.models import Household, HouseholdStatus, Programme, Town, Village
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in_through_form
 from tests.browser.test_bulk_journey import Clicks
 from tests.factories import ApprovedPlanFactory, UserFactory
 from tests.tasks.ledger.ledger_files import row, xlsx
@@ -125,7 +125,7 @@ def test_a_new_town_official_runs_the_season_from_a_fresh_bootstrap(
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.set_default_timeout(60_000)
-    log_in(page, live_server, "hongshan-new")
+    log_in_through_form(page, live_server, "hongshan-new")
     clicks, used = Clicks(page), {}
 
     def stage(name, fn, *args):

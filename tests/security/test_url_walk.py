@@ -33,6 +33,7 @@ EXAMPLES = int(os.environ.get("WALK_EXAMPLES", "40"))
 #: Without the middleware that answers 400 for a NUL byte, PostgreSQL refuses NUL with a 500
 #: on every filter; the walker sends NUL bytes once that guard is installed.
 NUL_GUARDED = any("nul" in m.lower() for m in settings.MIDDLEWARE)
+SESSION_COOKIE = settings.SESSION_COOKIE_NAME
 
 
 @dataclass(frozen=True)
@@ -270,8 +271,16 @@ class Walker:
         self.statuses[status] += 1
         if status is None or status >= 500:
             self.failures.append(f"{status} {method} {path} {params!r:.300} [{route.name}]")
-        if self.user is not None and "_auth_user_id" not in self.client.session:
-            self.client.force_login(self.user)  # a logout (the site's or the admin's) was walked
+        # A logout (the site's or the admin's) was walked: log in again. The session is read
+        # only when the response replaced or deleted its cookie (as every logout does) or
+        # failed, instead of one more query after every request.
+        answered = locals().get("response")
+        if (
+            self.user is not None
+            and (answered is None or status >= 500 or SESSION_COOKIE in answered.cookies)
+            and "_auth_user_id" not in self.client.session
+        ):
+            self.client.force_login(self.user)
 
 
 @pytest.mark.parametrize("role", ROLES)
