@@ -52,6 +52,18 @@ def _exists(cursor, name: str) -> bool:
     return cursor.fetchone() is not None
 
 
+def create_database(cursor, name: str) -> bool:
+    """CREATE DATABASE `name`: a copy of this code's template when the server has one (under
+    the workers' lock, so never of a half-made one), else empty. True for a copy. For a test
+    that runs the stack against a database of its own (`tests/core/test_scripts.py`)."""
+    template = template_name()
+    with LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        have = _exists(cursor, template)
+        cursor.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if have else ""))
+    return have
+
+
 def setup(setup_databases, **kwargs):
     """`django.test.utils.setup_databases(**kwargs)` for the default PostgreSQL database,
     through the template; returns its result (for `teardown_databases`)."""

@@ -2,7 +2,6 @@
 whole stack serves the login page, has a worker that answers a ping and exactly one beat, and
 leaves nothing running after a Ctrl-C."""
 
-import fcntl
 import hashlib
 import os
 import re
@@ -148,16 +147,8 @@ def fresh_database():
         admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
     except psycopg.Error:
         pytest.skip("PostgreSQL is not reachable")
-    template = template_db.template_name()
     with admin:
-        # The lock the suite's workers hold while they make or copy the template.
-        with template_db.LOCK.open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            have = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-            if have.fetchone():
-                admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-            else:
-                admin.execute(f"CREATE DATABASE {name}")
+        template_db.create_database(admin.cursor(), name)
         try:
             yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
         finally:
