@@ -3,7 +3,6 @@ household's acceptance state, and per-town progress against the quota and the 9/
 """
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,13 @@ from acceptance.models import (
 )
 from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme
-from tasks.progress.queries import district_quota_total, percent, quotas_for_user, stage_day_rows
+from tasks.progress.queries import (
+    district_quota_total,
+    percent,
+    quotas_for_user,
+    stage_day_counts,
+    stage_day_rows,
+)
 
 #: Newest first: the order in which "the latest valid record" is read.
 _NEWEST_FIRST = ("-date", "-created_at", "-id")
@@ -112,16 +117,10 @@ def accepted_by_day(programme: Programme, town_id: int | None = None) -> list[di
     """
     return [
         {"town_id": town, "day": day, "n": n}
-        for town, day, n in _stage_days(programme, "accepted", town_id)
+        for town, day, n in stage_day_counts(
+            programme, "accepted", None if town_id is None else [town_id]
+        )
     ]
-
-
-def _stage_days(
-    programme: Programme, stage: str, town_id: int | None = None
-) -> Iterator[tuple[int, datetime.date, int]]:
-    for s, town, day, n in stage_day_rows(programme):
-        if s == stage and (town_id is None or town == town_id):
-            yield town, day, n
 
 
 def household_records(household: Household) -> list[Acceptance]:

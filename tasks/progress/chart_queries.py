@@ -26,6 +26,7 @@ from tasks.progress.queries import (
     STAGE_LABELS,
     TownProgress,
     VillageProgress,
+    stage_day_counts,
     stage_day_rows,
     unmet_milestones,
 )
@@ -136,8 +137,7 @@ def stage_days(programme: Programme, stage: str, town_ids: list[int]) -> DayRows
         return [
             (r["town_id"], r["day"], r["n"]) for r in rows if r["day"] and r["town_id"] in wanted
         ]
-    wanted = set(town_ids)
-    return [(t, day, n) for s, t, day, n in stage_day_rows(programme) if s == stage and t in wanted]
+    return stage_day_counts(programme, stage, town_ids)
 
 
 def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:

@@ -229,6 +229,19 @@ def stage_day_rows(programme: Programme) -> list[tuple[str, int, datetime.date, 
     )
 
 
+def stage_day_counts(
+    programme: Programme, stage: str, town_ids: Iterable[int] | None = None
+) -> list[tuple[int, datetime.date, int]]:
+    """(town, day, n) of one stage from `stage_day_rows`, in day and town order; only these
+    towns' when given."""
+    wanted = None if town_ids is None else set(town_ids)
+    return [
+        (town, day, n)
+        for s, town, day, n in stage_day_rows(programme)
+        if s == stage and (wanted is None or town in wanted)
+    ]
+
+
 @per_request
 def district_quota_total(programme: Programme) -> int:
     """The whole district's quota, which every role may know (the plan publishes it)."""
