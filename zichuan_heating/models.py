@@ -102,7 +102,8 @@ def _access_query(connection, user_pk: int) -> tuple[str, list]:
             .values_list("role_name", "content_type__app_label", "codename")
             .order_by()
         )
-        sql, params = by_group.union(own, all=True).query.sql_with_params()
+        query = by_group.union(own, all=True).query
+        sql, params = query.get_compiler(connection=connection).as_sql()
         if list(params) != [_ANY_USER, "", _ANY_USER]:  # the user, the empty name, the user
             raise RuntimeError(f"load_access: unexpected parameters {params!r}")
         _ACCESS_SQL[connection.vendor] = sql

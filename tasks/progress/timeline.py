@@ -171,7 +171,7 @@ def _row(s: dict, r: dict) -> str:
         out.append(
             f'<g class="pt pt-{escape(m.state)}" data-milestone="{escape(m.key)}" '
             f'transform="translate({p.x} {y})"><title>{label} · {escape(m.label)} · '
-            f"{escape(m.text)}</title>{_MARKERS.get(p.shape, _MARKERS['circle'])}</g>"
+            f"{escape(m.text)}</title>{_MARKERS[p.shape]}</g>"
         )
         if m.state == "late":
             text = _("+%(n)s 天") % {"n": m.late_by}
