@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from subsidies import services
 from subsidies.models import Instalment, SubsidyEvent
+from subsidies.services import schedules
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,9 +30,12 @@ def _backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
+@pytest.mark.parametrize("set_based", [False, True], ids=["row-locks", "table-locks"])
 def test_bulk_run_waits_for_a_single_generation_and_skips_its_household(
-    programme, make_accepted, town_a, town_b
+    programme, make_accepted, town_a, town_b, monkeypatch, set_based
 ):
+    if set_based:  # the bulk run waits for the household table instead of its row
+        monkeypatch.setattr(schedules, "SET_BASED_KEYS_FROM", 1)
     first = make_accepted(town_a)
     other = make_accepted(town_b)
     single_done = threading.Event()
