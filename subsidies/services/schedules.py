@@ -4,7 +4,7 @@ in bulk, and cancelling what is unpaid when an acceptance is revoked or a househ
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,9 @@ from subsidies.services.common import (
 )
 from tasks.models import Household, Programme
 from zichuan_heating.locks import retry_on_conflict
+
+#: PostgreSQL's lock_not_available: a lock did not come within lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 @retry_on_conflict
@@ -109,10 +112,11 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
     plan = _plan_rows(programme, accepted)
     unscheduled = accepted.exclude(Exists(Instalment.objects.filter(household=OuterRef("pk"))))
     set_based = connection.vendor == "postgresql" and unscheduled.count() >= SET_BASED_KEYS_FROM
+    # Every household at once (no row locks, no list of ids), unless a long reader holds a
+    # table: then row by row, as below the threshold.
+    set_based = set_based and _lock_tables()
     locked: list[int] | None = None
-    if set_based:
-        _lock_tables()  # every household at once: no row locks, no list of ids
-    else:
+    if not set_based:
         locked = list(
             Household.objects.filter(pk__in=unscheduled.values("pk"))
             .locked()
@@ -137,17 +141,31 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
 #: statement per key instead of one trigger per row (780,000 at province scale, most of the
 #: run's time at commit). It pays for that with the tables' exclusive locks for the run.
 SET_BASED_KEYS_FROM = 5_000
+#: How long the bulk run waits for those locks. While it waits, every new reader of the three
+#: tables queues behind it, so a long reader (an export, a report) would stall every page:
+#: past this the run gives up the table locks and goes row by row instead.
+TABLE_LOCK_TIMEOUT = "2s"
 
 
-def _lock_tables() -> None:
+def _lock_tables() -> bool:
     """Lock the standards, households and instalments tables exclusively, in the one lock
     order and before any row lock: dropping an instalment foreign key needs these locks on
     both ends, and asking for them later, while holding row locks others wait for, could
     deadlock. Reads of these tables wait for the run (seconds) instead of the commit
-    checking each new row's keys one by one."""
+    checking each new row's keys one by one. False when the locks did not come within
+    TABLE_LOCK_TIMEOUT (nothing is then held)."""
     tables = ", ".join(m._meta.db_table for m in (SubsidyStandard, Household, Instalment))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = %s", [TABLE_LOCK_TIMEOUT])
+            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        return False  # the savepoint's rollback restored lock_timeout
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    return True
 
 
 def _plan_rows(programme: Programme, accepted: Any) -> list[tuple]:

@@ -85,3 +85,48 @@ def test_bulk_run_waits_for_a_single_generation_and_skips_its_household(
     assert Instalment.objects.filter(household=other).count() == 8
     event = SubsidyEvent.objects.get(action="schedules_generated")
     assert event.count == 8
+
+
+def test_bulk_run_behind_a_long_reader_goes_row_by_row_instead_of_stalling_every_page(
+    programme, make_accepted, town_a, town_b, monkeypatch
+):
+    """A reader holding the households table (an export, a report) would keep the bulk run's
+    table lock waiting, and every new reader queued behind it: past TABLE_LOCK_TIMEOUT the
+    run gives up the table locks and writes the same instalments with row locks."""
+    monkeypatch.setattr(schedules, "SET_BASED_KEYS_FROM", 1)
+    monkeypatch.setattr(schedules, "TABLE_LOCK_TIMEOUT", "300ms")
+    first, other = make_accepted(town_a), make_accepted(town_b)
+    reading, done = threading.Event(), threading.Event()
+
+    def reader() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            with transaction.atomic():
+                list(type(first).objects.filter(pk=first.pk))  # ACCESS SHARE until commit
+                reading.set()
+                done.wait(20)
+        finally:
+            thread_connection.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assert reading.wait(20)
+        t0 = time.monotonic()
+        created = services.schedules_generate(programme=programme)
+        took = time.monotonic() - t0
+    finally:
+        done.set()
+        thread.join(30)
+    assert created == 16
+    assert took < 10  # it did not wait for the reader to finish
+    assert Instalment.objects.filter(household__in=[first, other]).count() == 16
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "0"  # the session's own setting, not the run's
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [Instalment._meta.db_table],
+        )
+        assert cursor.fetchone()[0] == 2  # the keys were never dropped
