@@ -26,11 +26,12 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ BUSY_MESSAGE = _("系统繁忙，操作未完成，请稍后重试。")
 
 #: deadlock_detected, serialization_failure
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+#: lock_not_available: a lock did not come within lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
 
 ATTEMPTS = 3
 #: The sleep before attempt n is uniform in (0, BASE_DELAY * 2**n) seconds.
@@ -57,15 +60,39 @@ BASE_DELAY = 0.05
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
 def is_conflict(exc: BaseException) -> bool:
     """A deadlock, a serialization failure or a locked SQLite database: worth running again."""
     if not isinstance(exc, DatabaseError):
         return False
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
-    if sqlstate in RETRYABLE_SQLSTATES:
+    if _sqlstate(exc) in RETRYABLE_SQLSTATES:
         return True
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def lock_tables(models: Iterable[type[Model]], *, timeout: str) -> bool:
+    """PostgreSQL: lock the models' whole tables exclusively, in LOCK_ORDER, waiting at most
+    `timeout` (e.g. "2s"). Take them before any row lock: asked for later, while holding
+    row locks that others wait for, they could deadlock. While the request waits, every new
+    reader of those tables queues behind it, hence the bound. False when the locks did not
+    come in time; nothing is then held and the transaction goes on as before."""
+    labels = {m._meta.label: m for m in models}
+    tables = ", ".join(labels[label]._meta.db_table for label in LOCK_ORDER if label in labels)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = %s", [timeout])
+            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
+    except OperationalError as exc:
+        if _sqlstate(exc) != LOCK_NOT_AVAILABLE:
+            raise
+        return False  # the savepoint's rollback restored lock_timeout
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    return True
 
 
 def retry_on_conflict(

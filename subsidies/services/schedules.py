@@ -4,7 +4,7 @@ in bulk, and cancelling what is unpaid when an acceptance is revoked or a househ
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,10 +32,7 @@ from subsidies.services.common import (
     user_or_none,
 )
 from tasks.models import Household, Programme
-from zichuan_heating.locks import retry_on_conflict
-
-#: PostgreSQL's lock_not_available: a lock did not come within lock_timeout.
-LOCK_NOT_AVAILABLE = "55P03"
+from zichuan_heating.locks import lock_tables, retry_on_conflict
 
 
 @retry_on_conflict
@@ -112,9 +109,12 @@ def schedules_generate(*, programme: Programme, by: Any = None) -> int:
     plan = _plan_rows(programme, accepted)
     unscheduled = accepted.exclude(Exists(Instalment.objects.filter(household=OuterRef("pk"))))
     set_based = connection.vendor == "postgresql" and unscheduled.count() >= SET_BASED_KEYS_FROM
-    # Every household at once (no row locks, no list of ids), unless a long reader holds a
-    # table: then row by row, as below the threshold.
-    set_based = set_based and _lock_tables()
+    # Every household at once under table locks (no row locks, no list of ids): dropping an
+    # instalment foreign key needs both ends' tables, and nobody sees the table without its
+    # keys while they are held (until the commit). Behind a long reader: row by row instead.
+    set_based = set_based and lock_tables(
+        (SubsidyStandard, Household, Instalment), timeout=TABLE_LOCK_TIMEOUT
+    )
     locked: list[int] | None = None
     if not set_based:
         locked = list(
@@ -145,27 +145,6 @@ SET_BASED_KEYS_FROM = 5_000
 #: tables queues behind it, so a long reader (an export, a report) would stall every page:
 #: past this the run gives up the table locks and goes row by row instead.
 TABLE_LOCK_TIMEOUT = "2s"
-
-
-def _lock_tables() -> bool:
-    """Lock the standards, households and instalments tables exclusively, in the one lock
-    order and before any row lock: dropping an instalment foreign key needs these locks on
-    both ends, and asking for them later, while holding row locks others wait for, could
-    deadlock. Reads of these tables wait for the run (seconds) instead of the commit
-    checking each new row's keys one by one. False when the locks did not come within
-    TABLE_LOCK_TIMEOUT (nothing is then held)."""
-    tables = ", ".join(m._meta.db_table for m in (SubsidyStandard, Household, Instalment))
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = %s", [TABLE_LOCK_TIMEOUT])
-            cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-            raise
-        return False  # the savepoint's rollback restored lock_timeout
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
-    return True
 
 
 def _plan_rows(programme: Programme, accepted: Any) -> list[tuple]:
@@ -209,13 +188,13 @@ def _insert_planned(cursor: Any, plan: list[tuple], accepted: Any, locked: list[
     """Join the plan table to the locked households still without a schedule, in the database;
     returns the number of instalments written.
 
-    `locked` None (PostgreSQL, the tables locked by `_lock_tables`): every accepted household
-    without a schedule, and the instalments' foreign
-    keys are dropped for the insert and added back, under the same names and definitions,
-    right after it; adding a foreign key checks every row in one anti-join, where each
-    inserted row would otherwise queue a deferred check run one by one at commit. A row
-    without its household or standard still fails the run (before the commit), and nobody
-    sees the table without its keys: the exclusive locks are held until the commit."""
+    `locked` None (PostgreSQL, the tables locked by `lock_tables`): every accepted household
+    without a schedule, and the instalments' foreign keys are dropped for the insert and added
+    back, under the same names and definitions, right after it. Adding a foreign key checks
+    every row in one anti-join, where each inserted row would otherwise queue a deferred
+    check run one by one at commit. A row without its household or standard still fails the
+    run (before the commit), and nobody sees the table without its keys: the exclusive locks
+    are held until the commit."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = Instalment._meta.db_table
     households = Household._meta.db_table
@@ -276,7 +255,8 @@ def _foreign_keys(cursor: Any, table: str) -> list[tuple[str, str]]:
 
     First the checks other statements of the transaction left pending: PostgreSQL alters
     no table with pending trigger events (a household inserted earlier in the same
-    transaction); they run now instead of at the commit, and stay deferred afterwards."""
+    transaction); they run now instead of at the commit, and stay deferred afterwards (every
+    deferrable constraint of the schema is initially deferred, so ALL DEFERRED changes none)."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(
