@@ -139,7 +139,8 @@ def insert_households(n: int, seed: int = 0) -> float:
 #: constraints and defaults (`LIKE … INCLUDING ALL`); what they add to the table:
 FLOORS = {
     # Temporary copies, as the issue measured: no WAL, and no foreign keys (a temporary
-    # table cannot reference a permanent one). No durable table can be this cheap.
+    # table cannot reference a permanent one). The issue's target is measured against this
+    # one, though no durable table can be this cheap.
     "temp": "indexed temporary copies",
     # Ordinary (logged, durable) copies, no foreign keys.
     "logged": "logged copies, no foreign keys",
@@ -148,10 +149,10 @@ FLOORS = {
     "keys_deferred": "logged copies + foreign keys checked per row at commit",
     # Logged copies whose foreign keys are added right after the insert, so PostgreSQL
     # checks them in one statement each: the same durable rows with the same keys, the
-    # cheapest way. The target is measured against this one.
+    # cheapest way (printed for reference).
     "keys_after": "logged copies + foreign keys added (checked) after the insert",
 }
-TARGET_FLOOR = "keys_after"
+TARGET_FLOOR = "temp"
 
 
 def floor_seconds(kind: str = "temp") -> float:
