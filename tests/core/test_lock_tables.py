@@ -7,25 +7,17 @@ from django.db import connection, transaction
 
 from subsidies.models import Instalment, SubsidyStandard
 from tasks.models import Household
+from tests.pg import exclusive_tables
 from zichuan_heating import locks
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL locks")
-
-
-def _exclusive_tables() -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessExclusiveLock'"
-        )
-        return {name for (name,) in cursor.fetchall()}
 
 
 @pytest.mark.django_db
 def test_the_tables_are_locked_until_the_commit_and_the_timeout_is_put_back():
     with transaction.atomic():
         assert locks.lock_tables((Instalment, Household, SubsidyStandard), timeout="1s")
-        assert _exclusive_tables() >= {
+        assert exclusive_tables() >= {
             m._meta.db_table for m in (Instalment, Household, SubsidyStandard)
         }
         with connection.cursor() as cursor:
@@ -54,7 +46,7 @@ def test_behind_a_reader_it_gives_up_after_the_timeout_and_holds_nothing():
         assert reading.wait(20)
         with transaction.atomic():
             assert not locks.lock_tables((Household, Instalment), timeout="200ms")
-            assert _exclusive_tables() == set()
+            assert exclusive_tables() == set()
             assert Instalment.objects.count() == 0  # the transaction goes on
     finally:
         done.set()

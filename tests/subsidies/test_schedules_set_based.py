@@ -10,6 +10,7 @@ from subsidies import services
 from subsidies.models import Instalment, SubsidyEvent
 from subsidies.services import schedules
 from tasks.models import Household, Route
+from tests.pg import exclusive_tables
 
 pytestmark = [
     pytest.mark.django_db,
@@ -77,24 +78,15 @@ def test_the_keys_come_back_the_same_and_enforced(programme, households, set_bas
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def _exclusive_locks() -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessExclusiveLock'"
-        )
-        return {name for (name,) in cursor.fetchall()}
-
-
 TABLES = {TABLE, Household._meta.db_table, "subsidies_subsidystandard"}
 
 
 def test_the_set_based_run_takes_the_tables_exclusively(programme, households, set_based):
     assert services.schedules_generate(programme=programme) == 23
-    assert _exclusive_locks() >= TABLES  # held until the (test's) transaction ends
+    assert exclusive_tables() >= TABLES  # held until the (test's) transaction ends
 
 
 def test_below_the_threshold_no_table_is_locked(programme, households):
     assert len(Household.objects.all()) < schedules.SET_BASED_KEYS_FROM
     assert services.schedules_generate(programme=programme) == 23
-    assert not TABLES & _exclusive_locks()
+    assert not TABLES & exclusive_tables()
