@@ -23,6 +23,8 @@ from tasks.collation import Pinyin
 from tasks.models import Household, HouseholdStatus, Programme
 from tasks.progress.queries import (
     district_quota_total,
+    district_stage_days,
+    one_town,
     percent,
     quotas_for_user,
     stage_day_counts,
@@ -292,16 +294,17 @@ class Milestone:
 
 def quota_met_on(programme: Programme) -> datetime.date | None:
     """The commissioning date of the household that brought the accepted count to the
-    district's quota, or None while the quota is not met: the running total of
-    `accepted_by_day` (one grouped query over the passes, not one row per household)."""
+    district's quota, or None while the quota is not met: the running total of the
+    district's accepted households by day (one grouped read of the stage-day tally, a row a
+    day, not one row per household)."""
     quota = district_quota_total(programme)
     if not quota:
         return None
     total = 0
-    for row in accepted_by_day(programme):
-        total += row["n"]
+    for day, n in district_stage_days(programme, "accepted"):
+        total += n
         if total >= quota:
-            return row["day"]
+            return day
     return None
 
 
@@ -344,7 +347,7 @@ def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, d
     households whose latest valid record failed, rectified or not yet)."""
     counts: dict[int, dict[str, int]] = {}
     wanted = set(town_ids)
-    for stage, town_id, _day, n in stage_day_rows(programme):
+    for stage, town_id, _day, n in stage_day_rows(programme, one_town(wanted)):
         if stage in ("accepted", "completion") and town_id in wanted:
             row = counts.setdefault(town_id, {"accepted": 0, "completion": 0, "rectifying": 0})
             row[stage] += n

@@ -26,6 +26,7 @@ from tasks.progress.queries import (
     STAGE_LABELS,
     TownProgress,
     VillageProgress,
+    one_town,
     stage_day_counts,
     stage_day_rows,
     unmet_milestones,
@@ -145,7 +146,7 @@ def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:
     accepted rows are the acceptance app's, kept by its triggers; none without it)."""
     days: dict[str, DayRows] = {stage: [] for stage in CURVE_STAGES}
     wanted = set(town_ids)
-    for stage, town_id, day, n in stage_day_rows(programme):
+    for stage, town_id, day, n in stage_day_rows(programme, one_town(wanted)):
         if stage in days and town_id in wanted:
             days[stage].append((town_id, day, n))
     return days

@@ -217,16 +217,27 @@ def progress_total(rows: list[TownProgress]) -> TownProgress:
     return TownProgress(0, "", str(_("合计")), "", quota, counts)
 
 
+def one_town(town_ids: Iterable[int] | None) -> int | None:
+    """The town when exactly one is asked for (a town official's page), else None: the scope
+    `stage_day_rows` reads in SQL, so that every part of one page shares its read."""
+    if town_ids is None:
+        return None
+    ids = set(town_ids)
+    return next(iter(ids)) if len(ids) == 1 else None
+
+
 @per_request
-def stage_day_rows(programme: Programme) -> list[tuple[str, int, datetime.date, int]]:
-    """Every non-empty (stage, town, day, n) of the programme's stage-day tally, in day and
-    town order: one read a page's curve, timeline and acceptance panel share (a few thousand
-    rows at a million households: stages × towns × days). Each filters its stages and towns."""
-    return list(
-        StageDayTally.objects.filter(programme_id=programme.pk, n__gt=0)
-        .values_list("stage", "town_id", "day", "n")
-        .order_by("day", "town_id")
-    )
+def stage_day_rows(
+    programme: Programme, town_id: int | None = None
+) -> list[tuple[str, int, datetime.date, int]]:
+    """Every non-empty (stage, town, day, n) of the programme's stage-day tally (one town's
+    when given), in day and town order: one read a page's curve, timeline and acceptance panel
+    share (a few thousand rows at a million households: stages × towns × days; a town's page
+    reads only its own). Each filters its stages and towns."""
+    qs = StageDayTally.objects.filter(programme_id=programme.pk, n__gt=0)
+    if town_id is not None:
+        qs = qs.filter(town_id=town_id)
+    return list(qs.values_list("stage", "town_id", "day", "n").order_by("day", "town_id"))
 
 
 def stage_day_counts(
@@ -237,9 +248,21 @@ def stage_day_counts(
     wanted = None if town_ids is None else set(town_ids)
     return [
         (town, day, n)
-        for s, town, day, n in stage_day_rows(programme)
+        for s, town, day, n in stage_day_rows(programme, one_town(wanted))
         if s == stage and (wanted is None or town in wanted)
     ]
+
+
+def district_stage_days(programme: Programme, stage: str) -> list[tuple[datetime.date, int]]:
+    """(day, n) of one stage over every town, in day order: the district's running total
+    (one grouped read of the stage-day tally, a row a day, whatever page asks)."""
+    return list(
+        StageDayTally.objects.filter(programme_id=programme.pk, stage=stage, n__gt=0)
+        .values("day")
+        .annotate(total=Sum("n"))
+        .values_list("day", "total")
+        .order_by("day")
+    )
 
 
 @per_request

@@ -50,17 +50,32 @@ def test_the_dashboard_reads_the_quotas_once(client_for, district, programme):
     assert len(quotas) == 2, [q["sql"][:120] for q in quotas]  # the towns' rows, the total
 
 
-def test_the_dashboard_reads_the_stage_day_tally_once(client_for, district, official_a, programme):
-    """The curve, the timeline's met dates and the acceptance panel share one read of it."""
+def test_the_dashboard_reads_the_stage_day_tally_once(
+    client_for, district, official_a, programme, town_a
+):
+    """The curve, the timeline's met dates and the acceptance panel share one read of it, a
+    town official's scoped to the town in SQL; the district's acceptance milestone adds one
+    grouped read (a row a day)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for user in (district, official_a):
+    for user, scope in ((district, None), (official_a, town_a.pk)):
         client = client_for(user)
         with CaptureQueriesContext(connection) as ctx:
             response = client.get("/")
         assert response.status_code == 200
         assert b'id="acceptance-panel"' in response.content
         assert b'id="timeline-svg"' in response.content
-        tallies = [q for q in ctx.captured_queries if 'FROM "tasks_stagedaytally"' in q["sql"]]
-        assert len(tallies) == 1, [q["sql"][:160] for q in tallies]
+        tallies = [
+            q["sql"] for q in ctx.captured_queries if 'FROM "tasks_stagedaytally"' in q["sql"]
+        ]
+        rows = [sql for sql in tallies if "GROUP BY" not in sql]
+        grouped = [sql for sql in tallies if "GROUP BY" in sql]
+        assert len(rows) == 1, [sql[:160] for sql in tallies]
+        assert len(grouped) == 1, [sql[:160] for sql in tallies]
+        town_filter = '"tasks_stagedaytally"."town_id" = '
+        if scope is None:
+            assert town_filter not in rows[0]
+        else:
+            assert f"{town_filter}{scope}" in rows[0]
+        assert town_filter not in grouped[0] and "'accepted'" in grouped[0]
