@@ -84,7 +84,8 @@ def lock_tables(models: Iterable[type[Model]], *, timeout: str) -> bool:
     tables = ", ".join(labels[label]._meta.db_table for label in LOCK_ORDER if label in labels)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = %s", [timeout])
+            # set_config, not SET: a utility statement takes no bound parameter.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
             cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
     except OperationalError as exc:
         if _sqlstate(exc) != LOCK_NOT_AVAILABLE:

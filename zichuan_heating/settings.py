@@ -139,6 +139,12 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Parameters bound by the server and statements prepared from their fifth run on a
+        # connection: a page's queries repeat with other values, and planning them is most of
+        # what they cost the server (bench.dashboard_http, bench.load).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.update({"server_side_binding": True, "prepare_threshold": 5})
 else:
     DATABASES = {
         "default": {
