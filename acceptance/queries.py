@@ -24,11 +24,10 @@ from tasks.models import Household, HouseholdStatus, Programme
 from tasks.progress.queries import (
     district_quota_total,
     district_stage_days,
-    one_town,
     percent,
     quotas_for_user,
     stage_day_counts,
-    stage_day_rows,
+    towns_stage_day_rows,
 )
 
 #: Newest first: the order in which "the latest valid record" is read.
@@ -346,9 +345,8 @@ def _acceptance_counts(programme: Programme, town_ids: list[int]) -> dict[int, d
     completion pass of a built or accepted one), rectifying from the progress tally (built
     households whose latest valid record failed, rectified or not yet)."""
     counts: dict[int, dict[str, int]] = {}
-    wanted = set(town_ids)
-    for stage, town_id, _day, n in stage_day_rows(programme, one_town(wanted)):
-        if stage in ("accepted", "completion") and town_id in wanted:
+    for stage, town_id, _day, n in towns_stage_day_rows(programme, town_ids):
+        if stage in ("accepted", "completion"):
             row = counts.setdefault(town_id, {"accepted": 0, "completion": 0, "rectifying": 0})
             row[stage] += n
     failing = (

@@ -26,9 +26,8 @@ from tasks.progress.queries import (
     STAGE_LABELS,
     TownProgress,
     VillageProgress,
-    one_town,
     stage_day_counts,
-    stage_day_rows,
+    towns_stage_day_rows,
     unmet_milestones,
 )
 from tasks.progress.sections import report_section
@@ -145,9 +144,8 @@ def curve_days(programme: Programme, town_ids: list[int]) -> dict[str, DayRows]:
     """`stage_days` of every stage of the curve in one query over the stage-day tally (the
     accepted rows are the acceptance app's, kept by its triggers; none without it)."""
     days: dict[str, DayRows] = {stage: [] for stage in CURVE_STAGES}
-    wanted = set(town_ids)
-    for stage, town_id, day, n in stage_day_rows(programme, one_town(wanted)):
-        if stage in days and town_id in wanted:
+    for stage, town_id, day, n in towns_stage_day_rows(programme, town_ids):
+        if stage in days:
             days[stage].append((town_id, day, n))
     return days
 

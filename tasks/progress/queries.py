@@ -217,15 +217,6 @@ def progress_total(rows: list[TownProgress]) -> TownProgress:
     return TownProgress(0, "", str(_("合计")), "", quota, counts)
 
 
-def one_town(town_ids: Iterable[int] | None) -> int | None:
-    """The town when exactly one is asked for (a town official's page), else None: the scope
-    `stage_day_rows` reads in SQL, so that every part of one page shares its read."""
-    if town_ids is None:
-        return None
-    ids = set(town_ids)
-    return next(iter(ids)) if len(ids) == 1 else None
-
-
 @per_request
 def stage_day_rows(
     programme: Programme, town_id: int | None = None
@@ -240,16 +231,27 @@ def stage_day_rows(
     return list(qs.values_list("stage", "town_id", "day", "n").order_by("day", "town_id"))
 
 
+def towns_stage_day_rows(
+    programme: Programme, town_ids: Iterable[int] | None = None
+) -> list[tuple[str, int, datetime.date, int]]:
+    """`stage_day_rows` of these towns (every town's when None), in day and town order. One
+    town's (a town official's page) are read in SQL; several share the page's read of all."""
+    if town_ids is None:
+        return stage_day_rows(programme, None)
+    wanted = set(town_ids)
+    scope = next(iter(wanted)) if len(wanted) == 1 else None
+    return [row for row in stage_day_rows(programme, scope) if row[1] in wanted]
+
+
 def stage_day_counts(
     programme: Programme, stage: str, town_ids: Iterable[int] | None = None
 ) -> list[tuple[int, datetime.date, int]]:
-    """(town, day, n) of one stage from `stage_day_rows`, in day and town order; only these
-    towns' when given."""
-    wanted = None if town_ids is None else set(town_ids)
+    """(town, day, n) of one stage from `towns_stage_day_rows`, in day and town order; only
+    these towns' when given."""
     return [
         (town, day, n)
-        for s, town, day, n in stage_day_rows(programme, one_town(wanted))
-        if s == stage and (wanted is None or town in wanted)
+        for s, town, day, n in towns_stage_day_rows(programme, town_ids)
+        if s == stage
     ]
 
 

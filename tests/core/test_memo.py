@@ -50,7 +50,7 @@ def test_the_dashboard_reads_the_quotas_once(client_for, district, programme):
     assert len(quotas) == 2, [q["sql"][:120] for q in quotas]  # the towns' rows, the total
 
 
-def test_the_dashboard_reads_the_stage_day_tally_once(
+def test_the_dashboard_reads_its_stage_day_rows_once_and_the_milestone_by_day(
     client_for, district, official_a, programme, town_a
 ):
     """The curve, the timeline's met dates and the acceptance panel share one read of it, a
