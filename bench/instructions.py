@@ -38,6 +38,12 @@ def child(role: str, only: str, requests: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # Under callgrind a minute passes in a few requests: a connection kept for CONN_MAX_AGE
+    # would be closed and opened again (its statements prepared again) far more often than
+    # it is at native speed. One connection for the whole run, as a busy worker has.
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = None
+
     from bench.load import session_cookies
     from bench.profile_page import wsgi_get
     from tasks.models import Household
@@ -92,6 +98,17 @@ def totals(path: Path) -> int:
     raise RuntimeError(f"no totals in {path}")
 
 
+def _await_done(process: subprocess.Popen, name: str, errors: Path) -> None:
+    """Reads the child's output up to its "done", passing over anything else it prints (a log
+    line about a request that was slow under callgrind, say)."""
+    for line in process.stdout:
+        if line.strip() == "done":
+            return
+    process.wait(timeout=120)
+    tail = errors.read_text().splitlines()[-15:]
+    sys.exit("\n".join([f"{name}: the child stopped (exit {process.returncode}):", *tail]))
+
+
 def measure(role: str, only: str, requests: int, folder: Path) -> list[tuple[str, str, int, int]]:
     """(page, kind, statements, instructions a request) of each of the role's pages."""
     out = folder / f"{role}.out"
@@ -110,11 +127,12 @@ def measure(role: str, only: str, requests: int, folder: Path) -> list[tuple[str
         "--requests",
         str(requests),
     ]
+    errors = folder / f"{role}.err"
     process = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors.open("w"),
         text=True,
     )
     rows = []
@@ -127,8 +145,7 @@ def measure(role: str, only: str, requests: int, folder: Path) -> list[tuple[str
             control(process.pid, "-i", "on")
             process.stdin.write("go\n")
             process.stdin.flush()
-            if process.stdout.readline().strip() != "done":
-                raise RuntimeError(f"{name}: the child stopped")
+            _await_done(process, name, errors)
             control(process.pid, "-d")
             control(process.pid, "-i", "off")
             dumps = sorted(folder.glob(f"{role}.out.*"), key=lambda p: int(p.suffix[1:]))
@@ -139,7 +156,8 @@ def measure(role: str, only: str, requests: int, folder: Path) -> list[tuple[str
         process.stdin.close()
         process.wait(timeout=120)
     if process.returncode:
-        sys.exit(f"the {role} process failed (exit {process.returncode})")
+        tail = errors.read_text().splitlines()[-15:]
+        sys.exit("\n".join([f"the {role} process failed (exit {process.returncode}):", *tail]))
     return rows
 
 
