@@ -213,6 +213,18 @@ def test_the_stack_serves_runs_a_worker_and_one_beat_and_stops_on_ctrl_c(
         # machine.
         wait_for("login page", lambda: status_of(f"{url}/login/") == 200, stack, output, 150)
         assert status_of(f"{url}/static/css/app.css") == 200  # whitenoise, DEBUG off
+        # Each of the two web workers warmed up (gunicorn.conf.py's post_worker_init) before
+        # it took a request, and every template compiled.
+        web_log = var / "log" / "web.log"
+        wait_for(
+            "both web workers warmed up",
+            lambda: web_log.read_text().count("worker warmed up:") == 2,
+            stack,
+            output,
+            30,
+        )
+        assert web_log.read_text().count("templates in") == 2
+        assert "(0 failed)" in web_log.read_text() and "does not compile" not in web_log.read_text()
         celery = Celery(broker=spare_redis, set_as_current=False)
         replies = wait_for("worker ping", lambda: celery.control.ping(timeout=1), stack, output, 30)
         assert [list(r.values()) for r in replies] == [[{"ok": "pong"}]]
