@@ -23,10 +23,5 @@ def post_worker_init(worker) -> None:
     (`zichuan_heating.warmup`): the first page after a start is then no slower than the rest."""
     from zichuan_heating.warmup import warm_up
 
-    done = warm_up()
-    worker.log.info(
-        "worker warmed up: %d templates in %.0f ms (%d failed)",
-        done["templates"],
-        done["ms"],
-        done["failed"],
-    )
+    templates, failed, ms = warm_up()
+    worker.log.info("worker warmed up: %d templates in %.0f ms (%d failed)", templates, ms, failed)

@@ -9,6 +9,7 @@ worker that is still warming accepts no request."""
 import logging
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.template import engines
@@ -30,7 +31,13 @@ def project_templates() -> list[str]:
     return sorted(names)
 
 
-def warm_up() -> dict[str, float]:
+class WarmUp(NamedTuple):
+    templates: int
+    failed: int
+    ms: float
+
+
+def warm_up() -> WarmUp:
     """Imports the views, loads each language's catalogue and compiles the project's templates
     into the cached loader. A template that does not compile is logged and left to fail on its
     own page, as it would without the warm-up. Returns what it did, for the worker's log."""
@@ -48,8 +55,4 @@ def warm_up() -> dict[str, float]:
         except Exception:
             logger.exception("template %s does not compile", name)
             failed += 1
-    return {
-        "templates": compiled,
-        "failed": failed,
-        "ms": (time.perf_counter() - started) * 1000,
-    }
+    return WarmUp(compiled, failed, (time.perf_counter() - started) * 1000)

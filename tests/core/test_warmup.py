@@ -29,7 +29,7 @@ before = {
 done = warm_up()
 print(json.dumps({
     "before": before,
-    "done": done,
+    "done": done._asdict(),
     "loader": type(loader).__name__,
     "names": project_templates(),
     "cached": sorted(loader.get_template_cache),
