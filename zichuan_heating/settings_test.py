@@ -26,3 +26,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test_zichuan_{os.getpid()}.sqlite3")  # noqa: F405
     }
+# WhiteNoise looks a static file up when it is asked for instead of listing every file of
+# STATIC_ROOT when its middleware is made: the test client makes the middleware anew for each
+# Client (over a thousand per run), and the listing was an eighth of the suite's CPU. The
+# answers are the same; the stack test (tests/core/test_scripts.py) serves them as production.
+WHITENOISE_AUTOREFRESH = True
