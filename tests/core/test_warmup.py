@@ -20,12 +20,40 @@ from django.template import engines
 from django.utils.translation import trans_real
 from zichuan_heating.warmup import project_templates, warm_up
 
+from django.urls import get_resolver
+
+def resolvers(resolver):
+    yield resolver
+    for _prefix, child in resolver.namespace_dict.values():
+        yield from resolvers(child)
+
+def reverse_languages():
+    # Django's tables for `reverse`, one per language, of the root and each namespace.
+    return sorted({tuple(sorted(r._reverse_dict)) for r in resolvers(get_resolver())})
+
+def built_on_reverse():
+    # What a page's `{% url %}` would still have to build after the warm-up.
+    from django.urls import resolvers as module, reverse
+    from django.utils import translation
+
+    built, populate = [], module.URLResolver._populate
+    module.URLResolver._populate = lambda self: built.append(str(self.pattern)) or populate(self)
+    for code in ("zh-hans", "en"):
+        with translation.override(code):
+            for name in ("progress:dashboard", "ledger:household_list", "visits:safety:overview",
+                         "subsidies:overview", "login", "admin:index"):
+                reverse(name)
+    module.URLResolver._populate = populate
+    return built
+
 loader = engines["django"].engine.template_loaders[0]
 before = {
     "views": "tasks.progress.views" in sys.modules,
     "cached": len(loader.get_template_cache),
     "languages": sorted(trans_real._translations),
 }
+get_resolver().url_patterns
+before["reverse"] = reverse_languages()
 done = warm_up()
 print(json.dumps({
     "before": before,
@@ -36,6 +64,9 @@ print(json.dumps({
     "views": all(m in sys.modules for m in (
         "tasks.progress.views", "acceptance.views", "subsidies.views", "visits.views")),
     "languages": sorted(trans_real._translations),
+    "namespaces": sum(1 for _ in resolvers(get_resolver())),
+    "reverse": reverse_languages(),
+    "built_on_reverse": built_on_reverse(),
 }))
 """
 
@@ -53,6 +84,10 @@ def test_a_fresh_worker_is_warmed_up_without_a_database():
     assert "en" not in out["before"]["languages"]
     assert out["loader"] == "Loader" and out["views"] is True
     assert {"zh-hans", "en"} <= set(out["languages"])
+    # The reverse tables of the root URLconf and of each namespace, for both languages.
+    assert [] in out["before"]["reverse"] and out["namespaces"] > 10
+    assert out["reverse"] == [["en", "zh-hans"]]
+    assert out["built_on_reverse"] == []
     # Every project template, and no installed package's (Django's admin has its own).
     names = out["names"]
     assert {"base.html", "tasks/dashboard.html", "acceptance/panel.html"} <= set(names)
