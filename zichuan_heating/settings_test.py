@@ -28,6 +28,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     }
 # WhiteNoise looks a static file up when it is asked for instead of listing every file of
 # STATIC_ROOT when its middleware is made: the test client makes the middleware anew for each
-# Client (over a thousand per run), and the listing was an eighth of the suite's CPU. The
-# answers are the same; the stack test (tests/core/test_scripts.py) serves them as production.
+# Client (1,128 times in 910 of the tests), and each listing took 21 ms (0.08 ms with this).
+# The answers are the same; the stack test (tests/core/test_scripts.py) serves them as
+# production does.
 WHITENOISE_AUTOREFRESH = True
